@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import botocore.session
+import botocore.loaders
 
 WIRE = Path(__file__).resolve().parent.parent / "swfasync" / "_wire"
 HEADER = (
@@ -52,9 +52,9 @@ def first_sentence(html: str) -> str:
 
 class Model:
     def __init__(self) -> None:
-        model = botocore.session.get_session().get_service_model("swf")
-        self.model = model
-        self.shapes: dict[str, dict[str, Any]] = dict(model._shape_resolver._shape_map)
+        loaded = botocore.loaders.Loader().load_service_model("swf", "service-2")
+        self.shapes: dict[str, dict[str, Any]] = loaded["shapes"]
+        self.operations: dict[str, dict[str, Any]] = loaded["operations"]
 
     def kind(self, name: str) -> str:
         return str(self.shapes[name]["type"])
@@ -97,8 +97,8 @@ def struct_source(model: Model, name: str) -> str:
     shape = model.shapes[name]
     required = set(shape.get("required", ()))
     lines = [
-        f"class {name}(WireStruct):",
-        f'    """{first_sentence(shape.get("documentation", ""))}"""',
+        f"class {name}(WireStruct, frozen=True):",
+        f'    """{first_sentence(shape.get("documentation", "")) or f"The ``{name}`` shape."}"""',
         "",
     ]
     members = shape["members"]
@@ -186,7 +186,7 @@ def main() -> None:
             "    event_id: int\n    event_timestamp: float\n" if union == "HistoryEvent" else ""
         )
         body.append(
-            f'class {base}(WireStruct, tag_field="{tag_field}"):\n'
+            f'class {base}(WireStruct, frozen=True, tag_field="{tag_field}"):\n'
             f'    """Fields common to every {union} kind; ``attributes`` holds the rest."""\n'
             + ("\n" + fields if fields else "")
         )
@@ -196,7 +196,7 @@ def main() -> None:
             attr_shape = shapes[union]["members"][member]["shape"]
             classes.append(kind)
             body.append(
-                f'class {kind}({base}, tag="{kind}"):\n'
+                f'class {kind}({base}, frozen=True, tag="{kind}"):\n'
                 f'    """The ``{kind}`` {union.lower() if union == "Decision" else "event"}."""\n\n'
                 f'    attributes: {attr_shape} = msgspec.field(name="{member}")\n'
             )

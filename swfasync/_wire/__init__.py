@@ -1,0 +1,1 @@
+"""msgspec Structs for every SWF shape (generated), plus the fast history codec."""

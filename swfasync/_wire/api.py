@@ -18,7 +18,7 @@ from .decisions import Decision
 from .events import HistoryEvent
 
 
-class ActivityTask(WireStruct):
+class ActivityTask(WireStruct, frozen=True):
     """Unit of work sent to an activity worker."""
 
     task_token: str
@@ -29,13 +29,13 @@ class ActivityTask(WireStruct):
     input: str | None = None
 
 
-class ActivityTaskStatus(WireStruct):
+class ActivityTaskStatus(WireStruct, frozen=True):
     """Status information about an activity task."""
 
     cancel_requested: bool
 
 
-class ActivityTypeConfiguration(WireStruct):
+class ActivityTypeConfiguration(WireStruct, frozen=True):
     """Configuration settings registered with the activity type."""
 
     default_task_start_to_close_timeout: str | None = None
@@ -46,7 +46,7 @@ class ActivityTypeConfiguration(WireStruct):
     default_task_schedule_to_close_timeout: str | None = None
 
 
-class ActivityTypeInfo(WireStruct):
+class ActivityTypeInfo(WireStruct, frozen=True):
     """Detailed information about an activity type."""
 
     activity_type: ActivityType
@@ -56,54 +56,54 @@ class ActivityTypeInfo(WireStruct):
     deprecation_date: float | None = None
 
 
-class ActivityTypeDetail(WireStruct):
+class ActivityTypeDetail(WireStruct, frozen=True):
     """Detailed information about an activity type."""
 
     type_info: ActivityTypeInfo
     configuration: ActivityTypeConfiguration
 
 
-class ActivityTypeInfos(WireStruct):
+class ActivityTypeInfos(WireStruct, frozen=True):
     """Contains a paginated list of activity type information structures."""
 
     type_infos: list[ActivityTypeInfo]
     next_page_token: str | None = None
 
 
-class CloseStatusFilter(WireStruct):
+class CloseStatusFilter(WireStruct, frozen=True):
     """Used to filter the closed workflow executions in visibility APIs by their close status."""
 
     status: CloseStatus
 
 
-class ExecutionTimeFilter(WireStruct):
+class ExecutionTimeFilter(WireStruct, frozen=True):
     """Used to filter the workflow executions in visibility APIs by various time-based rules."""
 
     oldest_date: float
     latest_date: float | None = None
 
 
-class WorkflowExecutionFilter(WireStruct):
+class WorkflowExecutionFilter(WireStruct, frozen=True):
     """Used to filter the workflow executions in visibility APIs by their workflowId."""
 
     workflow_id: str
 
 
-class WorkflowTypeFilter(WireStruct):
+class WorkflowTypeFilter(WireStruct, frozen=True):
     """Used to filter workflow execution query results by type."""
 
     name: str
     version: str | None = None
 
 
-class TagFilter(WireStruct):
+class TagFilter(WireStruct, frozen=True):
     """Used to filter the workflow executions in visibility APIs based on a tag."""
 
     tag: str
 
 
-class CountClosedWorkflowExecutionsInput(WireStruct):
-    """"""
+class CountClosedWorkflowExecutionsInput(WireStruct, frozen=True):
+    """The ``CountClosedWorkflowExecutionsInput`` shape."""
 
     domain: str
     start_time_filter: ExecutionTimeFilter | None = None
@@ -114,8 +114,8 @@ class CountClosedWorkflowExecutionsInput(WireStruct):
     close_status_filter: CloseStatusFilter | None = None
 
 
-class CountOpenWorkflowExecutionsInput(WireStruct):
-    """"""
+class CountOpenWorkflowExecutionsInput(WireStruct, frozen=True):
+    """The ``CountOpenWorkflowExecutionsInput`` shape."""
 
     domain: str
     start_time_filter: ExecutionTimeFilter
@@ -124,21 +124,21 @@ class CountOpenWorkflowExecutionsInput(WireStruct):
     execution_filter: WorkflowExecutionFilter | None = None
 
 
-class CountPendingActivityTasksInput(WireStruct):
-    """"""
+class CountPendingActivityTasksInput(WireStruct, frozen=True):
+    """The ``CountPendingActivityTasksInput`` shape."""
 
     domain: str
     task_list: TaskList
 
 
-class CountPendingDecisionTasksInput(WireStruct):
-    """"""
+class CountPendingDecisionTasksInput(WireStruct, frozen=True):
+    """The ``CountPendingDecisionTasksInput`` shape."""
 
     domain: str
     task_list: TaskList
 
 
-class DecisionTask(WireStruct):
+class DecisionTask(WireStruct, frozen=True):
     """A structure that represents a decision task."""
 
     task_token: str
@@ -150,74 +150,74 @@ class DecisionTask(WireStruct):
     previous_started_event_id: int | None = None
 
 
-class DeleteActivityTypeInput(WireStruct):
-    """"""
+class DeleteActivityTypeInput(WireStruct, frozen=True):
+    """The ``DeleteActivityTypeInput`` shape."""
 
     domain: str
     activity_type: ActivityType
 
 
-class DeleteWorkflowTypeInput(WireStruct):
-    """"""
+class DeleteWorkflowTypeInput(WireStruct, frozen=True):
+    """The ``DeleteWorkflowTypeInput`` shape."""
 
     domain: str
     workflow_type: WorkflowType
 
 
-class DeprecateActivityTypeInput(WireStruct):
-    """"""
+class DeprecateActivityTypeInput(WireStruct, frozen=True):
+    """The ``DeprecateActivityTypeInput`` shape."""
 
     domain: str
     activity_type: ActivityType
 
 
-class DeprecateDomainInput(WireStruct):
-    """"""
+class DeprecateDomainInput(WireStruct, frozen=True):
+    """The ``DeprecateDomainInput`` shape."""
 
     name: str
 
 
-class DeprecateWorkflowTypeInput(WireStruct):
-    """"""
+class DeprecateWorkflowTypeInput(WireStruct, frozen=True):
+    """The ``DeprecateWorkflowTypeInput`` shape."""
 
     domain: str
     workflow_type: WorkflowType
 
 
-class DescribeActivityTypeInput(WireStruct):
-    """"""
+class DescribeActivityTypeInput(WireStruct, frozen=True):
+    """The ``DescribeActivityTypeInput`` shape."""
 
     domain: str
     activity_type: ActivityType
 
 
-class DescribeDomainInput(WireStruct):
-    """"""
+class DescribeDomainInput(WireStruct, frozen=True):
+    """The ``DescribeDomainInput`` shape."""
 
     name: str
 
 
-class DescribeWorkflowExecutionInput(WireStruct):
-    """"""
+class DescribeWorkflowExecutionInput(WireStruct, frozen=True):
+    """The ``DescribeWorkflowExecutionInput`` shape."""
 
     domain: str
     execution: WorkflowExecution
 
 
-class DescribeWorkflowTypeInput(WireStruct):
-    """"""
+class DescribeWorkflowTypeInput(WireStruct, frozen=True):
+    """The ``DescribeWorkflowTypeInput`` shape."""
 
     domain: str
     workflow_type: WorkflowType
 
 
-class DomainConfiguration(WireStruct):
+class DomainConfiguration(WireStruct, frozen=True):
     """Contains the configuration settings of a domain."""
 
     workflow_execution_retention_period_in_days: str
 
 
-class DomainInfo(WireStruct):
+class DomainInfo(WireStruct, frozen=True):
     """Contains general information about a domain."""
 
     name: str
@@ -226,22 +226,22 @@ class DomainInfo(WireStruct):
     arn: str | None = None
 
 
-class DomainDetail(WireStruct):
+class DomainDetail(WireStruct, frozen=True):
     """Contains details of a domain."""
 
     domain_info: DomainInfo
     configuration: DomainConfiguration
 
 
-class DomainInfos(WireStruct):
+class DomainInfos(WireStruct, frozen=True):
     """Contains a paginated collection of DomainInfo structures."""
 
     domain_infos: list[DomainInfo]
     next_page_token: str | None = None
 
 
-class GetWorkflowExecutionHistoryInput(WireStruct):
-    """"""
+class GetWorkflowExecutionHistoryInput(WireStruct, frozen=True):
+    """The ``GetWorkflowExecutionHistoryInput`` shape."""
 
     domain: str
     execution: WorkflowExecution
@@ -250,15 +250,15 @@ class GetWorkflowExecutionHistoryInput(WireStruct):
     reverse_order: bool | None = None
 
 
-class History(WireStruct):
+class History(WireStruct, frozen=True):
     """Paginated representation of a workflow history for a workflow execution."""
 
     events: list[HistoryEvent]
     next_page_token: str | None = None
 
 
-class ListActivityTypesInput(WireStruct):
-    """"""
+class ListActivityTypesInput(WireStruct, frozen=True):
+    """The ``ListActivityTypesInput`` shape."""
 
     domain: str
     registration_status: RegistrationStatus
@@ -268,8 +268,8 @@ class ListActivityTypesInput(WireStruct):
     reverse_order: bool | None = None
 
 
-class ListClosedWorkflowExecutionsInput(WireStruct):
-    """"""
+class ListClosedWorkflowExecutionsInput(WireStruct, frozen=True):
+    """The ``ListClosedWorkflowExecutionsInput`` shape."""
 
     domain: str
     start_time_filter: ExecutionTimeFilter | None = None
@@ -283,8 +283,8 @@ class ListClosedWorkflowExecutionsInput(WireStruct):
     reverse_order: bool | None = None
 
 
-class ListDomainsInput(WireStruct):
-    """"""
+class ListDomainsInput(WireStruct, frozen=True):
+    """The ``ListDomainsInput`` shape."""
 
     registration_status: RegistrationStatus
     next_page_token: str | None = None
@@ -292,8 +292,8 @@ class ListDomainsInput(WireStruct):
     reverse_order: bool | None = None
 
 
-class ListOpenWorkflowExecutionsInput(WireStruct):
-    """"""
+class ListOpenWorkflowExecutionsInput(WireStruct, frozen=True):
+    """The ``ListOpenWorkflowExecutionsInput`` shape."""
 
     domain: str
     start_time_filter: ExecutionTimeFilter
@@ -305,27 +305,27 @@ class ListOpenWorkflowExecutionsInput(WireStruct):
     execution_filter: WorkflowExecutionFilter | None = None
 
 
-class ListTagsForResourceInput(WireStruct):
-    """"""
+class ListTagsForResourceInput(WireStruct, frozen=True):
+    """The ``ListTagsForResourceInput`` shape."""
 
     resource_arn: str
 
 
-class ResourceTag(WireStruct):
+class ResourceTag(WireStruct, frozen=True):
     """Tags are key-value pairs that can be associated with Amazon SWF state machines and activities."""
 
     key: str
     value: str | None = None
 
 
-class ListTagsForResourceOutput(WireStruct):
-    """"""
+class ListTagsForResourceOutput(WireStruct, frozen=True):
+    """The ``ListTagsForResourceOutput`` shape."""
 
     tags: list[ResourceTag] | None = None
 
 
-class ListWorkflowTypesInput(WireStruct):
-    """"""
+class ListWorkflowTypesInput(WireStruct, frozen=True):
+    """The ``ListWorkflowTypesInput`` shape."""
 
     domain: str
     registration_status: RegistrationStatus
@@ -335,23 +335,23 @@ class ListWorkflowTypesInput(WireStruct):
     reverse_order: bool | None = None
 
 
-class PendingTaskCount(WireStruct):
+class PendingTaskCount(WireStruct, frozen=True):
     """Contains the count of tasks in a task list."""
 
     count: int
     truncated: bool | None = None
 
 
-class PollForActivityTaskInput(WireStruct):
-    """"""
+class PollForActivityTaskInput(WireStruct, frozen=True):
+    """The ``PollForActivityTaskInput`` shape."""
 
     domain: str
     task_list: TaskList
     identity: str | None = None
 
 
-class PollForDecisionTaskInput(WireStruct):
-    """"""
+class PollForDecisionTaskInput(WireStruct, frozen=True):
+    """The ``PollForDecisionTaskInput`` shape."""
 
     domain: str
     task_list: TaskList
@@ -362,15 +362,15 @@ class PollForDecisionTaskInput(WireStruct):
     start_at_previous_started_event: bool | None = None
 
 
-class RecordActivityTaskHeartbeatInput(WireStruct):
-    """"""
+class RecordActivityTaskHeartbeatInput(WireStruct, frozen=True):
+    """The ``RecordActivityTaskHeartbeatInput`` shape."""
 
     task_token: str
     details: str | None = None
 
 
-class RegisterActivityTypeInput(WireStruct):
-    """"""
+class RegisterActivityTypeInput(WireStruct, frozen=True):
+    """The ``RegisterActivityTypeInput`` shape."""
 
     domain: str
     name: str
@@ -384,8 +384,8 @@ class RegisterActivityTypeInput(WireStruct):
     default_task_schedule_to_close_timeout: str | None = None
 
 
-class RegisterDomainInput(WireStruct):
-    """"""
+class RegisterDomainInput(WireStruct, frozen=True):
+    """The ``RegisterDomainInput`` shape."""
 
     name: str
     workflow_execution_retention_period_in_days: str
@@ -393,8 +393,8 @@ class RegisterDomainInput(WireStruct):
     tags: list[ResourceTag] | None = None
 
 
-class RegisterWorkflowTypeInput(WireStruct):
-    """"""
+class RegisterWorkflowTypeInput(WireStruct, frozen=True):
+    """The ``RegisterWorkflowTypeInput`` shape."""
 
     domain: str
     name: str
@@ -408,37 +408,37 @@ class RegisterWorkflowTypeInput(WireStruct):
     default_lambda_role: str | None = None
 
 
-class RequestCancelWorkflowExecutionInput(WireStruct):
-    """"""
+class RequestCancelWorkflowExecutionInput(WireStruct, frozen=True):
+    """The ``RequestCancelWorkflowExecutionInput`` shape."""
 
     domain: str
     workflow_id: str
     run_id: str | None = None
 
 
-class RespondActivityTaskCanceledInput(WireStruct):
-    """"""
+class RespondActivityTaskCanceledInput(WireStruct, frozen=True):
+    """The ``RespondActivityTaskCanceledInput`` shape."""
 
     task_token: str
     details: str | None = None
 
 
-class RespondActivityTaskCompletedInput(WireStruct):
-    """"""
+class RespondActivityTaskCompletedInput(WireStruct, frozen=True):
+    """The ``RespondActivityTaskCompletedInput`` shape."""
 
     task_token: str
     result: str | None = None
 
 
-class RespondActivityTaskFailedInput(WireStruct):
-    """"""
+class RespondActivityTaskFailedInput(WireStruct, frozen=True):
+    """The ``RespondActivityTaskFailedInput`` shape."""
 
     task_token: str
     reason: str | None = None
     details: str | None = None
 
 
-class RespondDecisionTaskCompletedInput(WireStruct):
+class RespondDecisionTaskCompletedInput(WireStruct, frozen=True):
     """Input data for a TaskCompleted response to a decision task."""
 
     task_token: str
@@ -448,14 +448,14 @@ class RespondDecisionTaskCompletedInput(WireStruct):
     task_list_schedule_to_start_timeout: str | None = None
 
 
-class Run(WireStruct):
+class Run(WireStruct, frozen=True):
     """Specifies the runId of a workflow execution."""
 
     run_id: str | None = None
 
 
-class SignalWorkflowExecutionInput(WireStruct):
-    """"""
+class SignalWorkflowExecutionInput(WireStruct, frozen=True):
+    """The ``SignalWorkflowExecutionInput`` shape."""
 
     domain: str
     workflow_id: str
@@ -464,8 +464,8 @@ class SignalWorkflowExecutionInput(WireStruct):
     input: str | None = None
 
 
-class StartWorkflowExecutionInput(WireStruct):
-    """"""
+class StartWorkflowExecutionInput(WireStruct, frozen=True):
+    """The ``StartWorkflowExecutionInput`` shape."""
 
     domain: str
     workflow_id: str
@@ -480,15 +480,15 @@ class StartWorkflowExecutionInput(WireStruct):
     lambda_role: str | None = None
 
 
-class TagResourceInput(WireStruct):
-    """"""
+class TagResourceInput(WireStruct, frozen=True):
+    """The ``TagResourceInput`` shape."""
 
     resource_arn: str
     tags: list[ResourceTag]
 
 
-class TerminateWorkflowExecutionInput(WireStruct):
-    """"""
+class TerminateWorkflowExecutionInput(WireStruct, frozen=True):
+    """The ``TerminateWorkflowExecutionInput`` shape."""
 
     domain: str
     workflow_id: str
@@ -498,34 +498,34 @@ class TerminateWorkflowExecutionInput(WireStruct):
     child_policy: ChildPolicy | None = None
 
 
-class UndeprecateActivityTypeInput(WireStruct):
-    """"""
+class UndeprecateActivityTypeInput(WireStruct, frozen=True):
+    """The ``UndeprecateActivityTypeInput`` shape."""
 
     domain: str
     activity_type: ActivityType
 
 
-class UndeprecateDomainInput(WireStruct):
-    """"""
+class UndeprecateDomainInput(WireStruct, frozen=True):
+    """The ``UndeprecateDomainInput`` shape."""
 
     name: str
 
 
-class UndeprecateWorkflowTypeInput(WireStruct):
-    """"""
+class UndeprecateWorkflowTypeInput(WireStruct, frozen=True):
+    """The ``UndeprecateWorkflowTypeInput`` shape."""
 
     domain: str
     workflow_type: WorkflowType
 
 
-class UntagResourceInput(WireStruct):
-    """"""
+class UntagResourceInput(WireStruct, frozen=True):
+    """The ``UntagResourceInput`` shape."""
 
     resource_arn: str
     tag_keys: list[str]
 
 
-class WorkflowExecutionConfiguration(WireStruct):
+class WorkflowExecutionConfiguration(WireStruct, frozen=True):
     """The configuration settings for a workflow execution including timeout values, tasklist etc."""
 
     task_start_to_close_timeout: str
@@ -536,14 +536,14 @@ class WorkflowExecutionConfiguration(WireStruct):
     lambda_role: str | None = None
 
 
-class WorkflowExecutionCount(WireStruct):
+class WorkflowExecutionCount(WireStruct, frozen=True):
     """Contains the count of workflow executions returned from CountOpenWorkflowExecutions or CountClosedWorkflowExecutions"""
 
     count: int
     truncated: bool | None = None
 
 
-class WorkflowExecutionInfo(WireStruct):
+class WorkflowExecutionInfo(WireStruct, frozen=True):
     """Contains information about a workflow execution."""
 
     execution: WorkflowExecution
@@ -557,7 +557,7 @@ class WorkflowExecutionInfo(WireStruct):
     cancel_requested: bool | None = None
 
 
-class WorkflowExecutionOpenCounts(WireStruct):
+class WorkflowExecutionOpenCounts(WireStruct, frozen=True):
     """Contains the counts of open tasks, child workflow executions and timers for a workflow execution."""
 
     open_activity_tasks: int
@@ -567,7 +567,7 @@ class WorkflowExecutionOpenCounts(WireStruct):
     open_lambda_functions: int | None = None
 
 
-class WorkflowExecutionDetail(WireStruct):
+class WorkflowExecutionDetail(WireStruct, frozen=True):
     """Contains details about a workflow execution."""
 
     execution_info: WorkflowExecutionInfo
@@ -577,14 +577,14 @@ class WorkflowExecutionDetail(WireStruct):
     latest_execution_context: str | None = None
 
 
-class WorkflowExecutionInfos(WireStruct):
+class WorkflowExecutionInfos(WireStruct, frozen=True):
     """Contains a paginated list of information about workflow executions."""
 
     execution_infos: list[WorkflowExecutionInfo]
     next_page_token: str | None = None
 
 
-class WorkflowTypeConfiguration(WireStruct):
+class WorkflowTypeConfiguration(WireStruct, frozen=True):
     """The configuration settings of a workflow type."""
 
     default_task_start_to_close_timeout: str | None = None
@@ -595,7 +595,7 @@ class WorkflowTypeConfiguration(WireStruct):
     default_lambda_role: str | None = None
 
 
-class WorkflowTypeInfo(WireStruct):
+class WorkflowTypeInfo(WireStruct, frozen=True):
     """Contains information about a workflow type."""
 
     workflow_type: WorkflowType
@@ -605,14 +605,14 @@ class WorkflowTypeInfo(WireStruct):
     deprecation_date: float | None = None
 
 
-class WorkflowTypeDetail(WireStruct):
+class WorkflowTypeDetail(WireStruct, frozen=True):
     """Contains details about a workflow type."""
 
     type_info: WorkflowTypeInfo
     configuration: WorkflowTypeConfiguration
 
 
-class WorkflowTypeInfos(WireStruct):
+class WorkflowTypeInfos(WireStruct, frozen=True):
     """Contains a paginated list of information structures about workflow types."""
 
     type_infos: list[WorkflowTypeInfo]

@@ -217,27 +217,27 @@ WorkflowExecutionTerminatedCause = Literal[
 WorkflowExecutionTimeoutType = Literal["START_TO_CLOSE"]
 
 
-class ActivityType(WireStruct):
+class ActivityType(WireStruct, frozen=True):
     """Represents an activity type."""
 
     name: str
     version: str
 
 
-class TaskList(WireStruct):
+class TaskList(WireStruct, frozen=True):
     """Represents a task list."""
 
     name: str
 
 
-class WorkflowExecution(WireStruct):
+class WorkflowExecution(WireStruct, frozen=True):
     """Represents a workflow execution."""
 
     workflow_id: str
     run_id: str
 
 
-class WorkflowType(WireStruct):
+class WorkflowType(WireStruct, frozen=True):
     """Represents a workflow type."""
 
     name: str

@@ -14,25 +14,25 @@ from .common import (
 )
 
 
-class CancelTimerDecisionAttributes(WireStruct):
+class CancelTimerDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the CancelTimer decision."""
 
     timer_id: str
 
 
-class CancelWorkflowExecutionDecisionAttributes(WireStruct):
+class CancelWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the CancelWorkflowExecution decision."""
 
     details: str | None = None
 
 
-class CompleteWorkflowExecutionDecisionAttributes(WireStruct):
+class CompleteWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the CompleteWorkflowExecution decision."""
 
     result: str | None = None
 
 
-class ContinueAsNewWorkflowExecutionDecisionAttributes(WireStruct):
+class ContinueAsNewWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the ContinueAsNewWorkflowExecution decision."""
 
     input: str | None = None
@@ -46,27 +46,27 @@ class ContinueAsNewWorkflowExecutionDecisionAttributes(WireStruct):
     lambda_role: str | None = None
 
 
-class FailWorkflowExecutionDecisionAttributes(WireStruct):
+class FailWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the FailWorkflowExecution decision."""
 
     reason: str | None = None
     details: str | None = None
 
 
-class RecordMarkerDecisionAttributes(WireStruct):
+class RecordMarkerDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the RecordMarker decision."""
 
     marker_name: str
     details: str | None = None
 
 
-class RequestCancelActivityTaskDecisionAttributes(WireStruct):
+class RequestCancelActivityTaskDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the RequestCancelActivityTask decision."""
 
     activity_id: str
 
 
-class RequestCancelExternalWorkflowExecutionDecisionAttributes(WireStruct):
+class RequestCancelExternalWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the RequestCancelExternalWorkflowExecution decision."""
 
     workflow_id: str
@@ -74,7 +74,7 @@ class RequestCancelExternalWorkflowExecutionDecisionAttributes(WireStruct):
     control: str | None = None
 
 
-class ScheduleActivityTaskDecisionAttributes(WireStruct):
+class ScheduleActivityTaskDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the ScheduleActivityTask decision."""
 
     activity_type: ActivityType
@@ -89,7 +89,7 @@ class ScheduleActivityTaskDecisionAttributes(WireStruct):
     heartbeat_timeout: str | None = None
 
 
-class ScheduleLambdaFunctionDecisionAttributes(WireStruct):
+class ScheduleLambdaFunctionDecisionAttributes(WireStruct, frozen=True):
     """Decision attributes specified in scheduleLambdaFunctionDecisionAttributes within the list of decisions decisions passed to RespondDecisionTaskCompleted."""
 
     id: str
@@ -99,7 +99,7 @@ class ScheduleLambdaFunctionDecisionAttributes(WireStruct):
     start_to_close_timeout: str | None = None
 
 
-class SignalExternalWorkflowExecutionDecisionAttributes(WireStruct):
+class SignalExternalWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the SignalExternalWorkflowExecution decision."""
 
     workflow_id: str
@@ -109,7 +109,7 @@ class SignalExternalWorkflowExecutionDecisionAttributes(WireStruct):
     control: str | None = None
 
 
-class StartChildWorkflowExecutionDecisionAttributes(WireStruct):
+class StartChildWorkflowExecutionDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the StartChildWorkflowExecution decision."""
 
     workflow_type: WorkflowType
@@ -125,7 +125,7 @@ class StartChildWorkflowExecutionDecisionAttributes(WireStruct):
     lambda_role: str | None = None
 
 
-class StartTimerDecisionAttributes(WireStruct):
+class StartTimerDecisionAttributes(WireStruct, frozen=True):
     """Provides the details of the StartTimer decision."""
 
     timer_id: str
@@ -133,11 +133,11 @@ class StartTimerDecisionAttributes(WireStruct):
     control: str | None = None
 
 
-class DecisionBase(WireStruct, tag_field="decisionType"):
+class DecisionBase(WireStruct, frozen=True, tag_field="decisionType"):
     """Fields common to every Decision kind; ``attributes`` holds the rest."""
 
 
-class ScheduleActivityTask(DecisionBase, tag="ScheduleActivityTask"):
+class ScheduleActivityTask(DecisionBase, frozen=True, tag="ScheduleActivityTask"):
     """The ``ScheduleActivityTask`` decision."""
 
     attributes: ScheduleActivityTaskDecisionAttributes = msgspec.field(
@@ -145,7 +145,7 @@ class ScheduleActivityTask(DecisionBase, tag="ScheduleActivityTask"):
     )
 
 
-class RequestCancelActivityTask(DecisionBase, tag="RequestCancelActivityTask"):
+class RequestCancelActivityTask(DecisionBase, frozen=True, tag="RequestCancelActivityTask"):
     """The ``RequestCancelActivityTask`` decision."""
 
     attributes: RequestCancelActivityTaskDecisionAttributes = msgspec.field(
@@ -153,7 +153,7 @@ class RequestCancelActivityTask(DecisionBase, tag="RequestCancelActivityTask"):
     )
 
 
-class CompleteWorkflowExecution(DecisionBase, tag="CompleteWorkflowExecution"):
+class CompleteWorkflowExecution(DecisionBase, frozen=True, tag="CompleteWorkflowExecution"):
     """The ``CompleteWorkflowExecution`` decision."""
 
     attributes: CompleteWorkflowExecutionDecisionAttributes = msgspec.field(
@@ -161,7 +161,7 @@ class CompleteWorkflowExecution(DecisionBase, tag="CompleteWorkflowExecution"):
     )
 
 
-class FailWorkflowExecution(DecisionBase, tag="FailWorkflowExecution"):
+class FailWorkflowExecution(DecisionBase, frozen=True, tag="FailWorkflowExecution"):
     """The ``FailWorkflowExecution`` decision."""
 
     attributes: FailWorkflowExecutionDecisionAttributes = msgspec.field(
@@ -169,7 +169,7 @@ class FailWorkflowExecution(DecisionBase, tag="FailWorkflowExecution"):
     )
 
 
-class CancelWorkflowExecution(DecisionBase, tag="CancelWorkflowExecution"):
+class CancelWorkflowExecution(DecisionBase, frozen=True, tag="CancelWorkflowExecution"):
     """The ``CancelWorkflowExecution`` decision."""
 
     attributes: CancelWorkflowExecutionDecisionAttributes = msgspec.field(
@@ -177,7 +177,9 @@ class CancelWorkflowExecution(DecisionBase, tag="CancelWorkflowExecution"):
     )
 
 
-class ContinueAsNewWorkflowExecution(DecisionBase, tag="ContinueAsNewWorkflowExecution"):
+class ContinueAsNewWorkflowExecution(
+    DecisionBase, frozen=True, tag="ContinueAsNewWorkflowExecution"
+):
     """The ``ContinueAsNewWorkflowExecution`` decision."""
 
     attributes: ContinueAsNewWorkflowExecutionDecisionAttributes = msgspec.field(
@@ -185,7 +187,7 @@ class ContinueAsNewWorkflowExecution(DecisionBase, tag="ContinueAsNewWorkflowExe
     )
 
 
-class RecordMarker(DecisionBase, tag="RecordMarker"):
+class RecordMarker(DecisionBase, frozen=True, tag="RecordMarker"):
     """The ``RecordMarker`` decision."""
 
     attributes: RecordMarkerDecisionAttributes = msgspec.field(
@@ -193,19 +195,21 @@ class RecordMarker(DecisionBase, tag="RecordMarker"):
     )
 
 
-class StartTimer(DecisionBase, tag="StartTimer"):
+class StartTimer(DecisionBase, frozen=True, tag="StartTimer"):
     """The ``StartTimer`` decision."""
 
     attributes: StartTimerDecisionAttributes = msgspec.field(name="startTimerDecisionAttributes")
 
 
-class CancelTimer(DecisionBase, tag="CancelTimer"):
+class CancelTimer(DecisionBase, frozen=True, tag="CancelTimer"):
     """The ``CancelTimer`` decision."""
 
     attributes: CancelTimerDecisionAttributes = msgspec.field(name="cancelTimerDecisionAttributes")
 
 
-class SignalExternalWorkflowExecution(DecisionBase, tag="SignalExternalWorkflowExecution"):
+class SignalExternalWorkflowExecution(
+    DecisionBase, frozen=True, tag="SignalExternalWorkflowExecution"
+):
     """The ``SignalExternalWorkflowExecution`` decision."""
 
     attributes: SignalExternalWorkflowExecutionDecisionAttributes = msgspec.field(
@@ -214,7 +218,7 @@ class SignalExternalWorkflowExecution(DecisionBase, tag="SignalExternalWorkflowE
 
 
 class RequestCancelExternalWorkflowExecution(
-    DecisionBase, tag="RequestCancelExternalWorkflowExecution"
+    DecisionBase, frozen=True, tag="RequestCancelExternalWorkflowExecution"
 ):
     """The ``RequestCancelExternalWorkflowExecution`` decision."""
 
@@ -223,7 +227,7 @@ class RequestCancelExternalWorkflowExecution(
     )
 
 
-class StartChildWorkflowExecution(DecisionBase, tag="StartChildWorkflowExecution"):
+class StartChildWorkflowExecution(DecisionBase, frozen=True, tag="StartChildWorkflowExecution"):
     """The ``StartChildWorkflowExecution`` decision."""
 
     attributes: StartChildWorkflowExecutionDecisionAttributes = msgspec.field(
@@ -231,7 +235,7 @@ class StartChildWorkflowExecution(DecisionBase, tag="StartChildWorkflowExecution
     )
 
 
-class ScheduleLambdaFunction(DecisionBase, tag="ScheduleLambdaFunction"):
+class ScheduleLambdaFunction(DecisionBase, frozen=True, tag="ScheduleLambdaFunction"):
     """The ``ScheduleLambdaFunction`` decision."""
 
     attributes: ScheduleLambdaFunctionDecisionAttributes = msgspec.field(

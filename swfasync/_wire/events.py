@@ -35,14 +35,14 @@ from .common import (
 )
 
 
-class ActivityTaskCancelRequestedEventAttributes(WireStruct):
+class ActivityTaskCancelRequestedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskCancelRequested event."""
 
     decision_task_completed_event_id: int
     activity_id: str
 
 
-class ActivityTaskCanceledEventAttributes(WireStruct):
+class ActivityTaskCanceledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskCanceled event."""
 
     scheduled_event_id: int
@@ -51,7 +51,7 @@ class ActivityTaskCanceledEventAttributes(WireStruct):
     latest_cancel_requested_event_id: int | None = None
 
 
-class ActivityTaskCompletedEventAttributes(WireStruct):
+class ActivityTaskCompletedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskCompleted event."""
 
     scheduled_event_id: int
@@ -59,7 +59,7 @@ class ActivityTaskCompletedEventAttributes(WireStruct):
     result: str | None = None
 
 
-class ActivityTaskFailedEventAttributes(WireStruct):
+class ActivityTaskFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskFailed event."""
 
     scheduled_event_id: int
@@ -68,7 +68,7 @@ class ActivityTaskFailedEventAttributes(WireStruct):
     details: str | None = None
 
 
-class ActivityTaskScheduledEventAttributes(WireStruct):
+class ActivityTaskScheduledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskScheduled event."""
 
     activity_type: ActivityType
@@ -84,14 +84,14 @@ class ActivityTaskScheduledEventAttributes(WireStruct):
     heartbeat_timeout: str | None = None
 
 
-class ActivityTaskStartedEventAttributes(WireStruct):
+class ActivityTaskStartedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskStarted event."""
 
     scheduled_event_id: int
     identity: str | None = None
 
 
-class ActivityTaskTimedOutEventAttributes(WireStruct):
+class ActivityTaskTimedOutEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ActivityTaskTimedOut event."""
 
     timeout_type: ActivityTaskTimeoutType
@@ -100,7 +100,7 @@ class ActivityTaskTimedOutEventAttributes(WireStruct):
     details: str | None = None
 
 
-class CancelTimerFailedEventAttributes(WireStruct):
+class CancelTimerFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the CancelTimerFailed event."""
 
     timer_id: str
@@ -108,14 +108,14 @@ class CancelTimerFailedEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class CancelWorkflowExecutionFailedEventAttributes(WireStruct):
+class CancelWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the CancelWorkflowExecutionFailed event."""
 
     cause: CancelWorkflowExecutionFailedCause
     decision_task_completed_event_id: int
 
 
-class ChildWorkflowExecutionCanceledEventAttributes(WireStruct):
+class ChildWorkflowExecutionCanceledEventAttributes(WireStruct, frozen=True):
     """Provide details of the ChildWorkflowExecutionCanceled event."""
 
     workflow_execution: WorkflowExecution
@@ -125,7 +125,7 @@ class ChildWorkflowExecutionCanceledEventAttributes(WireStruct):
     details: str | None = None
 
 
-class ChildWorkflowExecutionCompletedEventAttributes(WireStruct):
+class ChildWorkflowExecutionCompletedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ChildWorkflowExecutionCompleted event."""
 
     workflow_execution: WorkflowExecution
@@ -135,7 +135,7 @@ class ChildWorkflowExecutionCompletedEventAttributes(WireStruct):
     result: str | None = None
 
 
-class ChildWorkflowExecutionFailedEventAttributes(WireStruct):
+class ChildWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ChildWorkflowExecutionFailed event."""
 
     workflow_execution: WorkflowExecution
@@ -146,7 +146,7 @@ class ChildWorkflowExecutionFailedEventAttributes(WireStruct):
     details: str | None = None
 
 
-class ChildWorkflowExecutionStartedEventAttributes(WireStruct):
+class ChildWorkflowExecutionStartedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ChildWorkflowExecutionStarted event."""
 
     workflow_execution: WorkflowExecution
@@ -154,7 +154,7 @@ class ChildWorkflowExecutionStartedEventAttributes(WireStruct):
     initiated_event_id: int
 
 
-class ChildWorkflowExecutionTerminatedEventAttributes(WireStruct):
+class ChildWorkflowExecutionTerminatedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ChildWorkflowExecutionTerminated event."""
 
     workflow_execution: WorkflowExecution
@@ -163,7 +163,7 @@ class ChildWorkflowExecutionTerminatedEventAttributes(WireStruct):
     started_event_id: int
 
 
-class ChildWorkflowExecutionTimedOutEventAttributes(WireStruct):
+class ChildWorkflowExecutionTimedOutEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ChildWorkflowExecutionTimedOut event."""
 
     workflow_execution: WorkflowExecution
@@ -173,21 +173,21 @@ class ChildWorkflowExecutionTimedOutEventAttributes(WireStruct):
     started_event_id: int
 
 
-class CompleteWorkflowExecutionFailedEventAttributes(WireStruct):
+class CompleteWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the CompleteWorkflowExecutionFailed event."""
 
     cause: CompleteWorkflowExecutionFailedCause
     decision_task_completed_event_id: int
 
 
-class ContinueAsNewWorkflowExecutionFailedEventAttributes(WireStruct):
+class ContinueAsNewWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ContinueAsNewWorkflowExecutionFailed event."""
 
     cause: ContinueAsNewWorkflowExecutionFailedCause
     decision_task_completed_event_id: int
 
 
-class DecisionTaskCompletedEventAttributes(WireStruct):
+class DecisionTaskCompletedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the DecisionTaskCompleted event."""
 
     scheduled_event_id: int
@@ -197,7 +197,7 @@ class DecisionTaskCompletedEventAttributes(WireStruct):
     task_list_schedule_to_start_timeout: str | None = None
 
 
-class DecisionTaskScheduledEventAttributes(WireStruct):
+class DecisionTaskScheduledEventAttributes(WireStruct, frozen=True):
     """Provides details about the DecisionTaskScheduled event."""
 
     task_list: TaskList
@@ -206,14 +206,14 @@ class DecisionTaskScheduledEventAttributes(WireStruct):
     schedule_to_start_timeout: str | None = None
 
 
-class DecisionTaskStartedEventAttributes(WireStruct):
+class DecisionTaskStartedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the DecisionTaskStarted event."""
 
     scheduled_event_id: int
     identity: str | None = None
 
 
-class DecisionTaskTimedOutEventAttributes(WireStruct):
+class DecisionTaskTimedOutEventAttributes(WireStruct, frozen=True):
     """Provides the details of the DecisionTaskTimedOut event."""
 
     timeout_type: DecisionTaskTimeoutType
@@ -221,28 +221,28 @@ class DecisionTaskTimedOutEventAttributes(WireStruct):
     started_event_id: int
 
 
-class ExternalWorkflowExecutionCancelRequestedEventAttributes(WireStruct):
+class ExternalWorkflowExecutionCancelRequestedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ExternalWorkflowExecutionCancelRequested event."""
 
     workflow_execution: WorkflowExecution
     initiated_event_id: int
 
 
-class ExternalWorkflowExecutionSignaledEventAttributes(WireStruct):
+class ExternalWorkflowExecutionSignaledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ExternalWorkflowExecutionSignaled event."""
 
     workflow_execution: WorkflowExecution
     initiated_event_id: int
 
 
-class FailWorkflowExecutionFailedEventAttributes(WireStruct):
+class FailWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the FailWorkflowExecutionFailed event."""
 
     cause: FailWorkflowExecutionFailedCause
     decision_task_completed_event_id: int
 
 
-class LambdaFunctionCompletedEventAttributes(WireStruct):
+class LambdaFunctionCompletedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the LambdaFunctionCompleted event."""
 
     scheduled_event_id: int
@@ -250,7 +250,7 @@ class LambdaFunctionCompletedEventAttributes(WireStruct):
     result: str | None = None
 
 
-class LambdaFunctionFailedEventAttributes(WireStruct):
+class LambdaFunctionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the LambdaFunctionFailed event."""
 
     scheduled_event_id: int
@@ -259,7 +259,7 @@ class LambdaFunctionFailedEventAttributes(WireStruct):
     details: str | None = None
 
 
-class LambdaFunctionScheduledEventAttributes(WireStruct):
+class LambdaFunctionScheduledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the LambdaFunctionScheduled event."""
 
     id: str
@@ -270,13 +270,13 @@ class LambdaFunctionScheduledEventAttributes(WireStruct):
     start_to_close_timeout: str | None = None
 
 
-class LambdaFunctionStartedEventAttributes(WireStruct):
+class LambdaFunctionStartedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the LambdaFunctionStarted event."""
 
     scheduled_event_id: int
 
 
-class LambdaFunctionTimedOutEventAttributes(WireStruct):
+class LambdaFunctionTimedOutEventAttributes(WireStruct, frozen=True):
     """Provides details of the LambdaFunctionTimedOut event."""
 
     scheduled_event_id: int
@@ -284,7 +284,7 @@ class LambdaFunctionTimedOutEventAttributes(WireStruct):
     timeout_type: LambdaFunctionTimeoutType | None = None
 
 
-class MarkerRecordedEventAttributes(WireStruct):
+class MarkerRecordedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the MarkerRecorded event."""
 
     marker_name: str
@@ -292,7 +292,7 @@ class MarkerRecordedEventAttributes(WireStruct):
     details: str | None = None
 
 
-class RecordMarkerFailedEventAttributes(WireStruct):
+class RecordMarkerFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the RecordMarkerFailed event."""
 
     marker_name: str
@@ -300,7 +300,7 @@ class RecordMarkerFailedEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class RequestCancelActivityTaskFailedEventAttributes(WireStruct):
+class RequestCancelActivityTaskFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the RequestCancelActivityTaskFailed event."""
 
     activity_id: str
@@ -308,7 +308,7 @@ class RequestCancelActivityTaskFailedEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class RequestCancelExternalWorkflowExecutionFailedEventAttributes(WireStruct):
+class RequestCancelExternalWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the RequestCancelExternalWorkflowExecutionFailed event."""
 
     workflow_id: str
@@ -319,7 +319,7 @@ class RequestCancelExternalWorkflowExecutionFailedEventAttributes(WireStruct):
     control: str | None = None
 
 
-class RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(WireStruct):
+class RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the RequestCancelExternalWorkflowExecutionInitiated event."""
 
     workflow_id: str
@@ -328,7 +328,7 @@ class RequestCancelExternalWorkflowExecutionInitiatedEventAttributes(WireStruct)
     control: str | None = None
 
 
-class ScheduleActivityTaskFailedEventAttributes(WireStruct):
+class ScheduleActivityTaskFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ScheduleActivityTaskFailed event."""
 
     activity_type: ActivityType
@@ -337,7 +337,7 @@ class ScheduleActivityTaskFailedEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class ScheduleLambdaFunctionFailedEventAttributes(WireStruct):
+class ScheduleLambdaFunctionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the ScheduleLambdaFunctionFailed event."""
 
     id: str
@@ -346,7 +346,7 @@ class ScheduleLambdaFunctionFailedEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class SignalExternalWorkflowExecutionFailedEventAttributes(WireStruct):
+class SignalExternalWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the SignalExternalWorkflowExecutionFailed event."""
 
     workflow_id: str
@@ -357,7 +357,7 @@ class SignalExternalWorkflowExecutionFailedEventAttributes(WireStruct):
     control: str | None = None
 
 
-class SignalExternalWorkflowExecutionInitiatedEventAttributes(WireStruct):
+class SignalExternalWorkflowExecutionInitiatedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the SignalExternalWorkflowExecutionInitiated event."""
 
     workflow_id: str
@@ -368,7 +368,7 @@ class SignalExternalWorkflowExecutionInitiatedEventAttributes(WireStruct):
     control: str | None = None
 
 
-class StartChildWorkflowExecutionFailedEventAttributes(WireStruct):
+class StartChildWorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the StartChildWorkflowExecutionFailed event."""
 
     workflow_type: WorkflowType
@@ -379,7 +379,7 @@ class StartChildWorkflowExecutionFailedEventAttributes(WireStruct):
     control: str | None = None
 
 
-class StartChildWorkflowExecutionInitiatedEventAttributes(WireStruct):
+class StartChildWorkflowExecutionInitiatedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the StartChildWorkflowExecutionInitiated event."""
 
     workflow_id: str
@@ -396,7 +396,7 @@ class StartChildWorkflowExecutionInitiatedEventAttributes(WireStruct):
     lambda_role: str | None = None
 
 
-class StartLambdaFunctionFailedEventAttributes(WireStruct):
+class StartLambdaFunctionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the StartLambdaFunctionFailed event."""
 
     scheduled_event_id: int | None = None
@@ -404,7 +404,7 @@ class StartLambdaFunctionFailedEventAttributes(WireStruct):
     message: str | None = None
 
 
-class StartTimerFailedEventAttributes(WireStruct):
+class StartTimerFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the StartTimerFailed event."""
 
     timer_id: str
@@ -412,7 +412,7 @@ class StartTimerFailedEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class TimerCanceledEventAttributes(WireStruct):
+class TimerCanceledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the TimerCanceled event."""
 
     timer_id: str
@@ -420,14 +420,14 @@ class TimerCanceledEventAttributes(WireStruct):
     decision_task_completed_event_id: int
 
 
-class TimerFiredEventAttributes(WireStruct):
+class TimerFiredEventAttributes(WireStruct, frozen=True):
     """Provides the details of the TimerFired event."""
 
     timer_id: str
     started_event_id: int
 
 
-class TimerStartedEventAttributes(WireStruct):
+class TimerStartedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the TimerStarted event."""
 
     timer_id: str
@@ -436,7 +436,7 @@ class TimerStartedEventAttributes(WireStruct):
     control: str | None = None
 
 
-class WorkflowExecutionCancelRequestedEventAttributes(WireStruct):
+class WorkflowExecutionCancelRequestedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionCancelRequested event."""
 
     external_workflow_execution: WorkflowExecution | None = None
@@ -444,21 +444,21 @@ class WorkflowExecutionCancelRequestedEventAttributes(WireStruct):
     cause: WorkflowExecutionCancelRequestedCause | None = None
 
 
-class WorkflowExecutionCanceledEventAttributes(WireStruct):
+class WorkflowExecutionCanceledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionCanceled event."""
 
     decision_task_completed_event_id: int
     details: str | None = None
 
 
-class WorkflowExecutionCompletedEventAttributes(WireStruct):
+class WorkflowExecutionCompletedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionCompleted event."""
 
     decision_task_completed_event_id: int
     result: str | None = None
 
 
-class WorkflowExecutionContinuedAsNewEventAttributes(WireStruct):
+class WorkflowExecutionContinuedAsNewEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionContinuedAsNew event."""
 
     decision_task_completed_event_id: int
@@ -474,7 +474,7 @@ class WorkflowExecutionContinuedAsNewEventAttributes(WireStruct):
     lambda_role: str | None = None
 
 
-class WorkflowExecutionFailedEventAttributes(WireStruct):
+class WorkflowExecutionFailedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionFailed event."""
 
     decision_task_completed_event_id: int
@@ -482,7 +482,7 @@ class WorkflowExecutionFailedEventAttributes(WireStruct):
     details: str | None = None
 
 
-class WorkflowExecutionSignaledEventAttributes(WireStruct):
+class WorkflowExecutionSignaledEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionSignaled event."""
 
     signal_name: str
@@ -491,7 +491,7 @@ class WorkflowExecutionSignaledEventAttributes(WireStruct):
     external_initiated_event_id: int | None = None
 
 
-class WorkflowExecutionStartedEventAttributes(WireStruct):
+class WorkflowExecutionStartedEventAttributes(WireStruct, frozen=True):
     """Provides details of WorkflowExecutionStarted event."""
 
     child_policy: ChildPolicy
@@ -508,7 +508,7 @@ class WorkflowExecutionStartedEventAttributes(WireStruct):
     lambda_role: str | None = None
 
 
-class WorkflowExecutionTerminatedEventAttributes(WireStruct):
+class WorkflowExecutionTerminatedEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionTerminated event."""
 
     child_policy: ChildPolicy
@@ -517,21 +517,21 @@ class WorkflowExecutionTerminatedEventAttributes(WireStruct):
     cause: WorkflowExecutionTerminatedCause | None = None
 
 
-class WorkflowExecutionTimedOutEventAttributes(WireStruct):
+class WorkflowExecutionTimedOutEventAttributes(WireStruct, frozen=True):
     """Provides the details of the WorkflowExecutionTimedOut event."""
 
     timeout_type: WorkflowExecutionTimeoutType
     child_policy: ChildPolicy
 
 
-class HistoryEventBase(WireStruct, tag_field="eventType"):
+class HistoryEventBase(WireStruct, frozen=True, tag_field="eventType"):
     """Fields common to every HistoryEvent kind; ``attributes`` holds the rest."""
 
     event_id: int
     event_timestamp: float
 
 
-class WorkflowExecutionStarted(HistoryEventBase, tag="WorkflowExecutionStarted"):
+class WorkflowExecutionStarted(HistoryEventBase, frozen=True, tag="WorkflowExecutionStarted"):
     """The ``WorkflowExecutionStarted`` event."""
 
     attributes: WorkflowExecutionStartedEventAttributes = msgspec.field(
@@ -539,7 +539,9 @@ class WorkflowExecutionStarted(HistoryEventBase, tag="WorkflowExecutionStarted")
     )
 
 
-class WorkflowExecutionCancelRequested(HistoryEventBase, tag="WorkflowExecutionCancelRequested"):
+class WorkflowExecutionCancelRequested(
+    HistoryEventBase, frozen=True, tag="WorkflowExecutionCancelRequested"
+):
     """The ``WorkflowExecutionCancelRequested`` event."""
 
     attributes: WorkflowExecutionCancelRequestedEventAttributes = msgspec.field(
@@ -547,7 +549,7 @@ class WorkflowExecutionCancelRequested(HistoryEventBase, tag="WorkflowExecutionC
     )
 
 
-class WorkflowExecutionCompleted(HistoryEventBase, tag="WorkflowExecutionCompleted"):
+class WorkflowExecutionCompleted(HistoryEventBase, frozen=True, tag="WorkflowExecutionCompleted"):
     """The ``WorkflowExecutionCompleted`` event."""
 
     attributes: WorkflowExecutionCompletedEventAttributes = msgspec.field(
@@ -555,7 +557,9 @@ class WorkflowExecutionCompleted(HistoryEventBase, tag="WorkflowExecutionComplet
     )
 
 
-class CompleteWorkflowExecutionFailed(HistoryEventBase, tag="CompleteWorkflowExecutionFailed"):
+class CompleteWorkflowExecutionFailed(
+    HistoryEventBase, frozen=True, tag="CompleteWorkflowExecutionFailed"
+):
     """The ``CompleteWorkflowExecutionFailed`` event."""
 
     attributes: CompleteWorkflowExecutionFailedEventAttributes = msgspec.field(
@@ -563,7 +567,7 @@ class CompleteWorkflowExecutionFailed(HistoryEventBase, tag="CompleteWorkflowExe
     )
 
 
-class WorkflowExecutionFailed(HistoryEventBase, tag="WorkflowExecutionFailed"):
+class WorkflowExecutionFailed(HistoryEventBase, frozen=True, tag="WorkflowExecutionFailed"):
     """The ``WorkflowExecutionFailed`` event."""
 
     attributes: WorkflowExecutionFailedEventAttributes = msgspec.field(
@@ -571,7 +575,7 @@ class WorkflowExecutionFailed(HistoryEventBase, tag="WorkflowExecutionFailed"):
     )
 
 
-class FailWorkflowExecutionFailed(HistoryEventBase, tag="FailWorkflowExecutionFailed"):
+class FailWorkflowExecutionFailed(HistoryEventBase, frozen=True, tag="FailWorkflowExecutionFailed"):
     """The ``FailWorkflowExecutionFailed`` event."""
 
     attributes: FailWorkflowExecutionFailedEventAttributes = msgspec.field(
@@ -579,7 +583,7 @@ class FailWorkflowExecutionFailed(HistoryEventBase, tag="FailWorkflowExecutionFa
     )
 
 
-class WorkflowExecutionTimedOut(HistoryEventBase, tag="WorkflowExecutionTimedOut"):
+class WorkflowExecutionTimedOut(HistoryEventBase, frozen=True, tag="WorkflowExecutionTimedOut"):
     """The ``WorkflowExecutionTimedOut`` event."""
 
     attributes: WorkflowExecutionTimedOutEventAttributes = msgspec.field(
@@ -587,7 +591,7 @@ class WorkflowExecutionTimedOut(HistoryEventBase, tag="WorkflowExecutionTimedOut
     )
 
 
-class WorkflowExecutionCanceled(HistoryEventBase, tag="WorkflowExecutionCanceled"):
+class WorkflowExecutionCanceled(HistoryEventBase, frozen=True, tag="WorkflowExecutionCanceled"):
     """The ``WorkflowExecutionCanceled`` event."""
 
     attributes: WorkflowExecutionCanceledEventAttributes = msgspec.field(
@@ -595,7 +599,9 @@ class WorkflowExecutionCanceled(HistoryEventBase, tag="WorkflowExecutionCanceled
     )
 
 
-class CancelWorkflowExecutionFailed(HistoryEventBase, tag="CancelWorkflowExecutionFailed"):
+class CancelWorkflowExecutionFailed(
+    HistoryEventBase, frozen=True, tag="CancelWorkflowExecutionFailed"
+):
     """The ``CancelWorkflowExecutionFailed`` event."""
 
     attributes: CancelWorkflowExecutionFailedEventAttributes = msgspec.field(
@@ -603,7 +609,9 @@ class CancelWorkflowExecutionFailed(HistoryEventBase, tag="CancelWorkflowExecuti
     )
 
 
-class WorkflowExecutionContinuedAsNew(HistoryEventBase, tag="WorkflowExecutionContinuedAsNew"):
+class WorkflowExecutionContinuedAsNew(
+    HistoryEventBase, frozen=True, tag="WorkflowExecutionContinuedAsNew"
+):
     """The ``WorkflowExecutionContinuedAsNew`` event."""
 
     attributes: WorkflowExecutionContinuedAsNewEventAttributes = msgspec.field(
@@ -612,7 +620,7 @@ class WorkflowExecutionContinuedAsNew(HistoryEventBase, tag="WorkflowExecutionCo
 
 
 class ContinueAsNewWorkflowExecutionFailed(
-    HistoryEventBase, tag="ContinueAsNewWorkflowExecutionFailed"
+    HistoryEventBase, frozen=True, tag="ContinueAsNewWorkflowExecutionFailed"
 ):
     """The ``ContinueAsNewWorkflowExecutionFailed`` event."""
 
@@ -621,7 +629,7 @@ class ContinueAsNewWorkflowExecutionFailed(
     )
 
 
-class WorkflowExecutionTerminated(HistoryEventBase, tag="WorkflowExecutionTerminated"):
+class WorkflowExecutionTerminated(HistoryEventBase, frozen=True, tag="WorkflowExecutionTerminated"):
     """The ``WorkflowExecutionTerminated`` event."""
 
     attributes: WorkflowExecutionTerminatedEventAttributes = msgspec.field(
@@ -629,7 +637,7 @@ class WorkflowExecutionTerminated(HistoryEventBase, tag="WorkflowExecutionTermin
     )
 
 
-class DecisionTaskScheduled(HistoryEventBase, tag="DecisionTaskScheduled"):
+class DecisionTaskScheduled(HistoryEventBase, frozen=True, tag="DecisionTaskScheduled"):
     """The ``DecisionTaskScheduled`` event."""
 
     attributes: DecisionTaskScheduledEventAttributes = msgspec.field(
@@ -637,7 +645,7 @@ class DecisionTaskScheduled(HistoryEventBase, tag="DecisionTaskScheduled"):
     )
 
 
-class DecisionTaskStarted(HistoryEventBase, tag="DecisionTaskStarted"):
+class DecisionTaskStarted(HistoryEventBase, frozen=True, tag="DecisionTaskStarted"):
     """The ``DecisionTaskStarted`` event."""
 
     attributes: DecisionTaskStartedEventAttributes = msgspec.field(
@@ -645,7 +653,7 @@ class DecisionTaskStarted(HistoryEventBase, tag="DecisionTaskStarted"):
     )
 
 
-class DecisionTaskCompleted(HistoryEventBase, tag="DecisionTaskCompleted"):
+class DecisionTaskCompleted(HistoryEventBase, frozen=True, tag="DecisionTaskCompleted"):
     """The ``DecisionTaskCompleted`` event."""
 
     attributes: DecisionTaskCompletedEventAttributes = msgspec.field(
@@ -653,7 +661,7 @@ class DecisionTaskCompleted(HistoryEventBase, tag="DecisionTaskCompleted"):
     )
 
 
-class DecisionTaskTimedOut(HistoryEventBase, tag="DecisionTaskTimedOut"):
+class DecisionTaskTimedOut(HistoryEventBase, frozen=True, tag="DecisionTaskTimedOut"):
     """The ``DecisionTaskTimedOut`` event."""
 
     attributes: DecisionTaskTimedOutEventAttributes = msgspec.field(
@@ -661,7 +669,7 @@ class DecisionTaskTimedOut(HistoryEventBase, tag="DecisionTaskTimedOut"):
     )
 
 
-class ActivityTaskScheduled(HistoryEventBase, tag="ActivityTaskScheduled"):
+class ActivityTaskScheduled(HistoryEventBase, frozen=True, tag="ActivityTaskScheduled"):
     """The ``ActivityTaskScheduled`` event."""
 
     attributes: ActivityTaskScheduledEventAttributes = msgspec.field(
@@ -669,7 +677,7 @@ class ActivityTaskScheduled(HistoryEventBase, tag="ActivityTaskScheduled"):
     )
 
 
-class ScheduleActivityTaskFailed(HistoryEventBase, tag="ScheduleActivityTaskFailed"):
+class ScheduleActivityTaskFailed(HistoryEventBase, frozen=True, tag="ScheduleActivityTaskFailed"):
     """The ``ScheduleActivityTaskFailed`` event."""
 
     attributes: ScheduleActivityTaskFailedEventAttributes = msgspec.field(
@@ -677,7 +685,7 @@ class ScheduleActivityTaskFailed(HistoryEventBase, tag="ScheduleActivityTaskFail
     )
 
 
-class ActivityTaskStarted(HistoryEventBase, tag="ActivityTaskStarted"):
+class ActivityTaskStarted(HistoryEventBase, frozen=True, tag="ActivityTaskStarted"):
     """The ``ActivityTaskStarted`` event."""
 
     attributes: ActivityTaskStartedEventAttributes = msgspec.field(
@@ -685,7 +693,7 @@ class ActivityTaskStarted(HistoryEventBase, tag="ActivityTaskStarted"):
     )
 
 
-class ActivityTaskCompleted(HistoryEventBase, tag="ActivityTaskCompleted"):
+class ActivityTaskCompleted(HistoryEventBase, frozen=True, tag="ActivityTaskCompleted"):
     """The ``ActivityTaskCompleted`` event."""
 
     attributes: ActivityTaskCompletedEventAttributes = msgspec.field(
@@ -693,7 +701,7 @@ class ActivityTaskCompleted(HistoryEventBase, tag="ActivityTaskCompleted"):
     )
 
 
-class ActivityTaskFailed(HistoryEventBase, tag="ActivityTaskFailed"):
+class ActivityTaskFailed(HistoryEventBase, frozen=True, tag="ActivityTaskFailed"):
     """The ``ActivityTaskFailed`` event."""
 
     attributes: ActivityTaskFailedEventAttributes = msgspec.field(
@@ -701,7 +709,7 @@ class ActivityTaskFailed(HistoryEventBase, tag="ActivityTaskFailed"):
     )
 
 
-class ActivityTaskTimedOut(HistoryEventBase, tag="ActivityTaskTimedOut"):
+class ActivityTaskTimedOut(HistoryEventBase, frozen=True, tag="ActivityTaskTimedOut"):
     """The ``ActivityTaskTimedOut`` event."""
 
     attributes: ActivityTaskTimedOutEventAttributes = msgspec.field(
@@ -709,7 +717,7 @@ class ActivityTaskTimedOut(HistoryEventBase, tag="ActivityTaskTimedOut"):
     )
 
 
-class ActivityTaskCanceled(HistoryEventBase, tag="ActivityTaskCanceled"):
+class ActivityTaskCanceled(HistoryEventBase, frozen=True, tag="ActivityTaskCanceled"):
     """The ``ActivityTaskCanceled`` event."""
 
     attributes: ActivityTaskCanceledEventAttributes = msgspec.field(
@@ -717,7 +725,7 @@ class ActivityTaskCanceled(HistoryEventBase, tag="ActivityTaskCanceled"):
     )
 
 
-class ActivityTaskCancelRequested(HistoryEventBase, tag="ActivityTaskCancelRequested"):
+class ActivityTaskCancelRequested(HistoryEventBase, frozen=True, tag="ActivityTaskCancelRequested"):
     """The ``ActivityTaskCancelRequested`` event."""
 
     attributes: ActivityTaskCancelRequestedEventAttributes = msgspec.field(
@@ -725,7 +733,9 @@ class ActivityTaskCancelRequested(HistoryEventBase, tag="ActivityTaskCancelReque
     )
 
 
-class RequestCancelActivityTaskFailed(HistoryEventBase, tag="RequestCancelActivityTaskFailed"):
+class RequestCancelActivityTaskFailed(
+    HistoryEventBase, frozen=True, tag="RequestCancelActivityTaskFailed"
+):
     """The ``RequestCancelActivityTaskFailed`` event."""
 
     attributes: RequestCancelActivityTaskFailedEventAttributes = msgspec.field(
@@ -733,7 +743,7 @@ class RequestCancelActivityTaskFailed(HistoryEventBase, tag="RequestCancelActivi
     )
 
 
-class WorkflowExecutionSignaled(HistoryEventBase, tag="WorkflowExecutionSignaled"):
+class WorkflowExecutionSignaled(HistoryEventBase, frozen=True, tag="WorkflowExecutionSignaled"):
     """The ``WorkflowExecutionSignaled`` event."""
 
     attributes: WorkflowExecutionSignaledEventAttributes = msgspec.field(
@@ -741,13 +751,13 @@ class WorkflowExecutionSignaled(HistoryEventBase, tag="WorkflowExecutionSignaled
     )
 
 
-class MarkerRecorded(HistoryEventBase, tag="MarkerRecorded"):
+class MarkerRecorded(HistoryEventBase, frozen=True, tag="MarkerRecorded"):
     """The ``MarkerRecorded`` event."""
 
     attributes: MarkerRecordedEventAttributes = msgspec.field(name="markerRecordedEventAttributes")
 
 
-class RecordMarkerFailed(HistoryEventBase, tag="RecordMarkerFailed"):
+class RecordMarkerFailed(HistoryEventBase, frozen=True, tag="RecordMarkerFailed"):
     """The ``RecordMarkerFailed`` event."""
 
     attributes: RecordMarkerFailedEventAttributes = msgspec.field(
@@ -755,13 +765,13 @@ class RecordMarkerFailed(HistoryEventBase, tag="RecordMarkerFailed"):
     )
 
 
-class TimerStarted(HistoryEventBase, tag="TimerStarted"):
+class TimerStarted(HistoryEventBase, frozen=True, tag="TimerStarted"):
     """The ``TimerStarted`` event."""
 
     attributes: TimerStartedEventAttributes = msgspec.field(name="timerStartedEventAttributes")
 
 
-class StartTimerFailed(HistoryEventBase, tag="StartTimerFailed"):
+class StartTimerFailed(HistoryEventBase, frozen=True, tag="StartTimerFailed"):
     """The ``StartTimerFailed`` event."""
 
     attributes: StartTimerFailedEventAttributes = msgspec.field(
@@ -769,19 +779,19 @@ class StartTimerFailed(HistoryEventBase, tag="StartTimerFailed"):
     )
 
 
-class TimerFired(HistoryEventBase, tag="TimerFired"):
+class TimerFired(HistoryEventBase, frozen=True, tag="TimerFired"):
     """The ``TimerFired`` event."""
 
     attributes: TimerFiredEventAttributes = msgspec.field(name="timerFiredEventAttributes")
 
 
-class TimerCanceled(HistoryEventBase, tag="TimerCanceled"):
+class TimerCanceled(HistoryEventBase, frozen=True, tag="TimerCanceled"):
     """The ``TimerCanceled`` event."""
 
     attributes: TimerCanceledEventAttributes = msgspec.field(name="timerCanceledEventAttributes")
 
 
-class CancelTimerFailed(HistoryEventBase, tag="CancelTimerFailed"):
+class CancelTimerFailed(HistoryEventBase, frozen=True, tag="CancelTimerFailed"):
     """The ``CancelTimerFailed`` event."""
 
     attributes: CancelTimerFailedEventAttributes = msgspec.field(
@@ -790,7 +800,7 @@ class CancelTimerFailed(HistoryEventBase, tag="CancelTimerFailed"):
 
 
 class StartChildWorkflowExecutionInitiated(
-    HistoryEventBase, tag="StartChildWorkflowExecutionInitiated"
+    HistoryEventBase, frozen=True, tag="StartChildWorkflowExecutionInitiated"
 ):
     """The ``StartChildWorkflowExecutionInitiated`` event."""
 
@@ -799,7 +809,9 @@ class StartChildWorkflowExecutionInitiated(
     )
 
 
-class StartChildWorkflowExecutionFailed(HistoryEventBase, tag="StartChildWorkflowExecutionFailed"):
+class StartChildWorkflowExecutionFailed(
+    HistoryEventBase, frozen=True, tag="StartChildWorkflowExecutionFailed"
+):
     """The ``StartChildWorkflowExecutionFailed`` event."""
 
     attributes: StartChildWorkflowExecutionFailedEventAttributes = msgspec.field(
@@ -807,7 +819,9 @@ class StartChildWorkflowExecutionFailed(HistoryEventBase, tag="StartChildWorkflo
     )
 
 
-class ChildWorkflowExecutionStarted(HistoryEventBase, tag="ChildWorkflowExecutionStarted"):
+class ChildWorkflowExecutionStarted(
+    HistoryEventBase, frozen=True, tag="ChildWorkflowExecutionStarted"
+):
     """The ``ChildWorkflowExecutionStarted`` event."""
 
     attributes: ChildWorkflowExecutionStartedEventAttributes = msgspec.field(
@@ -815,7 +829,9 @@ class ChildWorkflowExecutionStarted(HistoryEventBase, tag="ChildWorkflowExecutio
     )
 
 
-class ChildWorkflowExecutionCompleted(HistoryEventBase, tag="ChildWorkflowExecutionCompleted"):
+class ChildWorkflowExecutionCompleted(
+    HistoryEventBase, frozen=True, tag="ChildWorkflowExecutionCompleted"
+):
     """The ``ChildWorkflowExecutionCompleted`` event."""
 
     attributes: ChildWorkflowExecutionCompletedEventAttributes = msgspec.field(
@@ -823,7 +839,9 @@ class ChildWorkflowExecutionCompleted(HistoryEventBase, tag="ChildWorkflowExecut
     )
 
 
-class ChildWorkflowExecutionFailed(HistoryEventBase, tag="ChildWorkflowExecutionFailed"):
+class ChildWorkflowExecutionFailed(
+    HistoryEventBase, frozen=True, tag="ChildWorkflowExecutionFailed"
+):
     """The ``ChildWorkflowExecutionFailed`` event."""
 
     attributes: ChildWorkflowExecutionFailedEventAttributes = msgspec.field(
@@ -831,7 +849,9 @@ class ChildWorkflowExecutionFailed(HistoryEventBase, tag="ChildWorkflowExecution
     )
 
 
-class ChildWorkflowExecutionTimedOut(HistoryEventBase, tag="ChildWorkflowExecutionTimedOut"):
+class ChildWorkflowExecutionTimedOut(
+    HistoryEventBase, frozen=True, tag="ChildWorkflowExecutionTimedOut"
+):
     """The ``ChildWorkflowExecutionTimedOut`` event."""
 
     attributes: ChildWorkflowExecutionTimedOutEventAttributes = msgspec.field(
@@ -839,7 +859,9 @@ class ChildWorkflowExecutionTimedOut(HistoryEventBase, tag="ChildWorkflowExecuti
     )
 
 
-class ChildWorkflowExecutionCanceled(HistoryEventBase, tag="ChildWorkflowExecutionCanceled"):
+class ChildWorkflowExecutionCanceled(
+    HistoryEventBase, frozen=True, tag="ChildWorkflowExecutionCanceled"
+):
     """The ``ChildWorkflowExecutionCanceled`` event."""
 
     attributes: ChildWorkflowExecutionCanceledEventAttributes = msgspec.field(
@@ -847,7 +869,9 @@ class ChildWorkflowExecutionCanceled(HistoryEventBase, tag="ChildWorkflowExecuti
     )
 
 
-class ChildWorkflowExecutionTerminated(HistoryEventBase, tag="ChildWorkflowExecutionTerminated"):
+class ChildWorkflowExecutionTerminated(
+    HistoryEventBase, frozen=True, tag="ChildWorkflowExecutionTerminated"
+):
     """The ``ChildWorkflowExecutionTerminated`` event."""
 
     attributes: ChildWorkflowExecutionTerminatedEventAttributes = msgspec.field(
@@ -856,7 +880,7 @@ class ChildWorkflowExecutionTerminated(HistoryEventBase, tag="ChildWorkflowExecu
 
 
 class SignalExternalWorkflowExecutionInitiated(
-    HistoryEventBase, tag="SignalExternalWorkflowExecutionInitiated"
+    HistoryEventBase, frozen=True, tag="SignalExternalWorkflowExecutionInitiated"
 ):
     """The ``SignalExternalWorkflowExecutionInitiated`` event."""
 
@@ -866,7 +890,7 @@ class SignalExternalWorkflowExecutionInitiated(
 
 
 class SignalExternalWorkflowExecutionFailed(
-    HistoryEventBase, tag="SignalExternalWorkflowExecutionFailed"
+    HistoryEventBase, frozen=True, tag="SignalExternalWorkflowExecutionFailed"
 ):
     """The ``SignalExternalWorkflowExecutionFailed`` event."""
 
@@ -875,7 +899,9 @@ class SignalExternalWorkflowExecutionFailed(
     )
 
 
-class ExternalWorkflowExecutionSignaled(HistoryEventBase, tag="ExternalWorkflowExecutionSignaled"):
+class ExternalWorkflowExecutionSignaled(
+    HistoryEventBase, frozen=True, tag="ExternalWorkflowExecutionSignaled"
+):
     """The ``ExternalWorkflowExecutionSignaled`` event."""
 
     attributes: ExternalWorkflowExecutionSignaledEventAttributes = msgspec.field(
@@ -884,7 +910,7 @@ class ExternalWorkflowExecutionSignaled(HistoryEventBase, tag="ExternalWorkflowE
 
 
 class RequestCancelExternalWorkflowExecutionInitiated(
-    HistoryEventBase, tag="RequestCancelExternalWorkflowExecutionInitiated"
+    HistoryEventBase, frozen=True, tag="RequestCancelExternalWorkflowExecutionInitiated"
 ):
     """The ``RequestCancelExternalWorkflowExecutionInitiated`` event."""
 
@@ -894,7 +920,7 @@ class RequestCancelExternalWorkflowExecutionInitiated(
 
 
 class RequestCancelExternalWorkflowExecutionFailed(
-    HistoryEventBase, tag="RequestCancelExternalWorkflowExecutionFailed"
+    HistoryEventBase, frozen=True, tag="RequestCancelExternalWorkflowExecutionFailed"
 ):
     """The ``RequestCancelExternalWorkflowExecutionFailed`` event."""
 
@@ -904,7 +930,7 @@ class RequestCancelExternalWorkflowExecutionFailed(
 
 
 class ExternalWorkflowExecutionCancelRequested(
-    HistoryEventBase, tag="ExternalWorkflowExecutionCancelRequested"
+    HistoryEventBase, frozen=True, tag="ExternalWorkflowExecutionCancelRequested"
 ):
     """The ``ExternalWorkflowExecutionCancelRequested`` event."""
 
@@ -913,7 +939,7 @@ class ExternalWorkflowExecutionCancelRequested(
     )
 
 
-class LambdaFunctionScheduled(HistoryEventBase, tag="LambdaFunctionScheduled"):
+class LambdaFunctionScheduled(HistoryEventBase, frozen=True, tag="LambdaFunctionScheduled"):
     """The ``LambdaFunctionScheduled`` event."""
 
     attributes: LambdaFunctionScheduledEventAttributes = msgspec.field(
@@ -921,7 +947,7 @@ class LambdaFunctionScheduled(HistoryEventBase, tag="LambdaFunctionScheduled"):
     )
 
 
-class LambdaFunctionStarted(HistoryEventBase, tag="LambdaFunctionStarted"):
+class LambdaFunctionStarted(HistoryEventBase, frozen=True, tag="LambdaFunctionStarted"):
     """The ``LambdaFunctionStarted`` event."""
 
     attributes: LambdaFunctionStartedEventAttributes = msgspec.field(
@@ -929,7 +955,7 @@ class LambdaFunctionStarted(HistoryEventBase, tag="LambdaFunctionStarted"):
     )
 
 
-class LambdaFunctionCompleted(HistoryEventBase, tag="LambdaFunctionCompleted"):
+class LambdaFunctionCompleted(HistoryEventBase, frozen=True, tag="LambdaFunctionCompleted"):
     """The ``LambdaFunctionCompleted`` event."""
 
     attributes: LambdaFunctionCompletedEventAttributes = msgspec.field(
@@ -937,7 +963,7 @@ class LambdaFunctionCompleted(HistoryEventBase, tag="LambdaFunctionCompleted"):
     )
 
 
-class LambdaFunctionFailed(HistoryEventBase, tag="LambdaFunctionFailed"):
+class LambdaFunctionFailed(HistoryEventBase, frozen=True, tag="LambdaFunctionFailed"):
     """The ``LambdaFunctionFailed`` event."""
 
     attributes: LambdaFunctionFailedEventAttributes = msgspec.field(
@@ -945,7 +971,7 @@ class LambdaFunctionFailed(HistoryEventBase, tag="LambdaFunctionFailed"):
     )
 
 
-class LambdaFunctionTimedOut(HistoryEventBase, tag="LambdaFunctionTimedOut"):
+class LambdaFunctionTimedOut(HistoryEventBase, frozen=True, tag="LambdaFunctionTimedOut"):
     """The ``LambdaFunctionTimedOut`` event."""
 
     attributes: LambdaFunctionTimedOutEventAttributes = msgspec.field(
@@ -953,7 +979,9 @@ class LambdaFunctionTimedOut(HistoryEventBase, tag="LambdaFunctionTimedOut"):
     )
 
 
-class ScheduleLambdaFunctionFailed(HistoryEventBase, tag="ScheduleLambdaFunctionFailed"):
+class ScheduleLambdaFunctionFailed(
+    HistoryEventBase, frozen=True, tag="ScheduleLambdaFunctionFailed"
+):
     """The ``ScheduleLambdaFunctionFailed`` event."""
 
     attributes: ScheduleLambdaFunctionFailedEventAttributes = msgspec.field(
@@ -961,7 +989,7 @@ class ScheduleLambdaFunctionFailed(HistoryEventBase, tag="ScheduleLambdaFunction
     )
 
 
-class StartLambdaFunctionFailed(HistoryEventBase, tag="StartLambdaFunctionFailed"):
+class StartLambdaFunctionFailed(HistoryEventBase, frozen=True, tag="StartLambdaFunctionFailed"):
     """The ``StartLambdaFunctionFailed`` event."""
 
     attributes: StartLambdaFunctionFailedEventAttributes = msgspec.field(
