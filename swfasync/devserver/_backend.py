@@ -1,0 +1,568 @@
+"""The dev server's state machine core: executions, history recording, decision-task
+scheduling, closing (with parent notification and child policies), timeouts, and the
+write-through to SQLite.
+
+All state changes happen synchronously on the one event loop that owns the server; each
+request or timer firing ends with ``settle()``, which schedules the decision tasks the new
+events call for, hands tasks to waiting pollers, re-arms deadlines and commits once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import os
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from ._clock import Clock
+from ._faults import UnknownResourceFault
+from ._polling import QueuedTask, TaskQueues
+from ._scheduler import Key, Scheduler
+from ._state import (
+    EVENT_LIMIT,
+    DecisionTask,
+    Domain,
+    Execution,
+    Json,
+    TypeRecord,
+    deadline,
+    type_key,
+)
+from ._store import Store
+
+log = structlog.get_logger("swfasync.devserver")
+
+LambdaFn = Callable[[str | None], "str | Awaitable[str | None] | None"]
+
+# Events that do not, by themselves, call for a new decision task.
+QUIET_EVENTS = frozenset(
+    {
+        "DecisionTaskScheduled",
+        "DecisionTaskStarted",
+        "DecisionTaskCompleted",
+        "ActivityTaskScheduled",
+        "ActivityTaskStarted",
+        "ActivityTaskCancelRequested",
+        "TimerStarted",
+        "TimerCanceled",
+        "MarkerRecorded",
+        "StartChildWorkflowExecutionInitiated",
+        "SignalExternalWorkflowExecutionInitiated",
+        "RequestCancelExternalWorkflowExecutionInitiated",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "WorkflowExecutionCompleted",
+        "WorkflowExecutionFailed",
+        "WorkflowExecutionCanceled",
+        "WorkflowExecutionTerminated",
+        "WorkflowExecutionTimedOut",
+        "WorkflowExecutionContinuedAsNew",
+    }
+)
+
+CHILD_CLOSE_EVENTS = {
+    "COMPLETED": "ChildWorkflowExecutionCompleted",
+    "FAILED": "ChildWorkflowExecutionFailed",
+    "CANCELED": "ChildWorkflowExecutionCanceled",
+    "TERMINATED": "ChildWorkflowExecutionTerminated",
+    "TIMED_OUT": "ChildWorkflowExecutionTimedOut",
+}
+
+
+def attrs_key(event_type: str) -> str:
+    return event_type[0].lower() + event_type[1:] + "EventAttributes"
+
+
+def new_run_id() -> str:
+    return base64.b64encode(os.urandom(33)).decode()
+
+
+class Backend:
+    def __init__(self, store: Store, clock: Clock, time_skipping: bool) -> None:
+        self.store = store
+        self.clock = clock
+        self.domains: dict[str, Domain] = {}
+        self.types: dict[str, TypeRecord] = {}
+        self.executions: dict[str, Execution] = {}
+        self.histories: dict[str, list[Json]] = {}
+        self.open_ids: dict[tuple[str, str], str] = {}  # (domain, workflow id) -> run id
+        self.lambdas: dict[str, LambdaFn] = {}
+        self.queues = TaskQueues(self._task_is_valid)
+        self.scheduler = Scheduler(clock, self._fire, self.idle, time_skipping)
+        self._seq = itertools.count()
+        self._touched: dict[str, Execution] = {}
+        self._persisted: dict[str, int] = {}
+        self._dirty_domains: set[str] = set()
+        self._dirty_types: set[str] = set()
+        self._deleted_types: set[str] = set()
+        self._deleted_runs: set[str] = set()
+        self._lambda_tasks: set[asyncio.Task[None]] = set()
+        self._load()
+
+    # -- loading ----------------------------------------------------------------------
+
+    def _load(self) -> None:
+        for domain in self.store.domains():
+            self.domains[domain.name] = domain
+        for record in self.store.types():
+            self.types[record.key] = record
+        offset = self.store.meta("clock_offset")
+        if offset is not None and hasattr(self.clock, "offset"):
+            self.clock.offset = max(self.clock.offset, float(offset))
+        executions = sorted(self.store.executions(), key=lambda e: e.start_ts)
+        for ex in executions:
+            self.executions[ex.run_id] = ex
+            self.histories[ex.run_id] = self.store.events(ex.run_id)
+            self._persisted[ex.run_id] = len(self.histories[ex.run_id])
+            if ex.is_open:
+                self.open_ids[(ex.domain, ex.workflow_id)] = ex.run_id
+        # re-queue every scheduled, not yet started task, in its original order
+        pending: list[tuple[int, Execution, str]] = []
+        for ex in executions:
+            if not ex.is_open:
+                continue
+            if ex.decision is not None and not ex.decision.started_event_id:
+                pending.append((ex.decision.seq, ex, ""))
+            pending.extend((a.seq, ex, a.activity_id) for a in ex.activities.values())
+        top = 0
+        for seq, ex, ref in sorted(pending, key=lambda p: p[0]):
+            top = max(top, seq + 1)
+            if ref == "":
+                assert ex.decision is not None
+                self._enqueue_decision(ex, ex.decision)
+            elif not ex.activities[ref].started_event_id:
+                self._enqueue_activity(ex, ref)
+        self._seq = itertools.count(top)
+        for ex in executions:
+            if ex.is_open:
+                self.scheduler.sync(ex.run_id, self._deadlines(ex))
+                for call in ex.lambdas.values():
+                    if call.started_event_id:
+                        self.run_lambda(ex, call.lambda_id)
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    def domain(self, name: str, *, registered: bool = False) -> Domain:
+        found = self.domains.get(name)
+        if found is None:
+            raise UnknownResourceFault(f"Unknown domain: {name}")
+        if registered and found.status != "REGISTERED":
+            raise UnknownResourceFault(f"Domain is deprecated: {name}")
+        return found
+
+    def find_type(self, kind: str, domain: str, ref: Json) -> TypeRecord | None:
+        return self.types.get(type_key(kind, domain, ref["name"], ref["version"]))
+
+    def get_type(self, kind: str, domain: str, ref: Json) -> TypeRecord:
+        record = self.find_type(kind, domain, ref)
+        if record is None:
+            label = "WorkflowType" if kind == "workflow" else "ActivityType"
+            raise UnknownResourceFault(
+                f"Unknown type: {label}=[name={ref['name']}, version={ref['version']}]"
+            )
+        return record
+
+    def open_execution(self, domain: str, workflow_id: str, run_id: str | None) -> Execution:
+        if run_id:
+            ex = self.executions.get(run_id)
+            if ex is None or ex.domain != domain or ex.workflow_id != workflow_id:
+                ex = None
+        else:
+            found = self.open_ids.get((domain, workflow_id))
+            ex = self.executions.get(found) if found else None
+        if ex is None or not ex.is_open:
+            raise UnknownResourceFault(
+                f"Unknown execution: WorkflowExecution=[workflowId={workflow_id}, "
+                f"runId={run_id or ''}]"
+            )
+        return ex
+
+    def events(self, ex: Execution) -> list[Json]:
+        return self.histories[ex.run_id]
+
+    # -- recording --------------------------------------------------------------------
+
+    def touch(self, ex: Execution) -> None:
+        self._touched[ex.run_id] = ex
+
+    def add_event(self, ex: Execution, event_type: str, attrs: Json) -> int:
+        """Append an event to an open execution's history; returns its id (0 if dropped)."""
+        if not ex.is_open:
+            return 0
+        history = self.histories[ex.run_id]
+        if len(history) >= EVENT_LIMIT - 1 and event_type != "WorkflowExecutionTerminated":
+            self.terminate(
+                ex, reason=None, details=None, child_policy=None, cause="EVENT_LIMIT_EXCEEDED"
+            )
+            return 0
+        event_id = len(history) + 1
+        history.append(
+            {
+                "eventTimestamp": self.clock.now(),
+                "eventType": event_type,
+                "eventId": event_id,
+                attrs_key(event_type): {k: v for k, v in attrs.items() if v is not None},
+            }
+        )
+        ex.event_count = event_id
+        if event_type not in QUIET_EVENTS:
+            ex.needs_decision = True
+        self.touch(ex)
+        return event_id
+
+    # -- starting ---------------------------------------------------------------------
+
+    def start_execution(
+        self,
+        domain: str,
+        workflow_id: str,
+        workflow_type: Json,
+        params: Json,
+        *,
+        parent: Json | None = None,
+        parent_initiated_event_id: int = 0,
+        continued_from: str | None = None,
+        run_id: str | None = None,
+    ) -> Execution:
+        """Open a new run; ``params`` are already resolved against the type's defaults."""
+        now = self.clock.now()
+        ex = Execution(
+            domain=domain,
+            workflow_id=workflow_id,
+            run_id=run_id or new_run_id(),
+            workflow_type={"name": workflow_type["name"], "version": workflow_type["version"]},
+            start_ts=now,
+            task_list=params["taskList"]["name"],
+            task_priority=params.get("taskPriority"),
+            child_policy=params["childPolicy"],
+            execution_timeout=params["executionStartToCloseTimeout"],
+            task_timeout=params["taskStartToCloseTimeout"],
+            tag_list=list(params.get("tagList") or []),
+            lambda_role=params.get("lambdaRole"),
+            parent=parent,
+            parent_initiated_event_id=parent_initiated_event_id,
+            execution_deadline=deadline(now, params["executionStartToCloseTimeout"]),
+        )
+        self.executions[ex.run_id] = ex
+        self.histories[ex.run_id] = []
+        self._persisted[ex.run_id] = 0
+        self.open_ids[(domain, workflow_id)] = ex.run_id
+        self.add_event(
+            ex,
+            "WorkflowExecutionStarted",
+            {
+                "input": params.get("input"),
+                "executionStartToCloseTimeout": ex.execution_timeout,
+                "taskStartToCloseTimeout": ex.task_timeout,
+                "childPolicy": ex.child_policy,
+                "taskList": {"name": ex.task_list},
+                "taskPriority": ex.task_priority,
+                "workflowType": ex.workflow_type,
+                "tagList": ex.tag_list or None,
+                "continuedExecutionRunId": continued_from,
+                "parentWorkflowExecution": ex.parent,
+                "parentInitiatedEventId": parent_initiated_event_id or None,
+                "lambdaRole": ex.lambda_role,
+            },
+        )
+        return ex
+
+    # -- decision tasks ---------------------------------------------------------------
+
+    def schedule_decision(self, ex: Execution) -> None:
+        if not ex.is_open:
+            return
+        if ex.decision is not None:
+            return
+        ex.needs_decision = False
+        task_list = ex.sticky_task_list or ex.task_list
+        sticky_timeout = ex.sticky_timeout if ex.sticky_task_list else None
+        event_id = self.add_event(
+            ex,
+            "DecisionTaskScheduled",
+            {
+                "taskList": {"name": task_list},
+                "taskPriority": ex.task_priority,
+                "startToCloseTimeout": ex.task_timeout,
+                "scheduleToStartTimeout": sticky_timeout,
+            },
+        )
+        if not event_id:
+            return
+        ex.sticky_task_list = ex.sticky_timeout = None
+        task = DecisionTask(
+            scheduled_event_id=event_id,
+            task_list=task_list,
+            priority=ex.priority,
+            seq=self.next_seq(),
+            schedule_to_start_deadline=deadline(self.clock.now(), sticky_timeout),
+        )
+        ex.decision = task
+        self._enqueue_decision(ex, task)
+
+    def _enqueue_decision(self, ex: Execution, task: DecisionTask) -> None:
+        self.queues.push(
+            ("decision", ex.domain, task.task_list),
+            QueuedTask((-task.priority, task.seq), ex.run_id, "", task.scheduled_event_id),
+        )
+
+    def _enqueue_activity(self, ex: Execution, activity_id: str) -> None:
+        act = ex.activities[activity_id]
+        self.queues.push(
+            ("activity", ex.domain, act.task_list),
+            QueuedTask((-act.priority, act.seq), ex.run_id, activity_id, act.scheduled_event_id),
+        )
+
+    def enqueue_activity(self, ex: Execution, activity_id: str) -> None:
+        self._enqueue_activity(ex, activity_id)
+
+    def _task_is_valid(self, kind: str, task: QueuedTask) -> bool:
+        ex = self.executions.get(task.run_id)
+        if ex is None or not ex.is_open:
+            return False
+        if kind == "decision":
+            d = ex.decision
+            return (
+                d is not None
+                and d.scheduled_event_id == task.scheduled_event_id
+                and not d.started_event_id
+            )
+        act = ex.activities.get(task.ref)
+        return (
+            act is not None
+            and act.scheduled_event_id == task.scheduled_event_id
+            and not act.started_event_id
+        )
+
+    # -- closing ----------------------------------------------------------------------
+
+    def close(self, ex: Execution, close_status: str, event_type: str, attrs: Json) -> None:
+        if not ex.is_open:
+            return
+        self.add_event(ex, event_type, attrs)
+        if not ex.is_open:  # the event limit closed it instead
+            return
+        ex.status = "CLOSED"
+        ex.close_status = close_status
+        ex.close_ts = self.clock.now()
+        ex.decision = None
+        ex.needs_decision = False
+        ex.activities.clear()
+        ex.timers.clear()
+        ex.lambdas.clear()
+        self.open_ids.pop((ex.domain, ex.workflow_id), None)
+        self.touch(ex)
+        if close_status in ("TERMINATED", "TIMED_OUT"):
+            self._apply_child_policy(ex, attrs.get("childPolicy") or ex.child_policy)
+        if close_status != "CONTINUED_AS_NEW":
+            self._notify_parent(ex, close_status, attrs)
+
+    def terminate(
+        self,
+        ex: Execution,
+        *,
+        reason: str | None,
+        details: str | None,
+        child_policy: str | None,
+        cause: str | None,
+    ) -> None:
+        self.close(
+            ex,
+            "TERMINATED",
+            "WorkflowExecutionTerminated",
+            {
+                "reason": reason,
+                "details": details,
+                "childPolicy": child_policy or ex.child_policy,
+                "cause": cause,
+            },
+        )
+
+    def request_cancel(self, ex: Execution, attrs: Json) -> None:
+        self.add_event(ex, "WorkflowExecutionCancelRequested", attrs)
+        ex.cancel_requested = True
+
+    def _apply_child_policy(self, parent: Execution, policy: str) -> None:
+        for child in list(parent.children.values()):
+            target = self.executions.get(child.run_id) if child.run_id else None
+            if target is None or not target.is_open:
+                continue
+            if policy == "TERMINATE":
+                self.terminate(
+                    target,
+                    reason=None,
+                    details=None,
+                    child_policy=None,
+                    cause="CHILD_POLICY_APPLIED",
+                )
+            elif policy == "REQUEST_CANCEL":
+                self.request_cancel(target, {"cause": "CHILD_POLICY_APPLIED"})
+
+    def _notify_parent(self, ex: Execution, close_status: str, attrs: Json) -> None:
+        if ex.parent is None:
+            return
+        parent = self.executions.get(ex.parent["runId"])
+        if parent is None or not parent.is_open:
+            return
+        child = parent.children.pop(str(ex.parent_initiated_event_id), None)
+        if child is None:
+            return
+        event: Json = {
+            "workflowExecution": ex.ref,
+            "workflowType": ex.workflow_type,
+            "initiatedEventId": child.initiated_event_id,
+            "startedEventId": child.started_event_id,
+        }
+        if close_status == "COMPLETED":
+            event["result"] = attrs.get("result")
+        elif close_status == "FAILED":
+            event["reason"] = attrs.get("reason")
+            event["details"] = attrs.get("details")
+        elif close_status == "CANCELED":
+            event["details"] = attrs.get("details")
+        elif close_status == "TIMED_OUT":
+            event["timeoutType"] = "START_TO_CLOSE"
+        self.add_event(parent, CHILD_CLOSE_EVENTS[close_status], event)
+
+    # -- deadlines --------------------------------------------------------------------
+
+    def _deadlines(self, ex: Execution) -> dict[Key, float]:
+        out: dict[Key, float] = {}
+        if not ex.is_open:
+            return out
+        run = ex.run_id
+        if ex.execution_deadline is not None:
+            out[("execution", run, "")] = ex.execution_deadline
+        d = ex.decision
+        if d is not None:
+            if d.schedule_to_start_deadline is not None and not d.started_event_id:
+                out[("decision_schedule_to_start", run, str(d.scheduled_event_id))] = (
+                    d.schedule_to_start_deadline
+                )
+            if d.start_to_close_deadline is not None and d.started_event_id:
+                out[("decision_start_to_close", run, str(d.started_event_id))] = (
+                    d.start_to_close_deadline
+                )
+        for a in ex.activities.values():
+            for kind, when in (
+                ("SCHEDULE_TO_START", a.schedule_to_start_deadline),
+                ("SCHEDULE_TO_CLOSE", a.schedule_to_close_deadline),
+                ("START_TO_CLOSE", a.start_to_close_deadline),
+                ("HEARTBEAT", a.heartbeat_deadline),
+            ):
+                if when is not None:
+                    out[("activity_" + kind, run, a.activity_id)] = when
+        for t in ex.timers.values():
+            out[("timer", run, t.timer_id)] = t.fire_at
+        for call in ex.lambdas.values():
+            if call.deadline is not None:
+                out[("lambda", run, call.lambda_id)] = call.deadline
+        return out
+
+    def _fire(self, key: Key) -> None:
+        kind, run_id, ident = key
+        ex = self.executions.get(run_id)
+        if ex is None or not ex.is_open:
+            return
+        from ._timeouts import fire
+
+        fire(self, ex, kind, ident)
+        self.settle()
+
+    def idle(self) -> bool:
+        """True when no decision, activity or Lambda task is scheduled or running."""
+        for run_id in self.open_ids.values():
+            ex = self.executions[run_id]
+            if ex.decision is not None or ex.activities or ex.lambdas:
+                return False
+        return True
+
+    # -- Lambda -----------------------------------------------------------------------
+
+    def run_lambda(self, ex: Execution, lambda_id: str) -> None:
+        from ._lambda import invoke
+
+        task = asyncio.get_running_loop().create_task(invoke(self, ex.run_id, lambda_id))
+        self._lambda_tasks.add(task)
+        task.add_done_callback(self._lambda_tasks.discard)
+
+    async def aclose(self) -> None:
+        for task in list(self._lambda_tasks):
+            task.cancel()
+        await asyncio.gather(*self._lambda_tasks, return_exceptions=True)
+
+    # -- settling ---------------------------------------------------------------------
+
+    def mark_domain(self, name: str) -> None:
+        self._dirty_domains.add(name)
+
+    def mark_type(self, key: str) -> None:
+        self._dirty_types.add(key)
+
+    def drop_type(self, key: str) -> None:
+        self._deleted_types.add(key)
+
+    def drop_execution(self, ex: Execution) -> None:
+        self.executions.pop(ex.run_id, None)
+        self.histories.pop(ex.run_id, None)
+        self._persisted.pop(ex.run_id, None)
+        self._touched.pop(ex.run_id, None)
+        self._deleted_runs.add(ex.run_id)
+
+    def settle(self) -> None:
+        """Finish a state change: schedule decisions, dispatch tasks, re-arm, commit."""
+        done: dict[str, Execution] = {}
+        while True:
+            batch = dict(self._touched)
+            self._touched.clear()
+            for ex in batch.values():
+                if ex.is_open and ex.needs_decision and ex.decision is None:
+                    self.schedule_decision(ex)
+            self.queues.dispatch()
+            done.update(batch)
+            if not self._touched:
+                break
+        for ex in done.values():
+            self.scheduler.sync(ex.run_id, self._deadlines(ex))
+        self._flush(done)
+        self.scheduler.poke()
+
+    def _flush(self, executions: dict[str, Execution]) -> None:
+        store = self.store
+        store.begin()
+        try:
+            for name in self._dirty_domains:
+                if name in self.domains:
+                    store.put_domain(self.domains[name])
+            for key in self._deleted_types:
+                store.delete_type(key)
+            for key in self._dirty_types:
+                if key in self.types:
+                    store.put_type(self.types[key])
+            for run_id in self._deleted_runs:
+                store.delete_execution(run_id)
+            for ex in executions.values():
+                if ex.run_id not in self.executions:
+                    continue
+                history = self.histories[ex.run_id]
+                start = self._persisted[ex.run_id]
+                store.put_execution(ex, history[start:])
+                self._persisted[ex.run_id] = len(history)
+            offset = getattr(self.clock, "offset", None)
+            if isinstance(offset, float) and offset:
+                store.put_meta("clock_offset", repr(offset))
+            store.commit()
+        except BaseException:
+            store.rollback()
+            raise
+        finally:
+            self._dirty_domains.clear()
+            self._dirty_types.clear()
+            self._deleted_types.clear()
+            self._deleted_runs.clear()

@@ -1,0 +1,46 @@
+"""``swfasync dev-server``: run the local SWF endpoint until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from ._server import DevServer
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with DevServer(
+        host=args.host,
+        port=args.port,
+        db_path=args.db,
+        time_skipping=args.time_skipping,
+        long_poll_timeout=args.long_poll_timeout,
+    ) as server:
+        sys.stdout.write(server.endpoint_url + "\n")
+        sys.stdout.flush()
+        await stop.wait()
+
+
+def main(argv: list[str]) -> int:
+    """Parse ``argv`` and serve; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="swfasync dev-server", description="Run the local SWF-compatible dev server."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--db", default=None, help="SQLite file (default: in memory)")
+    parser.add_argument(
+        "--time-skipping",
+        action="store_true",
+        help="jump to the next timer or timeout when no task is scheduled or running",
+    )
+    parser.add_argument("--long-poll-timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    asyncio.run(_serve(args))
+    return 0

@@ -1,0 +1,148 @@
+"""The SWF JSON 1.0 protocol over aiohttp: ``POST /`` with ``X-Amz-Target:
+SimpleWorkflowService.<Operation>``. SigV4 headers are accepted and not verified.
+
+Every failure is a well-formed JSON error with HTTP 400; an unexpected exception is
+logged and reported as ``InternalFailure`` rather than a 500, so SDK retries stay quiet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import structlog
+from aiohttp import web
+
+from . import _decisions, _executions, _registry, _tasks, _visibility
+from ._faults import ProtocolFault, SwfFault
+from ._state import Json
+from ._validation import validate_request
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+
+log = structlog.get_logger("swfasync.devserver.protocol")
+
+TARGET_PREFIX = "SimpleWorkflowService."
+CONTENT_TYPE = "application/x-amz-json-1.0"
+
+SyncOp = Callable[["Backend", Json], Json]
+PollOp = Callable[["Backend", Json, Callable[[], bool], float], Awaitable[Json]]
+
+SYNC_OPERATIONS: dict[str, SyncOp] = {
+    "RegisterDomain": _registry.register_domain,
+    "DescribeDomain": _registry.describe_domain,
+    "ListDomains": _registry.list_domains,
+    "DeprecateDomain": _registry.deprecate_domain,
+    "UndeprecateDomain": _registry.undeprecate_domain,
+    "TagResource": _registry.tag_resource,
+    "UntagResource": _registry.untag_resource,
+    "ListTagsForResource": _registry.list_tags_for_resource,
+    "RegisterWorkflowType": _registry.register_workflow_type,
+    "RegisterActivityType": _registry.register_activity_type,
+    "DescribeWorkflowType": _registry.describe_workflow_type,
+    "DescribeActivityType": _registry.describe_activity_type,
+    "ListWorkflowTypes": _registry.list_workflow_types,
+    "ListActivityTypes": _registry.list_activity_types,
+    "DeprecateWorkflowType": _registry.deprecate_workflow_type,
+    "DeprecateActivityType": _registry.deprecate_activity_type,
+    "UndeprecateWorkflowType": _registry.undeprecate_workflow_type,
+    "UndeprecateActivityType": _registry.undeprecate_activity_type,
+    "DeleteWorkflowType": _registry.delete_workflow_type,
+    "DeleteActivityType": _registry.delete_activity_type,
+    "StartWorkflowExecution": _executions.start_workflow_execution,
+    "SignalWorkflowExecution": _executions.signal_workflow_execution,
+    "RequestCancelWorkflowExecution": _executions.request_cancel_workflow_execution,
+    "TerminateWorkflowExecution": _executions.terminate_workflow_execution,
+    "RespondDecisionTaskCompleted": _decisions.respond_decision_task_completed,
+    "RecordActivityTaskHeartbeat": _tasks.record_activity_task_heartbeat,
+    "RespondActivityTaskCompleted": _tasks.respond_activity_task_completed,
+    "RespondActivityTaskFailed": _tasks.respond_activity_task_failed,
+    "RespondActivityTaskCanceled": _tasks.respond_activity_task_canceled,
+    "CountPendingDecisionTasks": _tasks.count_pending_decision_tasks,
+    "CountPendingActivityTasks": _tasks.count_pending_activity_tasks,
+    "ListOpenWorkflowExecutions": _visibility.list_open_workflow_executions,
+    "ListClosedWorkflowExecutions": _visibility.list_closed_workflow_executions,
+    "CountOpenWorkflowExecutions": _visibility.count_open_workflow_executions,
+    "CountClosedWorkflowExecutions": _visibility.count_closed_workflow_executions,
+    "DescribeWorkflowExecution": _visibility.describe_workflow_execution,
+    "GetWorkflowExecutionHistory": _visibility.get_workflow_execution_history,
+}
+POLL_OPERATIONS: dict[str, PollOp] = {
+    "PollForDecisionTask": _tasks.poll_for_decision_task,
+    "PollForActivityTask": _tasks.poll_for_activity_task,
+}
+
+_encoder = msgspec.json.Encoder()
+
+
+def _strip(value: Any) -> Any:
+    """Drop absent (None) members: SWF omits them rather than sending null."""
+    if isinstance(value, dict):
+        return {k: v if k == "events" else _strip(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _response(status: int, body: Any) -> web.Response:
+    return web.Response(
+        status=status,
+        body=_encoder.encode(body),
+        headers={"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())},
+    )
+
+
+def _fault_response(fault: SwfFault) -> web.Response:
+    return _response(400, {"__type": fault.wire_type, "message": fault.message})
+
+
+def make_app(backend: Backend, long_poll_timeout: float) -> web.Application:
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            return await _handle(request)
+        except SwfFault as fault:
+            return _fault_response(fault)
+        except Exception:
+            log.exception("request_failed", target=request.headers.get("X-Amz-Target"))
+            return _response(
+                400,
+                {
+                    "__type": "com.amazon.coral.service#InternalFailure",
+                    "message": "The dev server failed to process the request (see its log)",
+                },
+            )
+        finally:
+            backend.settle()
+
+    async def _handle(request: web.Request) -> web.Response:
+        target = request.headers.get("X-Amz-Target", "")
+        if request.method != "POST" or not target.startswith(TARGET_PREFIX):
+            raise ProtocolFault(
+                "UnknownOperationException", f"Unknown operation: {target or request.method}"
+            )
+        name = target[len(TARGET_PREFIX) :]
+        raw = await request.read()
+        try:
+            body = msgspec.json.decode(raw) if raw.strip() else {}
+        except msgspec.DecodeError as exc:
+            raise ProtocolFault("SerializationException", f"Malformed JSON: {exc}") from None
+        req = validate_request(name, body)
+        # deadlines that passed before this request arrived are applied first
+        backend.scheduler.fire_due()
+        if name in POLL_OPERATIONS:
+            transport = request.transport
+
+            def alive() -> bool:
+                return transport is not None and not transport.is_closing()
+
+            result = await POLL_OPERATIONS[name](backend, req, alive, long_poll_timeout)
+        else:
+            result = SYNC_OPERATIONS[name](backend, req)
+        return _response(200, _strip(result))
+
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app

@@ -1,0 +1,124 @@
+"""DevServer: the local SWF endpoint, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from ._backend import Backend, LambdaFn
+from ._clock import Clock, SystemClock
+from ._protocol import make_app
+from ._store import Store
+
+log = structlog.get_logger("swfasync.devserver")
+
+
+class DevServer:
+    """A local, SWF-compatible endpoint backed by SQLite.
+
+    Example:
+        async with DevServer() as server:
+            client = session.create_client("swf", endpoint_url=server.endpoint_url, ...)
+
+    Args:
+        host: interface to bind.
+        port: TCP port; 0 picks a free one (read it back from ``endpoint_url``).
+        db_path: SQLite file for persistence across restarts; None keeps state in memory.
+        time_skipping: jump the clock to the next deadline whenever no decision, activity
+            or Lambda task is scheduled or running.
+        clock: the time source (``SystemClock`` by default, ``ManualClock`` in tests).
+        long_poll_timeout: seconds a poll waits for a task before returning empty.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db_path: str | None = None,
+        time_skipping: bool = False,
+        clock: Clock | None = None,
+        long_poll_timeout: float = 60.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.db_path = db_path
+        self.time_skipping = time_skipping
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.long_poll_timeout = long_poll_timeout
+        self._lambdas: dict[str, LambdaFn] = {}
+        self._backend: Backend | None = None
+        self._runner: web.AppRunner | None = None
+        self._scheduler_task: asyncio.Task[None] | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://host:port`` once started."""
+        if self._runner is None:
+            raise RuntimeError("the dev server is not running")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            raise RuntimeError("the dev server is not running")
+        return self._backend
+
+    def register_lambda(self, name: str, fn: LambdaFn) -> None:
+        """Serve ``ScheduleLambdaFunction`` decisions for ``name`` with ``fn``.
+
+        ``fn`` takes the decision's input string (or None) and returns the result string
+        (or None); it may be a coroutine function. An exception becomes
+        LambdaFunctionFailed with the exception's class name as the reason.
+        """
+        self._lambdas[name] = fn
+        if self._backend is not None:
+            self._backend.lambdas[name] = fn
+
+    async def start(self) -> None:
+        store = Store(self.db_path)
+        backend = Backend(store, self.clock, self.time_skipping)
+        backend.lambdas.update(self._lambdas)
+        self._backend = backend
+        runner = web.AppRunner(
+            make_app(backend, self.long_poll_timeout), access_log=None, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        addresses: list[Any] = list(runner.addresses)
+        self.port = int(addresses[0][1])
+        self._scheduler_task = asyncio.get_running_loop().create_task(backend.scheduler.run())
+        log.info("dev_server_started", endpoint=self.endpoint_url, db=self.db_path)
+
+    async def aclose(self) -> None:
+        backend = self._backend
+        if backend is not None:
+            backend.queues.close()  # release long polls so the HTTP server can stop
+        if self._scheduler_task is not None:
+            self._scheduler_task.cancel()
+            await asyncio.gather(self._scheduler_task, return_exceptions=True)
+            self._scheduler_task = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if backend is not None:
+            await backend.aclose()
+            backend.store.close()
+            self._backend = None
+
+    async def __aenter__(self) -> DevServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,108 @@
+"""SQLite persistence: write-through, one transaction per request or timer firing.
+
+In WAL mode with ``synchronous=NORMAL`` a committed transaction survives the process
+being killed (it would not survive losing power; a dev server does not need that).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+
+from ._state import Domain, Execution, Json, TypeRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS domains (name TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS types (key TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    run_id TEXT NOT NULL, event_id INTEGER NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (run_id, event_id)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_event_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+class Store:
+    """The dev server's SQLite database (``:memory:`` when ``path`` is None)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path or ":memory:", isolation_level=None)
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- loading ----------------------------------------------------------------------
+
+    def domains(self) -> Iterator[Domain]:
+        for (body,) in self._db.execute("SELECT body FROM domains"):
+            yield msgspec.json.decode(body, type=Domain)
+
+    def types(self) -> Iterator[TypeRecord]:
+        for (body,) in self._db.execute("SELECT body FROM types"):
+            yield msgspec.json.decode(body, type=TypeRecord)
+
+    def executions(self) -> Iterator[Execution]:
+        for (body,) in self._db.execute("SELECT body FROM executions"):
+            yield msgspec.json.decode(body, type=Execution)
+
+    def events(self, run_id: str) -> list[Json]:
+        rows = self._db.execute(
+            "SELECT body FROM events WHERE run_id = ? ORDER BY event_id", (run_id,)
+        )
+        return [_event_decoder.decode(body) for (body,) in rows]
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- writing (inside ``transaction``) ---------------------------------------------
+
+    def begin(self) -> None:
+        self._db.execute("BEGIN")
+
+    def commit(self) -> None:
+        self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._db.execute("ROLLBACK")
+
+    def put_domain(self, domain: Domain) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO domains VALUES (?, ?)",
+            (domain.name, msgspec.json.encode(domain)),
+        )
+
+    def put_type(self, record: TypeRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO types VALUES (?, ?)", (record.key, msgspec.json.encode(record))
+        )
+
+    def delete_type(self, key: str) -> None:
+        self._db.execute("DELETE FROM types WHERE key = ?", (key,))
+
+    def put_execution(self, ex: Execution, new_events: list[Json]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO executions VALUES (?, ?)", (ex.run_id, msgspec.json.encode(ex))
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO events VALUES (?, ?, ?)",
+            [(ex.run_id, e["eventId"], msgspec.json.encode(e)) for e in new_events],
+        )
+
+    def delete_execution(self, run_id: str) -> None:
+        self._db.execute("DELETE FROM executions WHERE run_id = ?", (run_id,))
+        self._db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
+
+    def put_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
