@@ -1,0 +1,35 @@
+"""swfasync: asyncio-native workflows on Amazon Simple Workflow Service.
+
+Workflows are ``async def`` code (``swfasync.workflow``), activities are plain functions
+(``swfasync.activity``); the engine replays SWF history deterministically and turns what
+the code does next into SWF decisions.
+"""
+
+from __future__ import annotations
+
+from . import activity as activity
+from . import workflow as workflow
+from ._engine.retry import RetryPolicy as RetryPolicy
+from .exceptions import ActivityError as ActivityError
+from .exceptions import ApplicationError as ApplicationError
+from .exceptions import ChildWorkflowError as ChildWorkflowError
+from .exceptions import FailureError as FailureError
+from .exceptions import NondeterminismError as NondeterminismError
+from .exceptions import SwfAsyncError as SwfAsyncError
+from .exceptions import WorkflowFailureError as WorkflowFailureError
+
+__version__ = "0.1.0"
+
+__all__ = (
+    "ActivityError",
+    "ApplicationError",
+    "ChildWorkflowError",
+    "FailureError",
+    "NondeterminismError",
+    "RetryPolicy",
+    "SwfAsyncError",
+    "WorkflowFailureError",
+    "__version__",
+    "activity",
+    "workflow",
+)

@@ -1,0 +1,772 @@
+"""The functions workflow code calls (re-exported by ``swfasync.workflow``).
+
+Each finds the running workflow instance through the running event loop, issues commands
+on it and awaits their futures. Nothing here touches the outside world.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import uuid as _uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar, overload
+
+import structlog
+
+from .._wire import decisions as d
+from .._wire.common import TaskList, WorkflowType
+from ..exceptions import (
+    ActivityError,
+    ScheduleActivityTaskError,
+    WorkflowDefinitionError,
+)
+from . import converter, sandbox
+from .commands import (
+    ActivityCommand,
+    CancelActivityCommand,
+    CancelExternalCommand,
+    ChildWorkflowCommand,
+    LambdaCommand,
+    MarkerCommand,
+    SignalExternalCommand,
+    activity_type,
+    task_list,
+)
+from .definitions import (
+    ACTIVITY_ATTR,
+    WORKFLOW_ATTR,
+    ActivityDefinition,
+    ChildPolicy,
+    Duration,
+    WorkflowDefinition,
+    seconds,
+    swf_duration,
+)
+from .instance import ContinueAsNewError, WorkflowInfo, WorkflowInstance
+from .loop import WorkflowEventLoop
+from .retry import RetryPolicy
+
+R = TypeVar("R")
+
+PATCH_MARKER = "swfasync.patch"
+SIDE_EFFECT_MARKER = "swfasync.side_effect"
+
+
+def current_instance() -> WorkflowInstance:
+    """The workflow running on this thread, or a clear error outside workflow code."""
+    loop = asyncio._get_running_loop()
+    if isinstance(loop, WorkflowEventLoop):
+        owner = loop._owner
+        if isinstance(owner, WorkflowInstance):
+            return owner
+    raise WorkflowDefinitionError("this function can only be called from workflow code")
+
+
+def in_workflow() -> bool:
+    """True inside workflow code."""
+    return isinstance(asyncio._get_running_loop(), WorkflowEventLoop)
+
+
+# -- time, randomness, identity ----------------------------------------------------------
+
+
+def now() -> datetime:
+    """Workflow time: the start of the decision task being processed (UTC, replay-safe)."""
+    return current_instance().now()
+
+
+async def sleep(duration: Duration) -> None:
+    """Sleep on a durable SWF timer (``asyncio.sleep`` does the same inside workflows)."""
+    await asyncio.sleep(seconds(duration))
+
+
+def random() -> float:
+    """A float in [0, 1) from the run's seeded generator (the same on every replay)."""
+    return current_instance().random.random()
+
+
+def random_generator() -> Any:
+    """The run's seeded ``random.Random`` (for ``choice``, ``shuffle``, ``randint`` ...)."""
+    return current_instance().random
+
+
+def uuid4() -> _uuid.UUID:
+    """A version-4 UUID from the run's seeded generator (the same on every replay)."""
+    return _uuid.UUID(int=current_instance().random.getrandbits(128), version=4)
+
+
+def info() -> WorkflowInfo:
+    """What this workflow knows of its own execution."""
+    found = current_instance().info
+    if found is None:
+        raise WorkflowDefinitionError("workflow.info() before the workflow started")
+    return found
+
+
+def is_replaying() -> bool:
+    """True while the code re-runs an activation whose decisions history already holds."""
+    return current_instance().replaying
+
+
+async def wait_condition(
+    predicate: Callable[[], bool],
+    *,
+    timeout: Duration | None = None,  # noqa: ASYNC109 - a durable SWF timer
+) -> bool:
+    """Wait until ``predicate()`` is true (re-checked whenever the workflow makes progress).
+
+    Returns:
+        True once the predicate holds; False if ``timeout`` (a durable timer) ran out first.
+    """
+    instance = current_instance()
+    if predicate():
+        return True
+    future = instance.wait_condition(predicate)
+    if timeout is None:
+        return await future
+    try:
+        return await asyncio.wait_for(future, seconds(timeout))
+    except TimeoutError:
+        return False
+
+
+# -- signals and published state -----------------------------------------------------------
+
+
+def set_signal_handler(name: str, handler: Callable[..., Any] | None) -> None:
+    """Install (or with None remove) a handler for signal ``name`` at run time.
+
+    Signals that arrived before a handler existed are buffered and delivered, in order,
+    as soon as it is installed.
+    """
+    current_instance().set_signal_handler(name, handler)
+
+
+# -- activities ------------------------------------------------------------------------
+
+
+class ActivityCancellation(enum.Enum):
+    """What cancelling an awaited activity does.
+
+    TRY_CANCEL: request cancellation (RequestCancelActivityTask) and raise at once.
+    WAIT_CANCELLATION_COMPLETED: request cancellation and wait for the activity to close.
+    ABANDON: raise at once and let the activity run on; nothing is sent to SWF.
+    """
+
+    TRY_CANCEL = "try_cancel"
+    WAIT_CANCELLATION_COMPLETED = "wait_cancellation_completed"
+    ABANDON = "abandon"
+
+
+@dataclass(frozen=True)
+class _ActivityCall:
+    name: str
+    version: str
+    args: tuple[Any, ...]
+    result_type: Any
+    activity_id: str
+    options: dict[str, Any]
+    retry: RetryPolicy | None
+    cancellation: ActivityCancellation
+
+
+def _resolve_activity(activity: Any, version: str | None) -> tuple[str, str, Any, Any]:
+    definition = getattr(activity, ACTIVITY_ATTR, None)
+    if isinstance(definition, ActivityDefinition):
+        return definition.name, version or definition.version, definition.result_type, definition
+    if isinstance(activity, str):
+        if version is None:
+            raise WorkflowDefinitionError(
+                f"activity {activity!r} is named by string: pass version= as well"
+            )
+        return activity, version, Any, None
+    raise WorkflowDefinitionError(f"{activity!r} is not an @activity.defn function or a name")
+
+
+def _activity_call(
+    activity: Any,
+    args: tuple[Any, ...],
+    *,
+    activity_id: str | None,
+    version: str | None,
+    task_list: str | None,
+    priority: int | None,
+    schedule_to_start_timeout: Duration | None,
+    schedule_to_close_timeout: Duration | None,
+    start_to_close_timeout: Duration | None,
+    heartbeat_timeout: Duration | None,
+    retry: RetryPolicy | None,
+    cancellation: ActivityCancellation,
+    result_type: Any,
+) -> _ActivityCall:
+    instance = current_instance()
+    name, resolved_version, inferred, _ = _resolve_activity(activity, version)
+    seq = instance.next_seq("activity")
+    return _ActivityCall(
+        name=name,
+        version=resolved_version,
+        args=args,
+        result_type=result_type if result_type is not None else inferred,
+        activity_id=activity_id or f"a{seq}",
+        options={
+            "task_list": task_list,
+            "task_priority": str(priority) if priority is not None else None,
+            "schedule_to_start_timeout": swf_duration(schedule_to_start_timeout),
+            "schedule_to_close_timeout": swf_duration(schedule_to_close_timeout),
+            "start_to_close_timeout": swf_duration(start_to_close_timeout),
+            "heartbeat_timeout": swf_duration(heartbeat_timeout),
+        },
+        retry=retry,
+        cancellation=cancellation,
+    )
+
+
+async def _run_activity(call: _ActivityCall) -> Any:
+    instance = current_instance()
+    payload = converter.encode_args(call.args)
+    attempt = 1
+    while True:
+        activity_id = call.activity_id if attempt == 1 else f"{call.activity_id}.{attempt}"
+        options = dict(call.options)
+        tl = options.pop("task_list")
+        command = ActivityCommand(
+            instance.next_seq("command"),
+            attributes=d.ScheduleActivityTaskDecisionAttributes(
+                activity_type=activity_type(call.name, call.version),
+                activity_id=activity_id,
+                input=payload,
+                task_list=task_list(tl),
+                **options,
+            ),
+            future=instance.loop.create_future(),
+        )
+        instance.issue(command)
+        try:
+            text = await _await_activity(instance, command, call.cancellation)
+        except ScheduleActivityTaskError:
+            raise
+        except ActivityError as error:
+            error.attempt = attempt
+            if call.retry is None or not call.retry.should_retry(attempt, error):
+                raise
+            await asyncio.sleep(call.retry.backoff(attempt))
+            attempt += 1
+            continue
+        return converter.decode_result(text, call.result_type, field=f"activity {call.name} result")
+
+
+async def _await_activity(
+    instance: WorkflowInstance, command: ActivityCommand, mode: ActivityCancellation
+) -> str | None:
+    try:
+        return await asyncio.shield(command.future)
+    except asyncio.CancelledError:
+        if command.future.done() and not command.future.cancelled():
+            command.future.exception()  # settled in the same pass: mark it retrieved
+        if instance.withdraw(command) or command.future.done():
+            raise
+        if mode is ActivityCancellation.ABANDON:
+            raise
+        command.cancel_requested = True
+        instance.issue(
+            CancelActivityCommand(
+                instance.next_seq("command"), activity_id=command.attributes.activity_id
+            )
+        )
+        if mode is ActivityCancellation.WAIT_CANCELLATION_COMPLETED:
+            with contextlib.suppress(ActivityError):
+                await command.future
+        raise
+
+
+@overload
+async def execute_activity(
+    activity: Callable[..., Awaitable[R]],
+    *args: Any,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: None = ...,
+) -> R: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[..., R],
+    *args: Any,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: None = ...,
+) -> R: ...
+
+
+@overload
+async def execute_activity(
+    activity: str,
+    *args: Any,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: type[R] | None = ...,
+) -> Any: ...
+
+
+async def execute_activity(
+    activity: Any,
+    *args: Any,
+    activity_id: str | None = None,
+    version: str | None = None,
+    task_list: str | None = None,
+    priority: int | None = None,
+    schedule_to_start_timeout: Duration | None = None,
+    schedule_to_close_timeout: Duration | None = None,
+    start_to_close_timeout: Duration | None = None,
+    heartbeat_timeout: Duration | None = None,
+    retry: RetryPolicy | None = None,
+    cancellation: ActivityCancellation = ActivityCancellation.TRY_CANCEL,
+    result_type: Any = None,
+) -> Any:
+    """Run an activity and return its result (typed from the activity function).
+
+    Args:
+        activity: an ``@activity.defn`` function, or an activity type name (with
+            ``version=``) for activities implemented elsewhere.
+        *args: the activity's arguments (JSON-encoded; 32,768 characters at most).
+        activity_id: the SWF activity id (default: ``a<n>``, unique within the run).
+        task_list, priority: where and how urgently SWF dispatches the task.
+        schedule_to_start_timeout, schedule_to_close_timeout, start_to_close_timeout,
+        heartbeat_timeout: SWF's timeouts; unset ones come from the registered type.
+        retry: retry failed/timed-out attempts with durable backoff timers.
+        cancellation: what cancelling the awaiting task does (see ActivityCancellation).
+        result_type: decode the result as this type (default: the function's annotation).
+
+    Raises:
+        ActivityFailedError, ActivityTimeoutError, ActivityCancelledError,
+        ScheduleActivityTaskError: when the (last) attempt does not complete.
+    """
+    call = _activity_call(
+        activity,
+        args,
+        activity_id=activity_id,
+        version=version,
+        task_list=task_list,
+        priority=priority,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry=retry,
+        cancellation=cancellation,
+        result_type=result_type,
+    )
+    return await _run_activity(call)
+
+
+def start_activity(
+    activity: Callable[..., Awaitable[R]] | Callable[..., R] | str,
+    *args: Any,
+    activity_id: str | None = None,
+    version: str | None = None,
+    task_list: str | None = None,
+    priority: int | None = None,
+    schedule_to_start_timeout: Duration | None = None,
+    schedule_to_close_timeout: Duration | None = None,
+    start_to_close_timeout: Duration | None = None,
+    heartbeat_timeout: Duration | None = None,
+    retry: RetryPolicy | None = None,
+    cancellation: ActivityCancellation = ActivityCancellation.TRY_CANCEL,
+    result_type: Any = None,
+) -> asyncio.Task[R]:
+    """Start an activity and return its handle: a task to await or ``cancel()``.
+
+    Takes the same arguments as :func:`execute_activity`; the activity id is assigned
+    when this is called, so ids follow call order.
+    """
+    call = _activity_call(
+        activity,
+        args,
+        activity_id=activity_id,
+        version=version,
+        task_list=task_list,
+        priority=priority,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry=retry,
+        cancellation=cancellation,
+        result_type=result_type,
+    )
+    return current_instance().loop.create_task(
+        _run_activity(call), name=f"activity:{call.activity_id}"
+    )
+
+
+# -- child workflows and other executions --------------------------------------------------
+
+
+def _resolve_workflow(workflow: Any, version: str | None) -> tuple[str, str, Any]:
+    definition = getattr(workflow, WORKFLOW_ATTR, None)
+    if isinstance(definition, WorkflowDefinition):
+        return definition.name, version or definition.version, definition.result_type
+    if isinstance(workflow, str):
+        if version is None:
+            raise WorkflowDefinitionError(
+                f"workflow {workflow!r} is named by string: pass version= as well"
+            )
+        return workflow, version, Any
+    raise WorkflowDefinitionError(f"{workflow!r} is not a @workflow.defn class/function or a name")
+
+
+class ChildWorkflowHandle(Generic[R]):
+    """A started child workflow: await it for its result, signal it, or cancel it."""
+
+    def __init__(self, command: ChildWorkflowCommand, result_type: Any) -> None:
+        self._command = command
+        self._result_type = result_type
+
+    @property
+    def workflow_id(self) -> str:
+        return self._command.attributes.workflow_id
+
+    @property
+    def run_id(self) -> str:
+        return self._command.started.result()
+
+    async def result(self) -> R:
+        """Wait for the child to close; its result, or a ``ChildWorkflowError``."""
+        try:
+            text = await asyncio.shield(self._command.result)
+        except asyncio.CancelledError:
+            if not self._command.result.done():
+                await request_cancel_external(self.workflow_id, run_id=self.run_id)
+            raise
+        value: R = converter.decode_result(
+            text, self._result_type, field=f"child workflow {self.workflow_id} result"
+        )
+        return value
+
+    def __await__(self) -> Any:
+        return self.result().__await__()
+
+    async def signal(self, signal_name: str, *args: Any) -> None:
+        """Send the child a signal."""
+        await signal_external(self.workflow_id, signal_name, *args, run_id=self.run_id)
+
+    async def cancel(self) -> None:
+        """Ask SWF to cancel the child (it decides how to react)."""
+        await request_cancel_external(self.workflow_id, run_id=self.run_id)
+
+
+async def start_child_workflow(
+    workflow: Any,
+    *args: Any,
+    workflow_id: str | None = None,
+    version: str | None = None,
+    task_list: str | None = None,
+    child_policy: ChildPolicy | None = None,
+    execution_start_to_close_timeout: Duration | None = None,
+    task_start_to_close_timeout: Duration | None = None,
+    tag_list: Sequence[str] | None = None,
+    task_priority: int | None = None,
+    lambda_role: str | None = None,
+    result_type: Any = None,
+) -> ChildWorkflowHandle[Any]:
+    """Start a child workflow and wait until SWF has started it.
+
+    Args:
+        workflow: a ``@workflow.defn`` class/function, or a type name with ``version=``.
+        workflow_id: default ``<this workflow id>:<n>``, deterministic per run.
+        child_policy: what SWF does to the child when this workflow closes
+            (``TERMINATE``, ``REQUEST_CANCEL``, ``ABANDON``; default from the type).
+
+    Raises:
+        StartChildWorkflowError: SWF refused to start it (``cause`` says why).
+    """
+    instance = current_instance()
+    name, resolved_version, inferred = _resolve_workflow(workflow, version)
+    seq = instance.next_seq("child")
+    child_id = workflow_id or f"{instance.workflow_id}:{seq}"
+    command = ChildWorkflowCommand(
+        instance.next_seq("command"),
+        attributes=d.StartChildWorkflowExecutionDecisionAttributes(
+            workflow_type=WorkflowType(name=name, version=resolved_version),
+            workflow_id=child_id,
+            input=converter.encode_args(args),
+            task_list=TaskList(name=task_list) if task_list else None,
+            child_policy=child_policy,
+            execution_start_to_close_timeout=swf_duration(execution_start_to_close_timeout),
+            task_start_to_close_timeout=swf_duration(task_start_to_close_timeout),
+            tag_list=list(tag_list) if tag_list else None,
+            task_priority=str(task_priority) if task_priority is not None else None,
+            lambda_role=lambda_role,
+        ),
+        started=instance.loop.create_future(),
+        result=instance.loop.create_future(),
+    )
+    instance.issue(command)
+    try:
+        await asyncio.shield(command.started)
+    except asyncio.CancelledError:
+        instance.withdraw(command)
+        raise
+    return ChildWorkflowHandle(command, result_type if result_type is not None else inferred)
+
+
+async def execute_child_workflow(
+    workflow: Any,
+    *args: Any,
+    workflow_id: str | None = None,
+    version: str | None = None,
+    task_list: str | None = None,
+    child_policy: ChildPolicy | None = None,
+    execution_start_to_close_timeout: Duration | None = None,
+    task_start_to_close_timeout: Duration | None = None,
+    tag_list: Sequence[str] | None = None,
+    task_priority: int | None = None,
+    lambda_role: str | None = None,
+    result_type: Any = None,
+) -> Any:
+    """Start a child workflow and return its result (see :func:`start_child_workflow`)."""
+    handle = await start_child_workflow(
+        workflow,
+        *args,
+        workflow_id=workflow_id,
+        version=version,
+        task_list=task_list,
+        child_policy=child_policy,
+        execution_start_to_close_timeout=execution_start_to_close_timeout,
+        task_start_to_close_timeout=task_start_to_close_timeout,
+        tag_list=tag_list,
+        task_priority=task_priority,
+        lambda_role=lambda_role,
+        result_type=result_type,
+    )
+    return await handle.result()
+
+
+async def signal_external(
+    workflow_id: str, signal_name: str, *args: Any, run_id: str | None = None
+) -> None:
+    """Signal another workflow execution; returns once SWF delivered it.
+
+    Raises:
+        ExternalWorkflowError: SWF could not deliver it (e.g. unknown execution).
+    """
+    instance = current_instance()
+    command = SignalExternalCommand(
+        instance.next_seq("command"),
+        attributes=d.SignalExternalWorkflowExecutionDecisionAttributes(
+            workflow_id=workflow_id,
+            run_id=run_id,
+            signal_name=converter.check_size("signal_name", signal_name),
+            input=converter.encode_args(args) if args else None,
+        ),
+        future=instance.loop.create_future(),
+    )
+    instance.issue(command)
+    await command.future
+
+
+async def request_cancel_external(workflow_id: str, *, run_id: str | None = None) -> None:
+    """Ask SWF to cancel another workflow execution; returns once SWF recorded the request.
+
+    Raises:
+        ExternalWorkflowError: SWF could not deliver the request.
+    """
+    instance = current_instance()
+    command = CancelExternalCommand(
+        instance.next_seq("command"),
+        attributes=d.RequestCancelExternalWorkflowExecutionDecisionAttributes(
+            workflow_id=workflow_id, run_id=run_id
+        ),
+        future=instance.loop.create_future(),
+    )
+    instance.issue(command)
+    await command.future
+
+
+def continue_as_new(
+    *args: Any,
+    version: str | None = None,
+    task_list: str | None = None,
+    execution_start_to_close_timeout: Duration | None = None,
+    task_start_to_close_timeout: Duration | None = None,
+    child_policy: ChildPolicy | None = None,
+    tag_list: Sequence[str] | None = None,
+    task_priority: int | None = None,
+) -> Any:
+    """Close this run and start a new one of the same workflow with ``args``.
+
+    Unset options carry over from this run. Never returns.
+    """
+    current = info()
+    raise ContinueAsNewError(
+        d.ContinueAsNewWorkflowExecutionDecisionAttributes(
+            input=converter.encode_args(args),
+            workflow_type_version=version or current.workflow_version,
+            task_list=TaskList(name=task_list or current.task_list),
+            execution_start_to_close_timeout=swf_duration(execution_start_to_close_timeout)
+            or current.execution_start_to_close_timeout,
+            task_start_to_close_timeout=swf_duration(task_start_to_close_timeout)
+            or current.task_start_to_close_timeout,
+            child_policy=child_policy or current.child_policy,  # type: ignore[arg-type]
+            tag_list=list(tag_list) if tag_list is not None else list(current.tag_list) or None,
+            task_priority=str(task_priority)
+            if task_priority is not None
+            else current.task_priority,
+            lambda_role=current.lambda_role,
+        )
+    )
+
+
+async def execute_lambda(
+    name: str,
+    *args: Any,
+    id: str | None = None,
+    start_to_close_timeout: Duration | None = None,
+    result_type: Any = None,
+) -> Any:
+    """Run an AWS Lambda function as an SWF Lambda task and return its result.
+
+    Raises:
+        LambdaFunctionError: it failed, timed out, or could not be scheduled or started.
+    """
+    instance = current_instance()
+    seq = instance.next_seq("lambda")
+    command = LambdaCommand(
+        instance.next_seq("command"),
+        attributes=d.ScheduleLambdaFunctionDecisionAttributes(
+            id=id or f"l{seq}",
+            name=name,
+            input=converter.encode_args(args),
+            start_to_close_timeout=swf_duration(start_to_close_timeout),
+        ),
+        future=instance.loop.create_future(),
+    )
+    instance.issue(command)
+    text = await command.future
+    return converter.decode_result(text, result_type if result_type is not None else Any)
+
+
+# -- markers: versioning and recorded values ---------------------------------------------------
+
+
+def patched(patch_id: str) -> bool:
+    """Whether this run takes the new code path of change ``patch_id``.
+
+    New runs (and runs that reached this point after the change was deployed) get True
+    and record a marker; runs replaying history written before the change get False, so
+    old and new executions both replay cleanly. Once answered, the answer is fixed for
+    the run.
+    """
+    instance = current_instance()
+    if patch_id in instance._patches:
+        return instance.patched(patch_id)
+    value = instance.recorded_marker_ahead(PATCH_MARKER, patch_id) if instance.replaying else True
+    instance.remember_patch(patch_id, value)
+    if value:
+        instance.issue(
+            MarkerCommand(instance.next_seq("command"), name=PATCH_MARKER, details=patch_id)
+        )
+    return value
+
+
+def side_effect(fn: Callable[[], R], *, result_type: Any = None) -> R:
+    """Run ``fn`` once and record its (JSON-encodable) result; replays read the record.
+
+    Use it for values that must not change on replay: a generated id, a configuration
+    read, the wall clock. ``fn`` may do what workflow code may not.
+    """
+    instance = current_instance()
+    target = result_type if result_type is not None else converter.return_type(fn)
+    recorded = instance.next_recorded_marker(SIDE_EFFECT_MARKER) if instance.replaying else None
+    if recorded is not None:
+        text = recorded.attributes.details
+    else:
+        with sandbox.unrestricted():
+            text = converter.encode(fn(), "details")
+    instance.issue(
+        MarkerCommand(instance.next_seq("command"), name=SIDE_EFFECT_MARKER, details=text)
+    )
+    value: R = converter.decode_result(text, target, field="side_effect value")
+    return value
+
+
+def record_marker(name: str, details: Any = None) -> None:
+    """Record a marker of your own in the history (for tools that read histories)."""
+    instance = current_instance()
+    text = None if details is None else converter.encode(details, "details")
+    instance.issue(
+        MarkerCommand(
+            instance.next_seq("command"),
+            name=converter.check_size("marker_name", name),
+            details=text,
+        )
+    )
+
+
+# -- logging -----------------------------------------------------------------------------------
+
+
+class WorkflowLogger:
+    """A structlog logger bound to the running workflow; silent while replaying."""
+
+    def __init__(self, name: str = "swfasync.workflow") -> None:
+        self._log = structlog.get_logger(name)
+
+    def _emit(self, level: str, event: str, **fields: Any) -> None:
+        instance = current_instance()
+        if instance.replaying:
+            return
+        bound = self._log.bind(
+            workflow_id=instance.workflow_id,
+            run_id=instance.run_id,
+            workflow_type=instance.definition.name,
+        )
+        with sandbox.unrestricted():
+            getattr(bound, level)(event, **fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit("debug", event, **fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit("info", event, **fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit("warning", event, **fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._emit("error", event, **fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        self._emit("exception", event, **fields)
+
+
+logger = WorkflowLogger()

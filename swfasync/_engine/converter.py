@@ -1,0 +1,133 @@
+"""Payloads: arguments and results as JSON text, decoded by the annotations they target.
+
+SWF carries every payload as a string with a size limit; each encoder here checks the limit
+before anything is sent, so an oversized value is a ``PayloadTooLargeError`` naming the
+field rather than a rejected request half-way through a decision batch.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, Final, get_type_hints
+
+import msgspec
+
+from ..exceptions import PayloadError, PayloadTooLargeError
+
+# SWF's field limits, in characters (the API reference's "Length Constraints").
+LIMITS: Final[dict[str, int]] = {
+    "input": 32_768,
+    "result": 32_768,
+    "details": 32_768,
+    "control": 32_768,
+    "execution_context": 32_768,
+    "reason": 256,
+    "heartbeat_details": 2_048,
+    "signal_name": 256,
+    "marker_name": 256,
+}
+
+_encoder = msgspec.json.Encoder()
+_json_decoder = msgspec.json.Decoder()
+
+
+def check_size(field: str, text: str) -> str:
+    """Return ``text`` if it fits SWF's limit for ``field``; raise otherwise."""
+    limit = LIMITS[field]
+    if len(text) > limit:
+        raise PayloadTooLargeError(field, len(text), limit)
+    return text
+
+
+def truncate(field: str, text: str) -> str:
+    """Cut ``text`` to SWF's limit for ``field`` (for diagnostics such as failure reasons)."""
+    limit = LIMITS[field]
+    if len(text) <= limit:
+        return text
+    marker = "...[truncated]"
+    return text[: limit - len(marker)] + marker
+
+
+def encode(value: Any, field: str) -> str:
+    """Encode one value as JSON text for ``field``, enforcing its size limit."""
+    try:
+        text = _encoder.encode(value).decode()
+    except (TypeError, msgspec.EncodeError) as error:
+        raise PayloadError(f"{field} cannot be encoded as JSON: {error}") from error
+    return check_size(field, text)
+
+
+def encode_args(args: Sequence[Any], field: str = "input") -> str:
+    """Encode positional arguments as a JSON array."""
+    return encode(list(args), field)
+
+
+def decode_json(text: str | None, field: str) -> Any:
+    """Decode JSON text to builtins (``None`` for an absent payload)."""
+    if text is None or text == "":
+        return None
+    try:
+        return _json_decoder.decode(text)
+    except msgspec.DecodeError as error:
+        raise PayloadError(f"{field} is not valid JSON: {error}") from error
+
+
+def convert(value: Any, target: Any, field: str) -> Any:
+    """Convert decoded builtins to ``target`` (a dataclass, Struct, datetime ...)."""
+    if target is Any or target is inspect.Parameter.empty:
+        return value
+    try:
+        return msgspec.convert(value, target, strict=False)
+    except msgspec.ValidationError as error:
+        raise PayloadError(f"{field} does not match {target!r}: {error}") from error
+
+
+def parameter_types(fn: Callable[..., Any], skip_self: bool = False) -> list[Any]:
+    """Annotated types of ``fn``'s positional parameters, ``Any`` where unannotated."""
+    try:
+        hints = get_type_hints(fn)
+    except Exception:
+        hints = {}
+    params = list(inspect.signature(fn).parameters.values())
+    if skip_self:
+        params = params[1:]
+    types: list[Any] = []
+    for param in params:
+        if param.kind is param.VAR_POSITIONAL:
+            types.append(("*", hints.get(param.name, Any)))
+        elif param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            types.append(hints.get(param.name, Any))
+    return types
+
+
+def return_type(fn: Callable[..., Any]) -> Any:
+    """Annotated return type of ``fn`` (``Any`` if unannotated)."""
+    try:
+        return get_type_hints(fn).get("return", Any)
+    except Exception:
+        return Any
+
+
+def decode_args(text: str | None, types: list[Any], field: str = "input") -> list[Any]:
+    """Decode a JSON array of arguments, converting each by its parameter's annotation."""
+    raw = decode_json(text, field)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raw = [raw]
+    result: list[Any] = []
+    for index, value in enumerate(raw):
+        if index < len(types) and not isinstance(types[index], tuple):
+            target = types[index]
+        elif types and isinstance(types[-1], tuple):
+            target = types[-1][1]
+        else:
+            target = Any
+        result.append(convert(value, target, f"{field}[{index}]"))
+    return result
+
+
+def decode_result(text: str | None, target: Any, field: str = "result") -> Any:
+    """Decode a JSON result into ``target``."""
+    return convert(decode_json(text, field), target, field)

@@ -1,0 +1,495 @@
+"""A live workflow run: history events in, decisions out.
+
+``WorkflowInstance.process(events)`` consumes history in event order. Each
+``DecisionTaskStarted`` that SWF completed (a ``DecisionTaskCompleted`` names it) or that
+is the task being answered now is an *activation*: the loop runs the workflow code until
+nothing is ready, and the commands it issued are kept as unrecorded. The command events
+that follow that task's ``DecisionTaskCompleted`` are matched against them one by one
+(the non-determinism check). Events recorded between a ``DecisionTaskStarted`` and its
+``DecisionTaskCompleted`` were never seen by that decision, so they are simply delivered
+with the next activation: delivery only resolves futures, code runs only at activations.
+
+The same path serves a full replay and an incremental one (a cached instance fed only the
+events after its last activation), which is what keeps both producing identical decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import random as _random
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from .._wire import decisions as d
+from .._wire import events as e
+from .._wire.codec import AnyEvent, UnknownEvent, timestamp_to_datetime
+from ..exceptions import (
+    ApplicationError,
+    FailureError,
+    HistoryError,
+    NondeterminismError,
+    SwfAsyncError,
+    TimerError,
+)
+from . import converter, results, sandbox
+from .commands import (
+    CancelTimerCommand,
+    CloseCommand,
+    Command,
+    CommandKey,
+    TimerCommand,
+    command_event_key,
+    describe_key,
+    keys_match,
+)
+from .definitions import WorkflowDefinition, swf_duration
+from .failures import encode_failure
+from .loop import WorkflowEventLoop
+
+log = structlog.get_logger("swfasync.engine")
+
+
+class ContinueAsNewError(BaseException):
+    """Raised by ``workflow.continue_as_new``; a BaseException so user code cannot catch it."""
+
+    def __init__(self, attributes: d.ContinueAsNewWorkflowExecutionDecisionAttributes) -> None:
+        super().__init__("continue as new")
+        self.attributes = attributes
+
+
+class WorkflowTaskError(SwfAsyncError):
+    """The activation failed (a bug or a non-determinism): fail the decision task only."""
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    """What a workflow knows about its own execution (``workflow.info()``)."""
+
+    domain: str
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    workflow_version: str
+    task_list: str
+    start_time: datetime
+    execution_start_to_close_timeout: str | None
+    task_start_to_close_timeout: str | None
+    child_policy: str
+    tag_list: tuple[str, ...]
+    task_priority: str | None
+    lambda_role: str | None
+    parent_workflow_id: str | None
+    parent_run_id: str | None
+    continued_execution_run_id: str | None
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    """The answer to one decision task."""
+
+    decisions: list[d.Decision]
+    execution_context: str | None
+
+
+@contextlib.contextmanager
+def _running(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    previous = asyncio._get_running_loop()
+    asyncio._set_running_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(previous)
+
+
+class WorkflowInstance:
+    """One run of one workflow, advanced by history events."""
+
+    def __init__(
+        self,
+        definition: WorkflowDefinition,
+        *,
+        workflow_id: str,
+        run_id: str,
+        domain: str = "",
+    ) -> None:
+        sandbox.install()
+        self.definition = definition
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.domain = domain
+        # The I/O methods mypy calls abstract are attached to the class as refusals.
+        self.loop = WorkflowEventLoop(self)  # type: ignore[abstract]
+        self.random = _random.Random(int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8]))
+        self.info: WorkflowInfo | None = None
+        self.replaying = False
+        self.closed = False
+        self._now = 0.0
+        self._object: Any = None
+        self._args: list[Any] = []
+        self._main: asyncio.Task[Any] | None = None
+        self._cancel_requested = False
+        self._handler_tasks: list[asyncio.Task[Any]] = []
+        self._buffered_signals: dict[str, list[str | None]] = {}
+        self._signal_handlers: dict[str, Callable[..., Any]] = {}
+        self._conditions: list[tuple[Callable[[], bool], asyncio.Future[bool]]] = []
+        self._sequences: dict[str, int] = {}
+        self._pending: list[Command] = []  # issued in the current activation
+        self._unrecorded: deque[Command] = deque()  # sent, not yet seen in history
+        self._after_completed_task = False  # between a DecisionTaskCompleted and its events
+        self._close: CloseCommand | None = None
+        self._timers_by_handle: dict[asyncio.TimerHandle, TimerCommand] = {}
+        self._timers_by_id: dict[str, TimerCommand] = {}
+        self._by_event_id: dict[int, Command] = {}
+        self._recorded_markers: dict[str, deque[e.MarkerRecorded]] = {}
+        self._patches: dict[str, bool] = {}
+        self.last_started_event_id = 0
+        self.log = log.bind(workflow_id=workflow_id, run_id=run_id, workflow_type=definition.name)
+
+    # -- the loop's owner protocol -------------------------------------------------------
+
+    def workflow_time(self) -> float:
+        return self._now
+
+    def schedule_timer(self, handle: asyncio.TimerHandle, delay: float) -> None:
+        command = TimerCommand(
+            self.next_seq("timer"),
+            timer_id=f"t{self._sequences['timer']}",
+            timeout=swf_duration(delay) or "0",
+            handle=handle,
+        )
+        self._timers_by_handle[handle] = command
+        self._timers_by_id[command.timer_id] = command
+        self.issue(command)
+
+    def cancel_timer(self, handle: asyncio.TimerHandle) -> None:
+        command = self._timers_by_handle.pop(handle, None)
+        if command is None:
+            return
+        self._timers_by_id.pop(command.timer_id, None)
+        if not self.withdraw(command):
+            self.issue(CancelTimerCommand(self.next_seq("cancel-timer"), timer_id=command.timer_id))
+
+    def report_loop_error(self, context: dict[str, Any]) -> None:
+        # Reached from garbage collection too ("exception was never retrieved"), whose
+        # timing differs between runs: it may be logged, never allowed to change decisions.
+        if not self.replaying:
+            self.log.warning("workflow_loop_error", message=context.get("message"))
+
+    # -- used by the workflow API ---------------------------------------------------------
+
+    def next_seq(self, kind: str) -> int:
+        value = self._sequences.get(kind, 0) + 1
+        self._sequences[kind] = value
+        return value
+
+    def issue(self, command: Command) -> None:
+        if self.closed:
+            raise WorkflowTaskError(f"the workflow is closed; cannot {command.describe()}")
+        self._pending.append(command)
+
+    def withdraw(self, command: Command) -> bool:
+        """Drop a command not sent yet (it never reaches SWF); False if already sent."""
+        if command in self._pending:
+            self._pending.remove(command)
+            command.cancelled_before_sent = True
+            return True
+        return False
+
+    def now(self) -> datetime:
+        return timestamp_to_datetime(self._now)
+
+    def wait_condition(self, predicate: Callable[[], bool]) -> asyncio.Future[bool]:
+        future: asyncio.Future[bool] = self.loop.create_future()
+        self._conditions.append((predicate, future))
+        return future
+
+    def set_signal_handler(self, name: str, handler: Callable[..., Any] | None) -> None:
+        if handler is None:
+            self._signal_handlers.pop(name, None)
+            return
+        self._signal_handlers[name] = handler
+        for payload in self._buffered_signals.pop(name, []):
+            self._dispatch_signal(name, handler, payload)
+
+    def next_recorded_marker(self, name: str) -> e.MarkerRecorded | None:
+        """During replay, the next marker named ``name`` that this activation recorded."""
+        queue = self._recorded_markers.get(name)
+        return queue.popleft() if queue else None
+
+    def recorded_marker_ahead(self, name: str, details: str) -> bool:
+        """True if this activation's recorded commands hold a marker ``name``/``details``."""
+        return any(m.attributes.details == details for m in self._recorded_markers.get(name, ()))
+
+    def patched(self, patch_id: str) -> bool:
+        return self._patches.get(patch_id, False)
+
+    def remember_patch(self, patch_id: str, value: bool) -> None:
+        self._patches[patch_id] = value
+
+    def command_for_event(self, event_id: int) -> Command | None:
+        return self._by_event_id.get(event_id)
+
+    # -- processing history ---------------------------------------------------------------
+
+    def process(self, events: Sequence[AnyEvent]) -> ActivationResult | None:
+        """Apply events in order; return the decisions of the live activation, if any."""
+        completed_tasks = {
+            ev.attributes.started_event_id: index
+            for index, ev in enumerate(events)
+            if isinstance(ev, e.DecisionTaskCompleted)
+        }
+        timed_out_tasks = {
+            ev.attributes.started_event_id
+            for ev in events
+            if isinstance(ev, e.DecisionTaskTimedOut)
+        }
+        result: ActivationResult | None = None
+        for event in events:
+            key = command_event_key(event)
+            if key is not None:
+                self._match(event, key)
+                results.apply_command_event(self, event)
+                continue
+            self._end_of_command_events(event.event_id)
+            if isinstance(event, e.DecisionTaskCompleted):
+                self._after_completed_task = True
+                continue
+            if isinstance(event, e.DecisionTaskStarted):
+                if event.event_id in completed_tasks:
+                    done_at = completed_tasks[event.event_id]
+                    self._activate(event, lookahead=self._recorded_commands(events, done_at))
+                elif event.event_id not in timed_out_tasks and event is events[-1]:
+                    result = self._activate(event, lookahead=None)
+                continue
+            self._deliver(event)
+        self._end_of_command_events(None)
+        return result
+
+    @staticmethod
+    def _recorded_commands(events: Sequence[AnyEvent], completed_at: int) -> list[AnyEvent]:
+        completed = events[completed_at]
+        found: list[AnyEvent] = []
+        for ev in events[completed_at + 1 :]:
+            if command_event_key(ev) is None:
+                break
+            attrs = getattr(ev, "attributes", None)
+            if getattr(attrs, "decision_task_completed_event_id", None) not in (
+                None,
+                completed.event_id,
+            ):
+                break
+            found.append(ev)
+        return found
+
+    def _match(self, event: AnyEvent, recorded: CommandKey) -> None:
+        if not self._unrecorded:
+            raise NondeterminismError(event.event_id, describe_key(recorded), "nothing")
+        command = self._unrecorded.popleft()
+        if not keys_match(command.key(), recorded):
+            raise NondeterminismError(event.event_id, describe_key(recorded), command.describe())
+        command.event_id = event.event_id
+        self._by_event_id[event.event_id] = command
+
+    def _end_of_command_events(self, event_id: int | None) -> None:
+        if self._after_completed_task and self._unrecorded:
+            extra = self._unrecorded[0]
+            raise NondeterminismError(event_id, "no further command", extra.describe())
+        self._after_completed_task = False
+
+    def _deliver(self, event: AnyEvent) -> None:
+        match event:
+            case e.WorkflowExecutionStarted(attributes=attrs):
+                self._start(event.event_timestamp, attrs)
+            case e.WorkflowExecutionSignaled(attributes=attrs):
+                handler = self._signal_handlers.get(attrs.signal_name)
+                if handler is None:
+                    self._buffered_signals.setdefault(attrs.signal_name, []).append(attrs.input)
+                else:
+                    self._dispatch_signal(attrs.signal_name, handler, attrs.input)
+            case e.WorkflowExecutionCancelRequested():
+                self._cancel_requested = True
+                if self._main is not None and not self._main.done():
+                    self._main.cancel()
+            case e.TimerFired(attributes=attrs):
+                command = self._timers_by_id.pop(attrs.timer_id, None)
+                if command is not None:
+                    self._timers_by_handle.pop(command.handle, None)
+                    self.loop.fire_timer(command.handle)
+            case UnknownEvent():
+                self.log.warning("unknown_event_ignored", event_type=event.event_type)
+            case _:
+                results.apply_result_event(self, event)
+
+    def timer_refused(self, timer_id: str, cause: str, event_id: int) -> None:
+        command = self._timers_by_id.pop(timer_id, None)
+        if command is None:
+            return
+        self._timers_by_handle.pop(command.handle, None)
+        error = TimerError(
+            f"SWF refused to start timer {timer_id}: {cause}", cause=cause, event_id=event_id
+        )
+        target = command.handle._args[0] if command.handle._args else None
+        if isinstance(target, asyncio.Future) and not target.done():
+            target.set_exception(error)
+        else:
+            raise WorkflowTaskError(str(error)) from error
+
+    def close_refused(self) -> None:
+        """A close decision failed (e.g. UNHANDLED_DECISION): decide it again next time."""
+        self._close = None
+
+    def mark_closed(self) -> None:
+        self.closed = True
+
+    def _start(self, timestamp: float, attrs: e.WorkflowExecutionStartedEventAttributes) -> None:
+        parent = attrs.parent_workflow_execution
+        self.info = WorkflowInfo(
+            domain=self.domain,
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            workflow_type=attrs.workflow_type.name,
+            workflow_version=attrs.workflow_type.version,
+            task_list=attrs.task_list.name,
+            start_time=timestamp_to_datetime(timestamp),
+            execution_start_to_close_timeout=attrs.execution_start_to_close_timeout,
+            task_start_to_close_timeout=attrs.task_start_to_close_timeout,
+            child_policy=attrs.child_policy,
+            tag_list=tuple(attrs.tag_list or ()),
+            task_priority=attrs.task_priority,
+            lambda_role=attrs.lambda_role,
+            parent_workflow_id=parent.workflow_id if parent else None,
+            parent_run_id=parent.run_id if parent else None,
+            continued_execution_run_id=attrs.continued_execution_run_id,
+        )
+        self._now = timestamp
+        self._args = converter.decode_args(attrs.input, self.definition.param_types)
+        with sandbox.restrictions(), _running(self.loop):
+            self._object = self.definition.cls()
+        for name, method in self.definition.signals.items():
+            self.set_signal_handler(name, getattr(self._object, method))
+
+    def _dispatch_signal(self, name: str, handler: Callable[..., Any], payload: str | None) -> None:
+        types = converter.parameter_types(handler)
+        args = converter.decode_args(payload, types, field=f"signal {name} input")
+
+        async def run_handler() -> None:
+            outcome = handler(*args)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+
+        self._handler_tasks.append(self.loop.create_task(run_handler(), name=f"signal:{name}"))
+
+    # -- activations ----------------------------------------------------------------------
+
+    def _activate(
+        self, started: e.DecisionTaskStarted, lookahead: list[AnyEvent] | None
+    ) -> ActivationResult:
+        if self.info is None:
+            raise HistoryError("a decision task started before WorkflowExecutionStarted")
+        self._now = started.event_timestamp
+        self.last_started_event_id = started.event_id
+        self.replaying = lookahead is not None
+        self._recorded_markers = {}
+        for ev in lookahead or ():
+            if isinstance(ev, e.MarkerRecorded):
+                name = ev.attributes.marker_name
+                self._recorded_markers.setdefault(name, deque()).append(ev)
+        if self._main is None and not self.closed:
+            run = getattr(self._object, self.definition.run_method)
+            self._main = self.loop.create_task(run(*self._args), name="workflow-main")
+            if self._cancel_requested:
+                self._main.cancel()
+        with sandbox.restrictions(), _running(self.loop):
+            self._run_until_stable()
+        self._decide_close()
+        commands = [c for c in self._pending if not c.cancelled_before_sent]
+        self._pending = []
+        self._unrecorded.extend(commands)
+        return ActivationResult(
+            decisions=[c.decision() for c in commands],
+            execution_context=self._published_state(),
+        )
+
+    def _run_until_stable(self) -> None:
+        while True:
+            self.loop.run_until_idle()
+            progressed = False
+            for predicate, future in list(self._conditions):
+                if future.done():
+                    self._conditions.remove((predicate, future))
+                elif predicate():
+                    future.set_result(True)
+                    self._conditions.remove((predicate, future))
+                    progressed = True
+            if not progressed and not self.loop.has_ready:
+                return
+
+    def _decide_close(self) -> None:
+        if self.closed or self._close is not None:
+            return
+        for task in self._handler_tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                self._close_with_failure(task.exception())  # type: ignore[arg-type]
+                return
+        main = self._main
+        if main is None or not main.done():
+            return
+        if main.cancelled():
+            if not self._cancel_requested:
+                raise WorkflowTaskError("the workflow's main task was cancelled without a request")
+            self._set_close(
+                d.CancelWorkflowExecution(attributes=d.CancelWorkflowExecutionDecisionAttributes())
+            )
+            return
+        error = main.exception()
+        if error is None:
+            result = main.result()
+            text = None if result is None else converter.encode(result, "result")
+            self._set_close(
+                d.CompleteWorkflowExecution(
+                    attributes=d.CompleteWorkflowExecutionDecisionAttributes(result=text)
+                )
+            )
+            return
+        self._close_with_failure(error)
+
+    def _close_with_failure(self, error: BaseException) -> None:
+        if isinstance(error, ContinueAsNewError):
+            self._set_close(d.ContinueAsNewWorkflowExecution(attributes=error.attributes))
+        elif isinstance(error, asyncio.CancelledError) and self._cancel_requested:
+            self._set_close(
+                d.CancelWorkflowExecution(attributes=d.CancelWorkflowExecutionDecisionAttributes())
+            )
+        elif isinstance(error, ApplicationError | FailureError):
+            reason, details = encode_failure(error)
+            self._set_close(
+                d.FailWorkflowExecution(
+                    attributes=d.FailWorkflowExecutionDecisionAttributes(
+                        reason=reason, details=details
+                    )
+                )
+            )
+        else:
+            self.log.error("workflow_task_failed", error=repr(error))
+            raise WorkflowTaskError(
+                f"workflow {self.workflow_id} raised {error!r}; only its decision task fails"
+            ) from error
+
+    def _set_close(self, decision: d.Decision) -> None:
+        self._close = CloseCommand(self.next_seq("close"), close=decision)
+        self._pending.append(self._close)
+
+    def _published_state(self) -> str | None:
+        method = self.definition.state_method
+        if method is None or self._object is None:
+            return None
+        with sandbox.restrictions(), _running(self.loop):
+            value = getattr(self._object, method)()
+        return converter.encode(value, "execution_context")
