@@ -267,7 +267,7 @@ class Backend:
                 "tagList": ex.tag_list or None,
                 "continuedExecutionRunId": continued_from,
                 "parentWorkflowExecution": ex.parent,
-                "parentInitiatedEventId": parent_initiated_event_id or None,
+                "parentInitiatedEventId": parent_initiated_event_id,
                 "lambdaRole": ex.lambda_role,
             },
         )
@@ -278,8 +278,9 @@ class Backend:
     def schedule_decision(self, ex: Execution) -> None:
         if not ex.is_open:
             return
-        if ex.decision is not None:
-            return
+        current = ex.decision
+        if current is not None and (not current.started_event_id or ex.queued_decision):
+            return  # coalesced into the task already scheduled
         ex.needs_decision = False
         task_list = ex.sticky_task_list or ex.task_list
         sticky_timeout = ex.sticky_timeout if ex.sticky_task_list else None
@@ -303,8 +304,18 @@ class Backend:
             seq=self.next_seq(),
             schedule_to_start_deadline=deadline(self.clock.now(), sticky_timeout),
         )
-        ex.decision = task
-        self._enqueue_decision(ex, task)
+        if current is None:
+            ex.decision = task
+            self._enqueue_decision(ex, task)
+        else:
+            ex.queued_decision = task
+
+    def finish_decision(self, ex: Execution) -> None:
+        """The started decision task is over: dispatch the one scheduled meanwhile."""
+        ex.decision, ex.queued_decision = ex.queued_decision, None
+        if ex.decision is not None:
+            ex.decision.seq = self.next_seq()
+            self._enqueue_decision(ex, ex.decision)
 
     def _enqueue_decision(self, ex: Execution, task: DecisionTask) -> None:
         self.queues.push(
@@ -351,7 +362,7 @@ class Backend:
         ex.status = "CLOSED"
         ex.close_status = close_status
         ex.close_ts = self.clock.now()
-        ex.decision = None
+        ex.decision = ex.queued_decision = None
         ex.needs_decision = False
         ex.activities.clear()
         ex.timers.clear()
@@ -522,7 +533,7 @@ class Backend:
             batch = dict(self._touched)
             self._touched.clear()
             for ex in batch.values():
-                if ex.is_open and ex.needs_decision and ex.decision is None:
+                if ex.is_open and ex.needs_decision:
                     self.schedule_decision(ex)
             self.queues.dispatch()
             done.update(batch)

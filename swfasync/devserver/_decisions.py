@@ -111,7 +111,7 @@ def respond_decision_task_completed(b: Backend, req: Json) -> Json:
     parse_duration(sticky_timeout, "taskListScheduleToStartTimeout")
     task = ex.decision
     assert task is not None
-    unhandled = ex.needs_decision
+    unhandled = ex.queued_decision is not None or ex.needs_decision
     completed = b.add_event(
         ex,
         "DecisionTaskCompleted",
@@ -123,8 +123,7 @@ def respond_decision_task_completed(b: Backend, req: Json) -> Json:
             "taskListScheduleToStartTimeout": sticky_timeout,
         },
     )
-    ex.decision = None
-    ex.previous_started_event_id = task.started_event_id
+    b.finish_decision(ex)
     if req.get("executionContext") is not None:
         ex.latest_execution_context = req["executionContext"]
     if sticky is not None:

@@ -137,6 +137,8 @@ class Execution:
     cancel_requested: bool = False
     execution_deadline: float | None = None
     decision: DecisionTask | None = None
+    # scheduled while ``decision`` was started; dispatched once that one finishes
+    queued_decision: DecisionTask | None = None
     needs_decision: bool = False
     sticky_task_list: str | None = None
     sticky_timeout: str | None = None

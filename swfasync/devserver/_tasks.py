@@ -22,8 +22,8 @@ DEFAULT_PAGE = 1000
 
 def _decision_events(b: Backend, ex: Execution, started: int, opts: Json) -> list[Json]:
     events = b.events(ex)[:started]
-    if opts.get("sp") and ex.previous_started_event_id:
-        events = events[ex.previous_started_event_id - 1 :]
+    if opts.get("sp") and opts.get("prev"):
+        events = events[opts["prev"] - 1 :]
     if opts.get("rev"):
         events = events[::-1]
     return events
@@ -58,8 +58,10 @@ def start_decision_task(b: Backend, task: QueuedTask, identity: str | None, opts
     d.start_to_close_deadline = deadline(b.clock.now(), ex.task_timeout)
     d.schedule_to_start_deadline = None
     ex.needs_decision = False
+    previous = ex.previous_started_event_id
+    ex.previous_started_event_id = started
     token = encode_token({"k": "d", "r": ex.run_id, "s": started})
-    return decision_page(b, ex, token, started, {**opts, "prev": ex.previous_started_event_id})
+    return decision_page(b, ex, token, started, {**opts, "prev": previous})
 
 
 def _empty(kind: str) -> Json:

@@ -49,7 +49,7 @@ def _decision_timeout(b: Backend, ex: Execution, kind: str) -> None:
     if task is None:
         return
     timeout_type = "SCHEDULE_TO_START" if kind == "decision_schedule_to_start" else "START_TO_CLOSE"
-    ex.decision = None
+    b.finish_decision(ex)
     b.add_event(
         ex,
         "DecisionTaskTimedOut",

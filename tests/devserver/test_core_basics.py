@@ -24,6 +24,7 @@ async def test_activity_round_trip(h: Helper, swf: Client) -> None:
         "childPolicy": "TERMINATE",
         "taskList": {"name": "deciders"},
         "workflowType": {"name": "wf", "version": "1"},
+        "parentInitiatedEventId": 0,
     }
     await h.respond(task, schedule("a1", input="x"))
     act = await h.work()
