@@ -180,7 +180,8 @@ class WorkflowInstance:
         # Reached from garbage collection too ("exception was never retrieved"), whose
         # timing differs between runs: it may be logged, never allowed to change decisions.
         if not self.replaying:
-            self.log.warning("workflow_loop_error", message=context.get("message"))
+            with contextlib.suppress(Exception):  # may run at interpreter shutdown
+                self.log.warning("workflow_loop_error", message=context.get("message"))
 
     # -- used by the workflow API ---------------------------------------------------------
 

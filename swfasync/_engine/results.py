@@ -47,6 +47,9 @@ def _settle(
         return
     if error is not None:
         future.set_exception(error)
+        # Awaiting it still raises; this only stops asyncio from logging, at some garbage
+        # collection, a failure the workflow chose not to await (e.g. a cancelled call).
+        future.exception()
     else:
         future.set_result(value)
 
