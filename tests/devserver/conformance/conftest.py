@@ -16,6 +16,7 @@ import pytest
 from .clients import Checker, SwfApi, aiobotocore_api, cli_environment
 from .coverage import COVERAGE
 from .decider import Names
+from .lambdas import LAMBDAS
 from .servers import threaded_dev_server
 
 HERE = Path(__file__).parent
@@ -75,7 +76,7 @@ def endpoint(_isolated_aws_environment: None) -> Iterator[str]:
     if external:
         yield external
         return
-    with threaded_dev_server() as url:
+    with threaded_dev_server(lambdas=LAMBDAS) as url:
         yield url
 
 

@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,13 @@ STARTUP_TIMEOUT = 20.0
 
 
 @contextmanager
-def threaded_dev_server(**options: Any) -> Iterator[str]:
-    """Run ``DevServer(**options)`` on 127.0.0.1 in a thread; yield its endpoint URL."""
+def threaded_dev_server(
+    lambdas: Mapping[str, Callable[[str | None], Any]] | None = None, **options: Any
+) -> Iterator[str]:
+    """Run ``DevServer(**options)`` on 127.0.0.1 in a thread; yield its endpoint URL.
+
+    ``lambdas`` are registered as the server's local Lambda functions.
+    """
     from swfasync.devserver import DevServer
 
     ready = threading.Event()
@@ -34,6 +39,8 @@ def threaded_dev_server(**options: Any) -> Iterator[str]:
 
     async def serve() -> None:
         async with DevServer(host="127.0.0.1", port=0, **options) as server:
+            for name, fn in (lambdas or {}).items():
+                server.register_lambda(name, fn)
             endpoint.append(server.endpoint_url)
             ready.set()
             await stop.wait()
@@ -41,9 +48,11 @@ def threaded_dev_server(**options: Any) -> Iterator[str]:
     def run() -> None:
         try:
             loop.run_until_complete(serve())
+            loop.run_until_complete(loop.shutdown_asyncgens())
         except BaseException as exc:
             failure.append(exc)
         finally:
+            loop.close()
             ready.set()
 
     thread = threading.Thread(target=run, name="swfasync-devserver", daemon=True)
@@ -56,8 +65,6 @@ def threaded_dev_server(**options: Any) -> Iterator[str]:
         if thread.is_alive():
             loop.call_soon_threadsafe(stop.set)
         thread.join(STARTUP_TIMEOUT)
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
         if failure:
             raise failure[0]
 

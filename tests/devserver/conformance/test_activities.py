@@ -64,6 +64,7 @@ async def test_cancel_scheduled_activity_is_immediate(swf: SwfApi, names: Names)
     await run.next_decision(
         decision("ScheduleActivityTask", activityType=names.activity_type, activityId="queued")
     )
+    await swf("SignalWorkflowExecution", domain=names.domain, workflowId="wf", signalName="stop")
     task = await run.next_decision(decision("RequestCancelActivityTask", activityId="queued"))
     assert "ActivityTaskScheduled" in event_types(task["events"])
     events = (await run.poll_decision())["events"]

@@ -32,7 +32,10 @@ async def test_close_decisions_fail_when_events_arrived_meanwhile(
     for close in CLOSE_DECISIONS:
         failed = find(events, f"{close['decisionType']}Failed")
         assert failed["cause"] == "UNHANDLED_DECISION"
-    assert event_types(events)[-1] == "DecisionTaskScheduled"  # still open, and decidable
+    # Still open, with the decision task that the last signal scheduled.
+    info = await swf("DescribeWorkflowExecution", domain=names.domain, execution=run.execution)
+    assert info["executionInfo"]["executionStatus"] == "OPEN"
+    assert info["openCounts"]["openDecisionTasks"] == 1
     await run.next_decision(decision("CompleteWorkflowExecution"))
 
 

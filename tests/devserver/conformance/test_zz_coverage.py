@@ -21,7 +21,10 @@ KNOWN_GAPS: dict[str, dict[str, str]] = {
         "RecordMarkerFailed": "its only cause, OPERATION_NOT_PERMITTED, comes from IAM policies, "
         "which the dev server does not model",
     },
-    "faults": {},
+    "faults": {
+        "OperationNotPermittedFault": "returned when IAM denies the caller, and the dev server "
+        "does not model IAM",
+    },
 }
 
 
