@@ -7,6 +7,8 @@ import asyncio
 import signal
 import sys
 
+import structlog
+
 from ._server import DevServer
 
 
@@ -42,5 +44,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--long-poll-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
+    # the command owns its process: logs go to stderr, stdout carries only the endpoint URL
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     asyncio.run(_serve(args))
     return 0
