@@ -1,0 +1,133 @@
+"""The wire protocol: dispatch, JSON errors, validation messages, faults. Never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from botocore.exceptions import ClientError
+
+from swfasync.devserver import DevServer
+
+from .conftest import DOMAIN, Client, Helper
+
+HEADERS = {"Content-Type": "application/x-amz-json-1.0"}
+
+
+async def raw(server: DevServer, target: str | None, body: bytes) -> tuple[int, Any]:
+    headers = dict(HEADERS)
+    if target is not None:
+        headers["X-Amz-Target"] = target
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(server.endpoint_url + "/", data=body, headers=headers) as resp,
+    ):
+        return resp.status, await resp.json(content_type=None)
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "error_type"),
+    [
+        ("SimpleWorkflowService.ListDomains", b"{not json", "SerializationException"),
+        ("SimpleWorkflowService.ListDomains", b"[1, 2]", "SerializationException"),
+        ("SimpleWorkflowService.Nope", b"{}", "UnknownOperationException"),
+        (None, b"{}", "UnknownOperationException"),
+        ("SimpleWorkflowService.ListDomains", b'{"registrationStatus": 5}', "ValidationException"),
+        ("SimpleWorkflowService.ListDomains", b'{"registrationStatus": "X"}', "ValidationException"),
+        (
+            "SimpleWorkflowService.ListDomains",
+            b'{"registrationStatus": "REGISTERED", "maximumPageSize": "a"}',
+            "ValidationException",
+        ),
+        ("SimpleWorkflowService.DescribeDomain", b'{"name": ["x"]}', "ValidationException"),
+        ("SimpleWorkflowService.RespondDecisionTaskCompleted", b"{}", "ValidationException"),
+    ],
+)
+async def test_bad_requests_are_400(
+    server: DevServer, target: str | None, body: bytes, error_type: str
+) -> None:
+    status, payload = await raw(server, target, body)
+    assert status == 400
+    assert payload["__type"].endswith("#" + error_type)
+    assert payload["message"]
+
+
+async def test_validation_message_names_the_field(swf: Client, server: DevServer) -> None:
+    with pytest.raises(ClientError) as info:
+        await swf.register_domain(name="x" * 257, workflowExecutionRetentionPeriodInDays="1")
+    err = info.value.response["Error"]
+    assert err["Code"] == "ValidationException"
+    assert err["Message"] == (
+        "1 validation error detected: Value '" + "x" * 64 + "...' at 'name' failed to satisfy "
+        "constraint: Member must have length less than or equal to 256"
+    )
+    status, payload = await raw(
+        server, "SimpleWorkflowService.ListDomains", b'{"maximumPageSize": 1001}'
+    )
+    assert status == 400
+    assert payload["__type"] == "com.amazon.coral.validate#ValidationException"
+    assert "'registrationStatus' failed to satisfy constraint: Member must not be null" in (
+        payload["message"]
+    )
+    assert (
+        "'maximumPageSize' failed to satisfy constraint: Member must have value less than "
+        "or equal to 1000"
+    ) in payload["message"]
+    assert payload["message"].startswith("2 validation errors detected")
+
+
+async def test_fault_shape(server: DevServer) -> None:
+    status, payload = await raw(
+        server, "SimpleWorkflowService.DescribeDomain", b'{"name": "missing"}'
+    )
+    assert status == 400
+    assert payload == {
+        "__type": "com.amazonaws.swf.base.model#UnknownResourceFault",
+        "message": "Unknown domain: missing",
+    }
+
+
+async def fault(coro: Any) -> str:
+    with pytest.raises(ClientError) as info:
+        await coro
+    code: str = info.value.response["Error"]["Code"]
+    return code
+
+
+async def test_all_faults(swf: Client, h: Helper) -> None:
+    assert await fault(swf.describe_domain(name="nope")) == "UnknownResourceFault"
+    assert (
+        await fault(swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1"))
+        == "DomainAlreadyExistsFault"
+    )
+    wt = {"name": "wf", "version": "1"}
+    assert (
+        await fault(swf.register_workflow_type(domain=DOMAIN, name="wf", version="1"))
+        == "TypeAlreadyExistsFault"
+    )
+    assert await fault(swf.delete_workflow_type(domain=DOMAIN, workflowType=wt)) == (
+        "TypeNotDeprecatedFault"
+    )
+    await swf.register_workflow_type(domain=DOMAIN, name="bare", version="1")
+    assert (
+        await fault(
+            swf.start_workflow_execution(
+                domain=DOMAIN, workflowId="x", workflowType={"name": "bare", "version": "1"}
+            )
+        )
+        == "DefaultUndefinedFault"
+    )
+    await h.start("dup")
+    assert await fault(h.start("dup")) == "WorkflowExecutionAlreadyStartedFault"
+    await swf.deprecate_workflow_type(domain=DOMAIN, workflowType=wt)
+    assert await fault(swf.deprecate_workflow_type(domain=DOMAIN, workflowType=wt)) == (
+        "TypeDeprecatedFault"
+    )
+    assert await fault(h.start("other")) == "TypeDeprecatedFault"
+    arn = (await swf.describe_domain(name=DOMAIN))["domainInfo"]["arn"]
+    tags = [{"key": f"k{i}", "value": "v"} for i in range(51)]
+    assert await fault(swf.tag_resource(resourceArn=arn, tags=tags)) == "TooManyTagsFault"
+    assert await fault(swf.untag_resource(resourceArn=arn, tagKeys=[f"k{i}" for i in range(51)]))
+    await swf.deprecate_domain(name=DOMAIN)
+    assert await fault(swf.deprecate_domain(name=DOMAIN)) == "DomainDeprecatedFault"
