@@ -204,3 +204,54 @@ def _expected_order_history() -> list[dict[str, Any]]:
 
 
 EXPECTED_ORDER_HISTORY = _expected_order_history()
+
+
+async def ledger_scenario(swf: SwfApi, names: Names) -> list[dict[str, Any]]:
+    """Markers, a cancelled timer, a heartbeating activity that fails, a failed workflow and a
+    terminated one; their two histories, normalised, one after the other."""
+    await register_for_order(swf, names)
+    run = await Run.start(
+        swf,
+        names,
+        "ledger-1",
+        input="ledger",
+        executionStartToCloseTimeout="900",
+        taskStartToCloseTimeout="20",
+        childPolicy="ABANDON",
+    )
+    await run.next_decision(
+        decision("RecordMarker", markerName="version", details="2"),
+        decision("StartTimer", timerId="deadline", startToFireTimeout="3600", control="ctl"),
+        decision(
+            "ScheduleActivityTask",
+            activityType=names.activity_type,
+            activityId="post",
+            control="row-1",
+            taskList={"name": "ledger"},
+            scheduleToStartTimeout="60",
+            scheduleToCloseTimeout="120",
+            startToCloseTimeout="90",
+            heartbeatTimeout="30",
+        ),
+    )
+    task = await run.poll_activity("ledger")
+    beat = await swf("RecordActivityTaskHeartbeat", taskToken=task["taskToken"], details="half")
+    assert beat["cancelRequested"] is False
+    await swf(
+        "RespondActivityTaskFailed", taskToken=task["taskToken"], reason="overdrawn", details="-5"
+    )
+    await run.next_decision(
+        decision("CancelTimer", timerId="deadline"),
+        decision("FailWorkflowExecution", reason="ledger closed", details="see activity"),
+    )
+    other = await Run.start(swf, names, "ledger-2")
+    await swf(
+        "TerminateWorkflowExecution",
+        domain=names.domain,
+        workflowId=other.workflow_id,
+        runId=other.run_id,
+        reason="operator",
+        details="cleanup",
+        childPolicy="ABANDON",
+    )
+    return normalise_history(await run.history()) + normalise_history(await other.history())

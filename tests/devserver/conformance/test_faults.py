@@ -101,7 +101,7 @@ async def invalid_enum(swf: SwfApi, names: Names) -> object:
         (validation, "ValidationException"),
         (invalid_enum, "ValidationException"),
     ],
-    ids=lambda value: value if isinstance(value, str) else "",
+    ids=lambda value: value if isinstance(value, str) else value.__name__,
 )
 async def test_fault(swf: SwfApi, names: Names, provoke: Provoke, code: str) -> None:
     with pytest.raises(SwfFault) as fault:
