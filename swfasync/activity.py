@@ -1,4 +1,4 @@
-"""The API of activity code: declaring activity types.
+"""The API of activity code: declaring activity types, heartbeats, cancellation, info.
 
 Example::
 
@@ -12,13 +12,28 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from typing import Any, NoReturn, TypeVar, overload
 
 from ._engine.definitions import ActivityDefinition as ActivityDefinition
 from ._engine.definitions import Duration, define_activity
+from ._worker import context as _context
+from ._worker.context import ActivityInfo as ActivityInfo
+from ._worker.context import CompleteAsync as CompleteAsync
 
-__all__ = ("ActivityDefinition", "defn")
+__all__ = (
+    "ActivityDefinition",
+    "ActivityInfo",
+    "CompleteAsync",
+    "complete_async",
+    "defn",
+    "heartbeat",
+    "in_activity",
+    "info",
+    "is_cancelled",
+    "raise_if_cancelled",
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,3 +93,49 @@ def defn(
         return target
 
     return decorate(fn) if fn is not None else decorate
+
+
+def info() -> ActivityInfo:
+    """The running activity's task: ids, task token, heartbeat timeout."""
+    return _context.get().info
+
+
+def in_activity() -> bool:
+    """True inside an activity run by a worker or an ``ActivityEnvironment``."""
+    return _context.current.get(None) is not None
+
+
+def heartbeat(*details: Any) -> None:
+    """Record progress; the worker sends it to SWF, throttled, in the background.
+
+    Heartbeats keep a task with a heartbeat timeout alive and are how a cancellation
+    request reaches the activity: after one, ``is_cancelled()`` becomes true and an
+    async activity is cancelled at its next ``await``. ``details`` (JSON, at most 2,048
+    characters encoded) travel to SWF with the heartbeat. Never blocks; thread-safe.
+    """
+    _context.get().heartbeat(details)
+
+
+def is_cancelled() -> bool:
+    """True once SWF has answered a heartbeat with a cancellation request."""
+    return _context.get().cancel_requested.is_set()
+
+
+def raise_if_cancelled() -> None:
+    """Raise ``asyncio.CancelledError`` if cancellation was requested (for sync activities).
+
+    The worker then reports the task as cancelled (RespondActivityTaskCanceled).
+    """
+    if is_cancelled():
+        raise asyncio.CancelledError("the activity's cancellation was requested")
+
+
+def complete_async() -> NoReturn:
+    """Leave this task open: something else completes it later with its task token.
+
+    Raises a marker the worker recognises; it stops heartbeating and sends no answer.
+    Save ``info().task_token`` first and hand it to whoever will call
+    ``Client.complete_activity`` (or ``fail_activity`` / ``cancel_activity``).
+    """
+    _context.get()  # only meaningful inside an activity
+    raise CompleteAsync()

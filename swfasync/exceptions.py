@@ -12,6 +12,7 @@
     ├── RestrictedOperationError      workflow code did I/O, threading or read the wall clock
     ├── WorkflowFailureError          a workflow execution closed other than COMPLETED
     │                                 (client side: raised by ``handle.result()``)
+    ├── WorkflowAlreadyStartedError   start_workflow found an open execution with that id
     ├── ApplicationError              raised by user code to fail an activity/workflow on purpose
     └── FailureError                  something a workflow awaited did not succeed
         ├── ActivityError             an activity failed, timed out or was cancelled
@@ -154,6 +155,18 @@ class WorkflowFailureError(SwfAsyncError):
         self.close_status = close_status
         self.reason = reason
         self.details = details
+
+
+class WorkflowAlreadyStartedError(SwfAsyncError):
+    """An execution with this workflow id is already open (SWF allows one at a time).
+
+    Attributes:
+        workflow_id: the id asked for.
+    """
+
+    def __init__(self, workflow_id: str) -> None:
+        super().__init__(f"workflow {workflow_id} is already running")
+        self.workflow_id = workflow_id
 
 
 class FailureError(SwfAsyncError):

@@ -1,0 +1,1 @@
+"""Client internals: the aiobotocore connection, handles, registration, timelines."""

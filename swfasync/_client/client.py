@@ -1,0 +1,422 @@
+"""Client: start and inspect workflow executions, register types, finish activities by token."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import structlog
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from .._engine import converter
+from .._engine.definitions import (
+    ChildPolicy,
+    Duration,
+    activity_definition,
+    swf_duration,
+    workflow_definition,
+)
+from .._engine.failures import encode_failure
+from ..exceptions import WorkflowAlreadyStartedError
+from . import registration
+from .connection import call_with_backoff, create_swf_client, error_code
+from .handle import WorkflowHandle
+
+log = structlog.get_logger("swfasync.client")
+
+R = TypeVar("R")
+
+
+class IdReusePolicy(enum.Enum):
+    """What ``start_workflow`` does when an execution with the same id is open.
+
+    SWF itself allows one open execution per workflow id; a closed one never blocks a start.
+    """
+
+    FAIL = "fail"
+    """Raise ``WorkflowAlreadyStartedError``."""
+    USE_EXISTING = "use_existing"
+    """Return a handle to the open execution: an idempotent start."""
+    TERMINATE_EXISTING = "terminate_existing"
+    """Terminate the open execution and start a new one."""
+
+
+@dataclass(frozen=True)
+class WorkflowExecutionSummary:
+    """One row of ``Client.list_workflows``."""
+
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    workflow_version: str
+    status: str
+    close_status: str | None
+    start_time: datetime
+    close_time: datetime | None
+    tags: tuple[str, ...]
+
+
+class Client:
+    """A connection to one SWF domain (Amazon SWF or the dev server).
+
+    Example::
+
+        async with Client("orders", endpoint_url="http://127.0.0.1:8080") as client:
+            handle = await client.start_workflow(Order, "o-1", 42, id="order-o-1")
+            print(await handle.result())
+
+    Region, credentials and endpoint follow the standard AWS configuration (environment
+    variables, ``~/.aws``, instance roles) unless given here. ``Client.local`` fills in
+    placeholder credentials for the dev server.
+
+    Args:
+        domain: the SWF domain every call uses.
+        swf: an already-open aiobotocore SWF client to use instead of creating one (the
+            caller keeps closing it).
+    """
+
+    def __init__(
+        self,
+        domain: str,
+        *,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        profile: str | None = None,
+        config: Config | None = None,
+        swf: Any = None,
+        identity: str | None = None,
+    ) -> None:
+        self.domain = domain
+        self.endpoint_url = endpoint_url
+        self.identity = identity
+        self._options: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "region_name": region_name,
+            "aws_access_key_id": aws_access_key_id,
+            "aws_secret_access_key": aws_secret_access_key,
+            "aws_session_token": aws_session_token,
+            "profile": profile,
+            "config": config,
+        }
+        self._swf: Any = swf
+        self._stack: AsyncExitStack | None = None
+        self.log = log.bind(domain=domain)
+
+    @classmethod
+    def local(cls, endpoint_url: str, domain: str = "default", **kwargs: Any) -> Client:
+        """A client for the dev server (placeholder credentials, ``us-east-1``)."""
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("aws_access_key_id", "local")
+        kwargs.setdefault("aws_secret_access_key", "local")
+        return cls(domain, endpoint_url=endpoint_url, **kwargs)
+
+    async def __aenter__(self) -> Client:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def open(self) -> None:
+        """Open the HTTP session (``async with`` does it for you)."""
+        if self._swf is not None:
+            return
+        stack = AsyncExitStack()
+        self._swf = await stack.enter_async_context(create_swf_client(**self._options))
+        self._stack = stack
+
+    async def aclose(self) -> None:
+        """Close the HTTP session this client opened."""
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            self._swf = None
+            await stack.aclose()
+
+    @property
+    def raw(self) -> Any:
+        """The underlying aiobotocore SWF client, for anything this API does not cover."""
+        if self._swf is None:
+            raise RuntimeError("the client is not open: use `async with Client(...)`")
+        return self._swf
+
+    # -- registration -----------------------------------------------------------------------
+
+    async def _register(self, operation: str, fault: str, kwargs: dict[str, Any]) -> bool:
+        try:
+            await call_with_backoff(lambda: getattr(self.raw, operation)(**kwargs))
+        except ClientError as error:
+            if error_code(error) == fault:
+                return False
+            raise
+        return True
+
+    async def register_domain(
+        self, *, retention_days: int | str = 1, description: str | None = None
+    ) -> bool:
+        """Register this client's domain; False if it already existed (not an error)."""
+        kwargs: dict[str, Any] = {
+            "name": self.domain,
+            "workflowExecutionRetentionPeriodInDays": str(retention_days),
+        }
+        if description:
+            kwargs["description"] = description
+        return await self._register("register_domain", "DomainAlreadyExistsFault", kwargs)
+
+    async def register_workflow(self, workflow: Any, *, task_list: str | None = None) -> bool:
+        """Register a ``@workflow.defn`` type with its decorator's defaults (idempotent).
+
+        ``task_list`` is the default task list when the decorator names none.
+        """
+        definition = workflow_definition(workflow)
+        request = registration.workflow_type_request(self.domain, definition, task_list)
+        return await self._register("register_workflow_type", "TypeAlreadyExistsFault", request)
+
+    async def register_activity(self, activity: Any, *, task_list: str | None = None) -> bool:
+        """Register an ``@activity.defn`` type with its decorator's defaults (idempotent)."""
+        definition = activity_definition(activity)
+        request = registration.activity_type_request(self.domain, definition, task_list)
+        return await self._register("register_activity_type", "TypeAlreadyExistsFault", request)
+
+    async def register(
+        self,
+        *,
+        workflows: Iterable[Any] = (),
+        activities: Iterable[Any] = (),
+        task_list: str | None = None,
+        domain: bool = True,
+    ) -> None:
+        """Register the domain (optionally) and every given type; safe to repeat."""
+        if domain:
+            await self.register_domain()
+        for workflow in workflows:
+            await self.register_workflow(workflow, task_list=task_list)
+        for activity in activities:
+            await self.register_activity(activity, task_list=task_list)
+
+    # -- executions -------------------------------------------------------------------------
+
+    async def start_workflow(
+        self,
+        workflow: Any,
+        *args: Any,
+        id: str,
+        version: str | None = None,
+        task_list: str | None = None,
+        id_reuse_policy: IdReusePolicy = IdReusePolicy.FAIL,
+        execution_timeout: Duration | None = None,
+        task_timeout: Duration | None = None,
+        child_policy: ChildPolicy | None = None,
+        tag_list: Sequence[str] | None = None,
+        task_priority: int | None = None,
+        lambda_role: str | None = None,
+        result_type: Any = None,
+    ) -> WorkflowHandle[Any]:
+        """Start an execution of ``workflow`` (a ``@workflow.defn`` or a type name).
+
+        Arguments are JSON-encoded as the execution's input. Options left out fall back to
+        the type's registered defaults.
+
+        Raises:
+            WorkflowAlreadyStartedError: an execution with ``id`` is open and the policy
+                is ``FAIL``.
+        """
+        if isinstance(workflow, str):
+            if version is None:
+                raise ValueError(f"workflow {workflow!r} named by string: pass version= too")
+            name, resolved_version, inferred = workflow, version, Any
+        else:
+            definition = workflow_definition(workflow)
+            name = definition.name
+            resolved_version = version or definition.version
+            inferred = definition.result_type
+        kwargs: dict[str, Any] = {
+            "domain": self.domain,
+            "workflowId": id,
+            "workflowType": {"name": name, "version": resolved_version},
+            "input": converter.encode_args(args),
+        }
+        optional = {
+            "taskList": {"name": task_list} if task_list else None,
+            "executionStartToCloseTimeout": swf_duration(execution_timeout),
+            "taskStartToCloseTimeout": swf_duration(task_timeout),
+            "childPolicy": child_policy,
+            "tagList": list(tag_list) if tag_list else None,
+            "taskPriority": str(task_priority) if task_priority is not None else None,
+            "lambdaRole": lambda_role,
+        }
+        kwargs.update({k: v for k, v in optional.items() if v is not None})
+        rtype = result_type if result_type is not None else inferred
+        try:
+            response = await call_with_backoff(lambda: self.raw.start_workflow_execution(**kwargs))
+        except ClientError as error:
+            if error_code(error) != "WorkflowExecutionAlreadyStartedFault":
+                raise
+            if id_reuse_policy is IdReusePolicy.FAIL:
+                raise WorkflowAlreadyStartedError(id) from error
+            existing = await self.get_workflow_handle(id, result_type=rtype)
+            if id_reuse_policy is IdReusePolicy.USE_EXISTING:
+                return existing
+            await existing.terminate(reason="replaced by a new start (TERMINATE_EXISTING)")
+            response = await self.raw.start_workflow_execution(**kwargs)
+        self.log.info("workflow_started", workflow_id=id, run_id=response["runId"], type=name)
+        return WorkflowHandle(self, id, response["runId"], rtype)
+
+    async def get_workflow_handle(
+        self, workflow_id: str, run_id: str | None = None, *, result_type: Any = Any
+    ) -> WorkflowHandle[Any]:
+        """A handle to an existing execution; without ``run_id``, its latest run."""
+        if run_id is None:
+            runs = await self.list_workflows(workflow_id=workflow_id, status="OPEN")
+            if not runs:
+                runs = await self.list_workflows(workflow_id=workflow_id, status="CLOSED")
+            if not runs:
+                raise LookupError(f"no execution of workflow {workflow_id} in {self.domain}")
+            run_id = max(runs, key=lambda r: r.start_time).run_id
+        return WorkflowHandle(self, workflow_id, run_id, result_type)
+
+    def _filters(
+        self,
+        *,
+        status: str,
+        workflow_id: str | None,
+        workflow_type: str | None,
+        tag: str | None,
+        close_status: str | None,
+        oldest: datetime | None,
+    ) -> dict[str, Any]:
+        since = oldest or datetime(1970, 1, 2, tzinfo=UTC)
+        kwargs: dict[str, Any] = {"domain": self.domain}
+        if status == "OPEN":
+            kwargs["startTimeFilter"] = {"oldestDate": since}
+        else:
+            kwargs["closeTimeFilter"] = {"oldestDate": since}
+        # SWF accepts at most one of these filters per request.
+        if workflow_id:
+            kwargs["executionFilter"] = {"workflowId": workflow_id}
+        elif workflow_type:
+            kwargs["typeFilter"] = {"name": workflow_type}
+        elif tag:
+            kwargs["tagFilter"] = {"tag": tag}
+        elif close_status and status == "CLOSED":
+            kwargs["closeStatusFilter"] = {"status": close_status}
+        return kwargs
+
+    async def list_workflows(
+        self,
+        *,
+        status: str = "OPEN",
+        workflow_id: str | None = None,
+        workflow_type: str | None = None,
+        tag: str | None = None,
+        close_status: str | None = None,
+        oldest: datetime | None = None,
+    ) -> list[WorkflowExecutionSummary]:
+        """Open (``status="OPEN"``) or closed executions, newest first, all pages."""
+        kwargs = self._filters(
+            status=status,
+            workflow_id=workflow_id,
+            workflow_type=workflow_type,
+            tag=tag,
+            close_status=close_status,
+            oldest=oldest,
+        )
+        operation = (
+            self.raw.list_open_workflow_executions
+            if status == "OPEN"
+            else self.raw.list_closed_workflow_executions
+        )
+        found: list[WorkflowExecutionSummary] = []
+        while True:
+            page = await operation(**kwargs)
+            found.extend(
+                WorkflowExecutionSummary(
+                    workflow_id=info["execution"]["workflowId"],
+                    run_id=info["execution"]["runId"],
+                    workflow_type=info["workflowType"]["name"],
+                    workflow_version=info["workflowType"]["version"],
+                    status=info["executionStatus"],
+                    close_status=info.get("closeStatus"),
+                    start_time=info["startTimestamp"],
+                    close_time=info.get("closeTimestamp"),
+                    tags=tuple(info.get("tagList", ())),
+                )
+                for info in page.get("executionInfos", [])
+            )
+            token = page.get("nextPageToken")
+            if not token:
+                return found
+            kwargs["nextPageToken"] = token
+
+    async def count_workflows(
+        self,
+        *,
+        status: str = "OPEN",
+        workflow_id: str | None = None,
+        workflow_type: str | None = None,
+        tag: str | None = None,
+        close_status: str | None = None,
+        oldest: datetime | None = None,
+    ) -> int:
+        """How many executions match (Count{Open,Closed}WorkflowExecutions)."""
+        kwargs = self._filters(
+            status=status,
+            workflow_id=workflow_id,
+            workflow_type=workflow_type,
+            tag=tag,
+            close_status=close_status,
+            oldest=oldest,
+        )
+        if status == "OPEN":
+            response = await self.raw.count_open_workflow_executions(**kwargs)
+        else:
+            response = await self.raw.count_closed_workflow_executions(**kwargs)
+        return int(response["count"])
+
+    # -- activities completed from outside (callback-with-token) -------------------------------
+
+    async def complete_activity(self, task_token: str, result: Any = None) -> None:
+        """Complete an activity task left open by ``activity.complete_async()``."""
+        kwargs: dict[str, Any] = {"taskToken": task_token}
+        if result is not None:
+            kwargs["result"] = converter.encode(result, "result")
+        await call_with_backoff(lambda: self.raw.respond_activity_task_completed(**kwargs))
+
+    async def fail_activity(self, task_token: str, error: BaseException) -> None:
+        """Fail an open activity task with ``error`` (reason and details within limits)."""
+        reason, details = encode_failure(error)
+        await call_with_backoff(
+            lambda: self.raw.respond_activity_task_failed(
+                taskToken=task_token, reason=reason, details=details
+            )
+        )
+
+    async def cancel_activity(self, task_token: str, details: Any = None) -> None:
+        """Report an open activity task as cancelled."""
+        kwargs: dict[str, Any] = {"taskToken": task_token}
+        if details is not None:
+            kwargs["details"] = converter.encode(details, "details")
+        await call_with_backoff(lambda: self.raw.respond_activity_task_canceled(**kwargs))
+
+    async def heartbeat_activity(self, task_token: str, *details: Any) -> bool:
+        """Heartbeat an open activity task; True if its cancellation was requested."""
+        kwargs: dict[str, Any] = {"taskToken": task_token}
+        if details:
+            kwargs["details"] = converter.encode(list(details), "heartbeat_details")
+        response = await call_with_backoff(
+            lambda: self.raw.record_activity_task_heartbeat(**kwargs)
+        )
+        return bool(response.get("cancelRequested", False))

@@ -1,0 +1,93 @@
+"""The aiobotocore SWF client: one place that decides timeouts, retries and endpoints.
+
+Everything comes from the standard AWS configuration (environment, profiles, instance
+roles) unless given explicitly, so Amazon SWF and the dev server differ only in
+``endpoint_url`` and credentials.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+import aiobotocore.session  # type: ignore[import-untyped]
+import anyio
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+# SWF holds a long poll for 60 s; the read timeout must outlast it or every idle poll
+# would end in a client-side timeout error instead of an empty answer.
+LONG_POLL_READ_TIMEOUT: Final = 70.0
+
+# Throttling is normal under load and must never be fatal (SWF's words for it).
+THROTTLING_CODES: Final = frozenset(
+    {"ThrottlingException", "LimitExceededFault", "Throttling", "RequestLimitExceeded"}
+)
+
+T = TypeVar("T")
+
+
+def error_code(error: BaseException) -> str | None:
+    """SWF's fault name of a botocore ``ClientError`` (``UnknownResourceFault`` ...)."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+def is_throttling(error: BaseException) -> bool:
+    return error_code(error) in THROTTLING_CODES
+
+
+def backoff_delay(attempt: int, base: float = 0.1, cap: float = 10.0) -> float:
+    """Full-jitter exponential backoff: spread retries so pollers do not stampede."""
+    return float(random.uniform(0, min(cap, base * 2**attempt)))
+
+
+async def call_with_backoff(
+    call: Callable[[], Awaitable[T]], *, attempts: int = 8, base: float = 0.1
+) -> T:
+    """Run ``call``; retry throttling faults with jittered backoff, re-raise anything else."""
+    for attempt in range(attempts - 1):
+        try:
+            return await call()
+        except ClientError as error:
+            if not is_throttling(error):
+                raise
+            await anyio.sleep(backoff_delay(attempt, base))
+    return await call()
+
+
+def make_config(read_timeout: float = LONG_POLL_READ_TIMEOUT, **extra: Any) -> Config:
+    return Config(
+        read_timeout=read_timeout,
+        connect_timeout=10,
+        # botocore's standard mode already retries throttling with backoff on ordinary calls.
+        retries={"mode": "standard", "max_attempts": 5},
+        max_pool_connections=100,
+        **extra,
+    )
+
+
+def create_swf_client(
+    *,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
+    aws_access_key_id: str | None = None,
+    aws_secret_access_key: str | None = None,
+    aws_session_token: str | None = None,
+    profile: str | None = None,
+    config: Config | None = None,
+) -> Any:
+    """An aiobotocore SWF client context manager (``async with`` it to open the session)."""
+    session = aiobotocore.session.AioSession(profile=profile)
+    return session.create_client(
+        "swf",
+        region_name=region_name,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=aws_access_key_id,
+        aws_secret_access_key=aws_secret_access_key,
+        aws_session_token=aws_session_token,
+        config=config or make_config(),
+    )

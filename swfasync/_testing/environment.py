@@ -1,0 +1,185 @@
+"""WorkflowEnvironment and ActivityEnvironment: the dev server, a client and a worker in one
+context manager; an activity run outside any worker with its heartbeats captured."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import anyio
+
+from .._client.client import Client
+from .._worker import context as _context
+from .._worker.context import ActivityContext, ActivityInfo
+from .._worker.worker import Worker
+from ..devserver import DevServer
+
+R = TypeVar("R")
+
+
+class WorkflowEnvironment:
+    """An in-process dev server with a client and (optionally) a running worker.
+
+    Example::
+
+        async with WorkflowEnvironment(workflows=[Hello], activities=[greet]) as env:
+            handle = await env.client.start_workflow(Hello, "World", id="hello-1")
+            assert await handle.result() == "Hello, World!"
+
+    Args:
+        workflows, activities: if any are given, a worker for them runs on ``task_list``.
+        time_skipping: the server jumps to the next timer whenever nothing is running, so
+            durable sleeps of days take milliseconds.
+        worker_options: extra keyword arguments for that ``Worker``.
+        db_path: persist the server in SQLite (default: memory).
+    """
+
+    def __init__(
+        self,
+        *,
+        workflows: Iterable[Any] = (),
+        activities: Iterable[Any] = (),
+        task_list: str = "default",
+        domain: str = "default",
+        time_skipping: bool = True,
+        db_path: str | None = None,
+        worker_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.workflows = list(workflows)
+        self.activities = list(activities)
+        self.task_list = task_list
+        self.domain = domain
+        self.time_skipping = time_skipping
+        self.db_path = db_path
+        self.worker_options = dict(worker_options or {})
+        self._stack = AsyncExitStack()
+        self._server: DevServer | None = None
+        self._client: Client | None = None
+        self.worker: Worker | None = None
+
+    @property
+    def server(self) -> DevServer:
+        if self._server is None:
+            raise RuntimeError("the environment is not running")
+        return self._server
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            raise RuntimeError("the environment is not running")
+        return self._client
+
+    def new_worker(self, **options: Any) -> Worker:
+        """A worker on this environment's client (not started: ``async with`` it)."""
+        merged: dict[str, Any] = {
+            "task_list": self.task_list,
+            "workflows": self.workflows,
+            "activities": self.activities,
+            **self.worker_options,
+        }
+        merged.update(options)
+        return Worker(self.client, **merged)
+
+    async def __aenter__(self) -> WorkflowEnvironment:
+        try:
+            self._server = await self._stack.enter_async_context(
+                DevServer(db_path=self.db_path, time_skipping=self.time_skipping)
+            )
+            self._client = await self._stack.enter_async_context(
+                Client.local(self._server.endpoint_url, self.domain)
+            )
+            await self._client.register_domain()
+            if self.workflows or self.activities:
+                self.worker = await self._stack.enter_async_context(self.new_worker())
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stack.aclose()
+
+
+class ActivityEnvironment:
+    """Runs an activity function as a worker would, without SWF.
+
+    Example::
+
+        env = ActivityEnvironment()
+        result = await env.run(resize, "photo.png")
+        assert env.heartbeats == [(50,), (100,)]
+
+    ``cancel()`` (from a heartbeat callback, another task or a thread) does what SWF's
+    cancellation request does: ``activity.is_cancelled()`` turns true and an async
+    activity is cancelled at its next ``await``.
+    """
+
+    def __init__(
+        self,
+        info: ActivityInfo | None = None,
+        *,
+        on_heartbeat: Callable[[tuple[Any, ...]], None] | None = None,
+    ) -> None:
+        self.info = info or ActivityInfo(
+            task_token="test-task-token",
+            activity_id="test-activity",
+            activity_type="test",
+            activity_version="1",
+            workflow_id="test-workflow",
+            run_id="test-run",
+            domain="test",
+            task_list="test",
+            started_event_id=1,
+            started_at=datetime.now(UTC),
+        )
+        self.on_heartbeat = on_heartbeat
+        self.heartbeats: list[tuple[Any, ...]] = []
+        self._cancelled = threading.Event()
+        self._scope: anyio.CancelScope | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def cancel(self) -> None:
+        """Request cancellation of the running activity (thread-safe)."""
+        self._cancelled.set()
+        scope, loop = self._scope, self._loop
+        if scope is not None and loop is not None:
+            loop.call_soon_threadsafe(scope.cancel)
+
+    def _record(self, details: tuple[Any, ...]) -> None:
+        self.heartbeats.append(details)
+        if self.on_heartbeat is not None:
+            self.on_heartbeat(details)
+
+    async def run(self, fn: Callable[..., Awaitable[R]] | Callable[..., R], *args: Any) -> R:
+        """Call ``fn(*args)`` in an activity context; sync functions run in a thread.
+
+        A cancelled async activity raises ``anyio``'s cancellation out of here as
+        ``asyncio.CancelledError``, as it would end the task in a worker.
+        """
+        ctx = ActivityContext(
+            self.info, on_heartbeat=self._record, cancel_requested=self._cancelled
+        )
+        token = _context.current.set(ctx)
+        try:
+            if asyncio.iscoroutinefunction(fn):
+                self._loop = asyncio.get_running_loop()
+                with anyio.CancelScope() as scope:
+                    self._scope = scope
+                    if self._cancelled.is_set():
+                        scope.cancel()
+                    return cast(R, await fn(*args))
+                raise asyncio.CancelledError("the activity was cancelled")
+            return cast(R, await anyio.to_thread.run_sync(lambda: fn(*args)))
+        finally:
+            self._scope = None
+            _context.current.reset(token)

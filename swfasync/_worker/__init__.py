@@ -1,0 +1,1 @@
+"""Worker internals: pollers, task handlers, heartbeats, shutdown."""

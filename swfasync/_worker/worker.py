@@ -1,0 +1,333 @@
+"""Worker: pollers, capacity, shutdown; the decision and activity paths live beside it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+import anyio
+import anyio.abc
+import structlog
+
+from .._client.client import Client
+from .._client.connection import backoff_delay, call_with_backoff, error_code, is_throttling
+from .._engine.definitions import activity_definition
+from .._engine.instance import WorkflowTaskError
+from .._wire.codec import decisions_to_builtins
+from ..exceptions import NondeterminismError, UnknownTypeError
+from .activities import ActivityTaskRunner, poll_activity_task
+from .decisions import DecisionTask, DecisionTaskHandler, poll_decision_task
+
+log = structlog.get_logger("swfasync.worker")
+
+
+class Worker:
+    """Polls one task list for decision and activity tasks and runs them.
+
+    Embedded in an application::
+
+        async with Client.local(url, "orders") as client:
+            async with Worker(client, task_list="orders", workflows=[Order],
+                              activities=[charge]):
+                ...  # the worker runs until the block ends, then shuts down gracefully
+
+    or inside the application's own task group: ``tg.start_soon(worker.run)`` and later
+    ``worker.shutdown()``.
+
+    Args:
+        client: an open ``Client``; the worker uses its domain and connection.
+        task_list: the task list polled for both decisions and activities.
+        workflows, activities: ``@workflow.defn`` / ``@activity.defn`` objects.
+        decision_pollers, activity_pollers: concurrent long polls of each kind.
+        max_concurrent_decisions, max_concurrent_activities: running tasks at most; a
+            poller waits for a free slot before it polls, so it never takes a task it
+            cannot start.
+        max_activity_threads: threads for sync activities.
+        deadlock_timeout: seconds an activation may take before it is abandoned (its
+            decision task is left to time out and is retried).
+        graceful_shutdown_timeout: seconds running tasks get to finish on shutdown; after
+            that, activities are abandoned unanswered (SWF's timeouts hand them back).
+        max_heartbeat_interval: the most seconds between two heartbeats sent to SWF (the
+            interval is also capped at 0.8 x the activity's heartbeat timeout).
+        max_cached_workflows: live workflow instances kept for incremental decisions.
+        register: register the domain and every type at start (idempotent).
+        identity: shown in SWF's history; default ``host:pid``.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        task_list: str,
+        workflows: Iterable[Any] = (),
+        activities: Iterable[Any] = (),
+        decision_pollers: int = 2,
+        activity_pollers: int = 2,
+        max_concurrent_decisions: int = 10,
+        max_concurrent_activities: int = 100,
+        max_activity_threads: int = 20,
+        deadlock_timeout: float = 2.0,
+        graceful_shutdown_timeout: float = 10.0,
+        max_heartbeat_interval: float = 3.0,
+        max_cached_workflows: int = 500,
+        register: bool = True,
+        identity: str | None = None,
+    ) -> None:
+        self.client = client
+        self.task_list = task_list
+        self.workflows = list(workflows)
+        self.activities = list(activities)
+        self.decision_pollers = decision_pollers if self.workflows else 0
+        self.activity_pollers = activity_pollers if self.activities else 0
+        self.deadlock_timeout = deadlock_timeout
+        self.graceful_shutdown_timeout = graceful_shutdown_timeout
+        self.register = register
+        self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
+        self.handler = DecisionTaskHandler(
+            self.workflows, domain=client.domain, max_cached=max_cached_workflows
+        )
+        self._decision_slots = anyio.Semaphore(max_concurrent_decisions)
+        self._activity_slots = anyio.Semaphore(max_concurrent_activities)
+        # Activations get their own threads so a stuck one cannot starve sync activities.
+        self._workflow_threads = anyio.CapacityLimiter(max_concurrent_decisions)
+        self._activity_threads = anyio.CapacityLimiter(max_activity_threads)
+        self._max_heartbeat_interval = max_heartbeat_interval
+        self._stop = anyio.Event()
+        self._running = 0
+        self._idle = anyio.Event()
+        self._tg: anyio.abc.TaskGroup | None = None
+        self.completed_decisions = 0
+        self.completed_activities = 0
+        self.log = log.bind(domain=client.domain, task_list=task_list)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Worker:
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        await self._tg.start(self.run)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        self.shutdown()
+        assert self._tg is not None
+        tg, self._tg = self._tg, None
+        return await tg.__aexit__(exc_type, exc, tb)
+
+    def shutdown(self) -> None:
+        """Stop polling; running tasks get the grace period to finish. Returns at once."""
+        self._stop.set()
+
+    def replace_workflows(self, workflows: Iterable[Any]) -> None:
+        """Deploy new workflow code into the running worker (drops cached instances)."""
+        self.workflows = list(workflows)
+        self.handler.replace_workflows(self.workflows)
+
+    async def run(
+        self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Register, poll until ``shutdown()``, then drain within the grace period."""
+        if self.register:
+            await self.client.register(
+                workflows=self.workflows, activities=self.activities, task_list=self.task_list
+            )
+        runner = ActivityTaskRunner(
+            self.client.raw,
+            [activity_definition(a) for a in self.activities],
+            domain=self.client.domain,
+            task_list=self.task_list,
+            thread_limiter=self._activity_threads,
+            max_heartbeat_interval=self._max_heartbeat_interval,
+        )
+        self.log.info(
+            "worker_started",
+            workflows=[d.name for d in self.handler.definitions],
+            activities=sorted(f"{n}/{v}" for n, v in runner.definitions),
+            identity=self.identity,
+        )
+        async with anyio.create_task_group() as tasks:
+            async with anyio.create_task_group() as pollers:
+                for index in range(self.decision_pollers):
+                    pollers.start_soon(
+                        self._poll_loop,
+                        "decision",
+                        self._decision_slots,
+                        self._poll_decision,
+                        tasks,
+                        name=f"decision-poller-{index}",
+                    )
+                for index in range(self.activity_pollers):
+                    pollers.start_soon(
+                        self._poll_loop,
+                        "activity",
+                        self._activity_slots,
+                        lambda: self._poll_activity(runner),
+                        tasks,
+                        name=f"activity-poller-{index}",
+                    )
+                task_status.started()
+                await self._stop.wait()
+                # A poll cancelled in flight takes no task: SWF (and the dev server) hand
+                # a task only to a poller whose connection is still open.
+                pollers.cancel_scope.cancel()
+            await self._drain(tasks)
+        self.log.info("worker_stopped")
+
+    async def _drain(self, tasks: anyio.abc.TaskGroup) -> None:
+        if self._running:
+            self.log.info("worker_draining", running=self._running)
+        with anyio.move_on_after(self.graceful_shutdown_timeout):
+            while self._running:
+                self._idle = anyio.Event()
+                await self._idle.wait()
+        if self._running:
+            self.log.warning("worker_abandoning_tasks", running=self._running)
+            tasks.cancel_scope.cancel()
+
+    # -- polling --------------------------------------------------------------------------------
+
+    async def _poll_loop(
+        self,
+        kind: str,
+        slots: anyio.Semaphore,
+        poll: Callable[[], Awaitable[Callable[[], Awaitable[None]] | None]],
+        tasks: anyio.abc.TaskGroup,
+    ) -> None:
+        attempt = 0
+        while True:
+            await slots.acquire()  # a slot first: never take a task that cannot start
+            try:
+                job = await poll()
+            except Exception as error:
+                slots.release()
+                # Throttling is expected under load; anything else (a server restart, a
+                # network blip) is logged and retried too: a poller never dies of it.
+                level = "info" if is_throttling(error) else "error"
+                getattr(self.log, level)(f"{kind}_poll_failed", error=repr(error))
+                await anyio.sleep(backoff_delay(attempt, base=0.2, cap=10.0))
+                attempt += 1
+                continue
+            except BaseException:
+                slots.release()
+                raise
+            attempt = 0
+            if job is None:
+                slots.release()
+                continue
+            self._running += 1
+            tasks.start_soon(self._run_job, job, slots)
+
+    async def _run_job(self, job: Callable[[], Awaitable[None]], slots: anyio.Semaphore) -> None:
+        try:
+            await job()
+        except Exception as error:
+            self.log.error("task_handling_failed", error=repr(error))
+        finally:
+            self._running -= 1
+            slots.release()
+            if not self._running:
+                self._idle.set()
+
+    async def _poll_activity(
+        self, runner: ActivityTaskRunner
+    ) -> Callable[[], Awaitable[None]] | None:
+        task = await poll_activity_task(
+            self.client.raw,
+            domain=self.client.domain,
+            task_list=self.task_list,
+            identity=self.identity,
+        )
+        if task is None:
+            return None
+
+        async def job() -> None:
+            await runner.run(task)
+            self.completed_activities += 1
+
+        return job
+
+    async def _poll_decision(self) -> Callable[[], Awaitable[None]] | None:
+        task = await poll_decision_task(
+            self.client.raw,
+            domain=self.client.domain,
+            task_list=self.task_list,
+            identity=self.identity,
+        )
+        if task is None:
+            return None
+
+        async def job() -> None:
+            await self._decide(task)
+
+        return job
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    async def _decide(self, task: DecisionTask) -> None:
+        bound = self.log.bind(
+            workflow_id=task.workflow_id,
+            run_id=task.run_id,
+            workflow_type=f"{task.workflow_type}/{task.workflow_version}",
+            started_event_id=task.started_event_id,
+        )
+        started = time.monotonic()
+        try:
+            with anyio.fail_after(self.deadlock_timeout):
+                result = await anyio.to_thread.run_sync(
+                    self.handler.activate,
+                    task,
+                    limiter=self._workflow_threads,
+                    abandon_on_cancel=True,
+                )
+        except TimeoutError:
+            self.handler.evict(task.run_id)
+            bound.error(
+                "workflow_deadlock_detected",
+                timeout=self.deadlock_timeout,
+                hint="workflow code blocked the activation; its decision task will time out",
+            )
+            return
+        except (WorkflowTaskError, NondeterminismError, UnknownTypeError, Exception) as error:
+            # SWF has no RespondDecisionTaskFailed: leave the task unanswered so it times
+            # out and is retried, by which time fixed code may have been deployed.
+            self.handler.evict(task.run_id)
+            cause = error.__cause__ or error
+            bound.error(
+                "decision_task_failed",
+                error=repr(error),
+                cause=repr(cause),
+                exc_info=cause,
+            )
+            return
+        decisions = result.decisions if result is not None else []
+        kwargs: dict[str, Any] = {
+            "taskToken": task.task_token,
+            "decisions": decisions_to_builtins(decisions),
+        }
+        if result is not None and result.execution_context is not None:
+            kwargs["executionContext"] = result.execution_context
+        try:
+            await call_with_backoff(
+                lambda: self.client.raw.respond_decision_task_completed(**kwargs)
+            )
+        except Exception as error:
+            self.handler.evict(task.run_id)
+            if error_code(error) == "UnknownResourceFault":
+                bound.warning("decision_answer_rejected_task_gone")
+                return
+            raise
+        self.completed_decisions += 1
+        bound.debug(
+            "decision_task_completed",
+            decisions=[type(dec).__name__ for dec in decisions],
+            seconds=round(time.monotonic() - started, 4),
+        )

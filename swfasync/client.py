@@ -1,0 +1,26 @@
+"""Start, inspect and steer workflow executions; complete activities by task token.
+
+Example::
+
+    from swfasync.client import Client
+
+    async with Client("orders") as client:          # standard AWS configuration
+        handle = await client.start_workflow(Order, "o-1", 42, id="order-o-1")
+        print(await handle.result())
+"""
+
+from __future__ import annotations
+
+from ._client.client import Client as Client
+from ._client.client import IdReusePolicy as IdReusePolicy
+from ._client.client import WorkflowExecutionSummary as WorkflowExecutionSummary
+from ._client.handle import WorkflowDescription as WorkflowDescription
+from ._client.handle import WorkflowHandle as WorkflowHandle
+
+__all__ = (
+    "Client",
+    "IdReusePolicy",
+    "WorkflowDescription",
+    "WorkflowExecutionSummary",
+    "WorkflowHandle",
+)
