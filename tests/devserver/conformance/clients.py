@@ -238,7 +238,10 @@ async def boto3_api(endpoint: str, checker: Checker) -> AsyncIterator[SwfApi]:
 
 # --- the AWS CLI ------------------------------------------------------------------------------
 
-_CLI_FAULT = re.compile(r"An error occurred \((?P<code>[^)]+)\) when calling the \w+ operation: ?")
+_CLI_FAULT = re.compile(
+    r"An error occurred \((?P<code>[^)]+)\) when calling the \w+ operation"
+    r"(?: \(reached max retries: \d+\))?: ?"
+)
 
 
 def cli_environment() -> dict[str, str]:
@@ -287,7 +290,8 @@ class _CliApi:
         stderr = result.stderr.decode()
         if result.returncode != 0:
             match = _CLI_FAULT.search(stderr)
-            if result.returncode != 254 or match is None:
+            # AWS CLI v1 exits 255 on a service error, v2 exits 254
+            if result.returncode not in {254, 255} or match is None:
                 raise AssertionError(f"aws swf {command[2]} exited {result.returncode}: {stderr}")
             self.checker.check(operation, None, [], match["code"])
             raise SwfFault(operation, match["code"], stderr[match.end() :].strip())
