@@ -388,8 +388,22 @@ async def execute_activity(
     return await _run_activity(call)
 
 
+@overload
 def start_activity(
-    activity: Callable[..., Awaitable[R]] | Callable[..., R] | str,
+    activity: Callable[..., Awaitable[R]], *args: Any, **options: Any
+) -> asyncio.Task[R]: ...
+
+
+@overload
+def start_activity(activity: Callable[..., R], *args: Any, **options: Any) -> asyncio.Task[R]: ...
+
+
+@overload
+def start_activity(activity: str, *args: Any, **options: Any) -> asyncio.Task[Any]: ...
+
+
+def start_activity(
+    activity: Any,
     *args: Any,
     activity_id: str | None = None,
     version: str | None = None,
@@ -402,7 +416,7 @@ def start_activity(
     retry: RetryPolicy | None = None,
     cancellation: ActivityCancellation = ActivityCancellation.TRY_CANCEL,
     result_type: Any = None,
-) -> asyncio.Task[R]:
+) -> asyncio.Task[Any]:
     """Start an activity and return its handle: a task to await or ``cancel()``.
 
     Takes the same arguments as :func:`execute_activity`; the activity id is assigned

@@ -134,6 +134,7 @@ class WorkflowInstance:
         self._object: Any = None
         self._args: list[Any] = []
         self._main: asyncio.Task[Any] | None = None
+        self._main_scheduled = False
         self._cancel_requested = False
         self._handler_tasks: list[asyncio.Task[Any]] = []
         self._buffered_signals: dict[str, list[str | None]] = {}
@@ -179,8 +180,11 @@ class WorkflowInstance:
     def report_loop_error(self, context: dict[str, Any]) -> None:
         # Reached from garbage collection too ("exception was never retrieved"), whose
         # timing differs between runs: it may be logged, never allowed to change decisions.
+        if context.get("message") == "Task was destroyed but it is pending!":
+            return  # an evicted or finished instance with tasks still waiting: expected
         if not self.replaying:
-            with contextlib.suppress(Exception):  # may run at interpreter shutdown
+            # May run at any garbage collection, even at interpreter shutdown.
+            with contextlib.suppress(Exception), sandbox.unrestricted():
                 self.log.warning("workflow_loop_error", message=context.get("message"))
 
     # -- used by the workflow API ---------------------------------------------------------
@@ -217,7 +221,7 @@ class WorkflowInstance:
             return
         self._signal_handlers[name] = handler
         for payload in self._buffered_signals.pop(name, []):
-            self._dispatch_signal(name, handler, payload)
+            self._dispatch_signal(name, handler, payload, now=True)
 
     def next_recorded_marker(self, name: str) -> e.MarkerRecorded | None:
         """During replay, the next marker named ``name`` that this activation recorded."""
@@ -258,15 +262,17 @@ class WorkflowInstance:
                 self._match(event, key)
                 results.apply_command_event(self, event)
                 continue
-            self._end_of_command_events(event.event_id)
             if isinstance(event, e.DecisionTaskCompleted):
+                self._end_of_command_events(event.event_id)
                 self._after_completed_task = True
                 continue
             if isinstance(event, e.DecisionTaskStarted):
                 if event.event_id in completed_tasks:
+                    self._end_of_command_events(event.event_id)
                     done_at = completed_tasks[event.event_id]
                     self._activate(event, lookahead=self._recorded_commands(events, done_at))
                 elif event.event_id not in timed_out_tasks and event is events[-1]:
+                    self._end_of_command_events(event.event_id)
                     result = self._activate(event, lookahead=None)
                 continue
             self._deliver(event)
@@ -275,18 +281,18 @@ class WorkflowInstance:
 
     @staticmethod
     def _recorded_commands(events: Sequence[AnyEvent], completed_at: int) -> list[AnyEvent]:
+        # SWF writes a batch's command events after its DecisionTaskCompleted, in decision
+        # order, but other events (an ActivityTaskCanceled for a task cancelled before it
+        # started) may come between them; the next decision task starts after all of them.
         completed = events[completed_at]
         found: list[AnyEvent] = []
         for ev in events[completed_at + 1 :]:
-            if command_event_key(ev) is None:
+            if isinstance(ev, e.DecisionTaskStarted):
                 break
             attrs = getattr(ev, "attributes", None)
-            if getattr(attrs, "decision_task_completed_event_id", None) not in (
-                None,
-                completed.event_id,
-            ):
-                break
-            found.append(ev)
+            batch = getattr(attrs, "decision_task_completed_event_id", None)
+            if command_event_key(ev) is not None and batch in (None, completed.event_id):
+                found.append(ev)
         return found
 
     def _match(self, event: AnyEvent, recorded: CommandKey) -> None:
@@ -299,6 +305,7 @@ class WorkflowInstance:
         self._by_event_id[event.event_id] = command
 
     def _end_of_command_events(self, event_id: int | None) -> None:
+        """Every command of a completed batch must have been recorded by now."""
         if self._after_completed_task and self._unrecorded:
             extra = self._unrecorded[0]
             raise NondeterminismError(event_id, "no further command", extra.describe())
@@ -376,7 +383,9 @@ class WorkflowInstance:
         for name, method in self.definition.signals.items():
             self.set_signal_handler(name, getattr(self._object, method))
 
-    def _dispatch_signal(self, name: str, handler: Callable[..., Any], payload: str | None) -> None:
+    def _dispatch_signal(
+        self, name: str, handler: Callable[..., Any], payload: str | None, now: bool = False
+    ) -> None:
         types = converter.parameter_types(handler)
         args = converter.decode_args(payload, types, field=f"signal {name} input")
 
@@ -385,7 +394,15 @@ class WorkflowInstance:
             if asyncio.iscoroutine(outcome):
                 await outcome
 
-        self._handler_tasks.append(self.loop.create_task(run_handler(), name=f"signal:{name}"))
+        def start_handler() -> None:
+            # Created only when the loop runs, so a signal that arrives after the run closed
+            # leaves no never-awaited coroutine behind.
+            self._handler_tasks.append(self.loop.create_task(run_handler(), name=f"signal:{name}"))
+
+        if now:  # called from running workflow code: the loop will run the task
+            start_handler()
+        else:
+            self.loop.call_soon(start_handler)
 
     # -- activations ----------------------------------------------------------------------
 
@@ -402,11 +419,11 @@ class WorkflowInstance:
             if isinstance(ev, e.MarkerRecorded):
                 name = ev.attributes.marker_name
                 self._recorded_markers.setdefault(name, deque()).append(ev)
-        if self._main is None and not self.closed:
-            run = getattr(self._object, self.definition.run_method)
-            self._main = self.loop.create_task(run(*self._args), name="workflow-main")
-            if self._cancel_requested:
-                self._main.cancel()
+        if self._main is None and not self.closed and not self._main_scheduled:
+            # Queued behind the signals delivered with the first batch, so their handlers
+            # run before the workflow's body.
+            self._main_scheduled = True
+            self.loop.call_soon(self._start_main)
         with sandbox.restrictions(), _running(self.loop):
             self._run_until_stable()
         self._decide_close()
@@ -417,6 +434,12 @@ class WorkflowInstance:
             decisions=[c.decision() for c in commands],
             execution_context=self._published_state(),
         )
+
+    def _start_main(self) -> None:
+        run = getattr(self._object, self.definition.run_method)
+        self._main = self.loop.create_task(run(*self._args), name="workflow-main")
+        if self._cancel_requested:
+            self._main.cancel()
 
     def _run_until_stable(self) -> None:
         while True:

@@ -48,6 +48,17 @@ def _refuse(what: str, instead: str) -> RestrictedOperationError:
     )
 
 
+def _reading_python_source(args: tuple[Any, ...]) -> bool:
+    """Tracebacks and warnings read source files (linecache): harmless, and may happen
+    while workflow code runs, e.g. when garbage collection reports an orphaned task."""
+    path, mode = args[0], args[1] if len(args) > 1 else "r"
+    return (
+        isinstance(path, str)
+        and path.endswith((".py", ".pyc", ".pyi"))
+        and (mode is None or ("w" not in str(mode) and "a" not in str(mode)))
+    )
+
+
 def _importing() -> bool:
     frame: FrameType | None = sys._getframe(2)
     for _ in range(40):
@@ -64,7 +75,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         return
     if event.startswith(_BLOCKED_AUDIT_PREFIXES):
         raise _refuse(f"I/O ({event})", "do it in an activity")
-    if event == "open" and not _importing():
+    if event == "open" and not _reading_python_source(args) and not _importing():
         raise _refuse(f"opening a file ({args[0]!r})", "read it in an activity")
 
 

@@ -63,6 +63,18 @@ def load_history(source: HistorySource) -> list[AnyEvent]:
     return items
 
 
+def _recorded_execution(source: HistorySource) -> dict[str, str]:
+    body: Any = source
+    if isinstance(source, Path):
+        body = source.read_bytes()
+    if isinstance(body, bytes | str):
+        body = msgspec.json.decode(body)
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0]
+    execution = body.get("workflowExecution") if isinstance(body, dict) else None
+    return execution if isinstance(execution, dict) else {}
+
+
 class Replayer:
     """Replays histories against workflow definitions and reports any non-determinism.
 
@@ -89,11 +101,19 @@ class Replayer:
         self,
         history: HistorySource,
         *,
-        workflow_id: str = "replayed-workflow",
-        run_id: str = "replayed-run",
+        workflow_id: str | None = None,
+        run_id: str | None = None,
         raise_on_error: bool = True,
     ) -> ReplayResult:
-        """Replay one execution's history (all pages) through its workflow code."""
+        """Replay one execution's history (all pages) through its workflow code.
+
+        The workflow and run ids matter to code that derives values from them (default
+        child workflow ids, the seeded ``workflow.random()``); they are taken from the
+        history's ``workflowExecution`` where it has one, else from the arguments.
+        """
+        recorded = _recorded_execution(history)
+        workflow_id = workflow_id or recorded.get("workflowId") or "replayed-workflow"
+        run_id = run_id or recorded.get("runId") or "replayed-run"
         events = load_history(history)
         if not events or not isinstance(events[0], e.WorkflowExecutionStarted):
             raise HistoryError("a history must begin with WorkflowExecutionStarted")

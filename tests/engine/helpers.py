@@ -31,5 +31,7 @@ def summary(decisions: list[d.Decision]) -> list[tuple[str, Any]]:
 
 def assert_replays(sim: WorkflowSimulation, *workflows: Any) -> None:
     """A fresh instance replaying the whole history must agree with the live run."""
-    result = Replayer([sim.definition.cls, *workflows]).replay(sim.builder.to_json())
+    result = Replayer([sim.definition.cls, *workflows]).replay(
+        sim.builder.to_json(), workflow_id=sim.instance.workflow_id, run_id=sim.instance.run_id
+    )
     assert result.ok, result.error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -107,7 +108,7 @@ def test_failures_timeouts_cancellations_and_refusals_are_typed_errors() -> None
     sim.builder.activity_canceled("a3")
     sim.decide(refuse={0: "ACTIVITY_TYPE_DOES_NOT_EXIST"})
     result = sim.decide()
-    assert msgspec.json.decode(result[0].attributes.result) == [  # type: ignore[union-attr]
+    assert msgspec.json.decode(result[0].attributes.result or "") == [  # type: ignore[union-attr]
         "failed:ValueError: bad:a1",
         "timeout:HEARTBEAT",
         "cancelled:a3",
@@ -160,7 +161,7 @@ def test_non_retryable_errors_and_exhausted_attempts_fail_the_workflow() -> None
     sim.builder.activity_failed("a1", *_failure(declined))
     final = sim.decide()
     assert kinds(final) == ["FailWorkflowExecution"]
-    reason = final[0].attributes.reason  # type: ignore[union-attr]
+    reason = final[0].attributes.reason or ""  # type: ignore[union-attr]
     assert reason.startswith("ActivityFailedError: activity a1 (flaky/1) failed: no funds")
 
     sim = WorkflowSimulation(retries)
@@ -183,10 +184,8 @@ async def cancels_activities() -> str:
     started = workflow.start_activity("slow", version="1", heartbeat_timeout=30)
     await workflow.sleep(1)
     started.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await started
-    except asyncio.CancelledError:
-        pass
     waited = workflow.start_activity(
         "slow", version="1", cancellation=workflow.ActivityCancellation.WAIT_CANCELLATION_COMPLETED
     )
