@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-import aiobotocore.session
+import aiobotocore.session  # type: ignore[import-untyped]
 import pytest
 from botocore.config import Config
 

@@ -9,8 +9,7 @@ from botocore.exceptions import ClientError
 
 from swfasync.devserver import DevServer
 
-from .conftest import DOMAIN, Client, Helper, Json, attrs, complete, schedule, start_timer
-from .conftest import types_of
+from .conftest import DOMAIN, Client, Helper, Json, attrs, complete, schedule, start_timer, types_of
 
 
 def d(decision_type: str, **attributes: Any) -> Json:
@@ -98,7 +97,11 @@ async def test_failed_decisions_record_causes(h: Helper, swf: Client) -> None:
         start_timer("t", 10),
         d("CancelTimer", timerId="nope"),
         d("RequestCancelActivityTask", activityId="nope"),
-        d("StartChildWorkflowExecution", workflowType={"name": "x", "version": "1"}, workflowId="c"),
+        d(
+            "StartChildWorkflowExecution",
+            workflowType={"name": "x", "version": "1"},
+            workflowId="c",
+        ),
         d("SignalExternalWorkflowExecution", workflowId="nobody", signalName="s", control="c"),
         d("RequestCancelExternalWorkflowExecution", workflowId="nobody"),
         d("ScheduleLambdaFunction", id="l1", name="unregistered"),
@@ -154,7 +157,9 @@ async def test_failed_decisions_record_causes(h: Helper, swf: Client) -> None:
 
 async def test_activity_cancellation(h: Helper, swf: Client) -> None:
     run_id = await h.start()
-    await h.respond(await h.decide(), schedule("queued"), schedule("running", taskList={"name": "r"}))
+    await h.respond(
+        await h.decide(), schedule("queued"), schedule("running", taskList={"name": "r"})
+    )
     running = await h.work("r")
     await h.respond(
         await _next_after(h, swf, run_id),
@@ -177,7 +182,11 @@ async def test_activity_cancellation(h: Helper, swf: Client) -> None:
         "latestCancelRequestedEventId": 14,
     }
     pending = await swf.count_pending_activity_tasks(domain=DOMAIN, taskList={"name": "workers"})
-    assert pending == {"count": 0, "truncated": False, "ResponseMetadata": pending["ResponseMetadata"]}
+    assert pending == {
+        "count": 0,
+        "truncated": False,
+        "ResponseMetadata": pending["ResponseMetadata"],
+    }
 
 
 async def _next_after(h: Helper, swf: Client, run_id: str) -> Json:
@@ -233,10 +242,19 @@ async def test_children_and_child_policies(h: Helper, swf: Client) -> None:
     parent_run = await h.start("parent", childPolicy="REQUEST_CANCEL")
     await h.respond(
         await h.decide(),
-        d("StartChildWorkflowExecution", workflowType={"name": "wf", "version": "1"},
-          workflowId="kid", taskList={"name": "kids"}, input="hi", control="ctl"),
-        d("StartChildWorkflowExecution", workflowType={"name": "wf", "version": "1"},
-          workflowId="parent"),
+        d(
+            "StartChildWorkflowExecution",
+            workflowType={"name": "wf", "version": "1"},
+            workflowId="kid",
+            taskList={"name": "kids"},
+            input="hi",
+            control="ctl",
+        ),
+        d(
+            "StartChildWorkflowExecution",
+            workflowType={"name": "wf", "version": "1"},
+            workflowId="parent",
+        ),
     )
     kid_task = await h.decide("kids")
     kid_run = kid_task["workflowExecution"]["runId"]
@@ -255,9 +273,7 @@ async def test_children_and_child_policies(h: Helper, swf: Client) -> None:
     assert attrs(events[7])["cause"] == "WORKFLOW_ALREADY_RUNNING"
     assert attrs(events[7])["initiatedEventId"] == 7
     # parent asks the child to cancel; child cancels; parent hears of it
-    await h.respond(
-        await h.decide(), d("RequestCancelExternalWorkflowExecution", workflowId="kid")
-    )
+    await h.respond(await h.decide(), d("RequestCancelExternalWorkflowExecution", workflowId="kid"))
     await h.respond(kid_task)
     kid_task = await h.decide("kids")
     assert "WorkflowExecutionCancelRequested" in types_of(kid_task["events"])
@@ -281,8 +297,13 @@ async def test_children_and_child_policies(h: Helper, swf: Client) -> None:
     # a second child, then the parent is terminated: REQUEST_CANCEL reaches the child
     await h.respond(
         task,
-        d("StartChildWorkflowExecution", workflowType={"name": "wf", "version": "1"},
-          workflowId="kid2", taskList={"name": "kids"}, childPolicy="TERMINATE"),
+        d(
+            "StartChildWorkflowExecution",
+            workflowType={"name": "wf", "version": "1"},
+            workflowId="kid2",
+            taskList={"name": "kids"},
+            childPolicy="TERMINATE",
+        ),
     )
     await swf.terminate_workflow_execution(domain=DOMAIN, workflowId="parent", reason="stop")
     events = await h.history("parent", parent_run)
@@ -301,8 +322,12 @@ async def test_terminate_child_policy(h: Helper, swf: Client) -> None:
     parent_run = await h.start("parent")
     await h.respond(
         await h.decide(),
-        d("StartChildWorkflowExecution", workflowType={"name": "wf", "version": "1"},
-          workflowId="kid", taskList={"name": "kids"}),
+        d(
+            "StartChildWorkflowExecution",
+            workflowType={"name": "wf", "version": "1"},
+            workflowId="kid",
+            taskList={"name": "kids"},
+        ),
     )
     kid = await h.decide("kids")
     await swf.terminate_workflow_execution(domain=DOMAIN, workflowId="parent")
@@ -336,9 +361,7 @@ async def test_continue_as_new(h: Helper, swf: Client) -> None:
     started = attrs(task["events"][0])
     assert started["continuedExecutionRunId"] == run_id
     assert started["input"] == "next"
-    await h.respond(
-        task, d("ContinueAsNewWorkflowExecution", workflowTypeVersion="9")
-    )
+    await h.respond(task, d("ContinueAsNewWorkflowExecution", workflowTypeVersion="9"))
     events = await h.history("wf-1", new_run)
     assert attrs(events[-2]) == {
         "cause": "WORKFLOW_TYPE_DOES_NOT_EXIST",

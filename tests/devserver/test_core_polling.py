@@ -58,9 +58,7 @@ async def test_hung_up_poller_gets_no_task(server: DevServer, h: Helper, swf: Cl
         "Content-Type": "application/x-amz-json-1.0",
     }
     async with aiohttp.ClientSession() as session:
-        request = asyncio.create_task(
-            session.post(server.endpoint_url, data=body, headers=headers)
-        )
+        request = asyncio.create_task(session.post(server.endpoint_url, data=body, headers=headers))
         await asyncio.sleep(0.1)
         request.cancel()  # the poller goes away while waiting
         await asyncio.gather(request, return_exceptions=True)
@@ -80,7 +78,10 @@ async def test_decision_task_pages(h: Helper, swf: Client) -> None:
     await h.respond(
         await h.decide(),
         *(
-            {"decisionType": "RecordMarker", "recordMarkerDecisionAttributes": {"markerName": str(i)}}
+            {
+                "decisionType": "RecordMarker",
+                "recordMarkerDecisionAttributes": {"markerName": str(i)},
+            }
             for i in range(10)
         ),
     )

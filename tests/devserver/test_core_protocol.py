@@ -34,7 +34,11 @@ async def raw(server: DevServer, target: str | None, body: bytes) -> tuple[int, 
         ("SimpleWorkflowService.Nope", b"{}", "UnknownOperationException"),
         (None, b"{}", "UnknownOperationException"),
         ("SimpleWorkflowService.ListDomains", b'{"registrationStatus": 5}', "ValidationException"),
-        ("SimpleWorkflowService.ListDomains", b'{"registrationStatus": "X"}', "ValidationException"),
+        (
+            "SimpleWorkflowService.ListDomains",
+            b'{"registrationStatus": "X"}',
+            "ValidationException",
+        ),
         (
             "SimpleWorkflowService.ListDomains",
             b'{"registrationStatus": "REGISTERED", "maximumPageSize": "a"}',
@@ -67,8 +71,9 @@ async def test_validation_message_names_the_field(swf: Client, server: DevServer
     )
     assert status == 400
     assert payload["__type"] == "com.amazon.coral.validate#ValidationException"
-    assert "'registrationStatus' failed to satisfy constraint: Member must not be null" in (
-        payload["message"]
+    assert (
+        "'registrationStatus' failed to satisfy constraint: Member must not be null"
+        in (payload["message"])
     )
     assert (
         "'maximumPageSize' failed to satisfy constraint: Member must have value less than "

@@ -46,7 +46,10 @@ async def test_type_lifecycle(swf: Client, domain: str) -> None:
     listed = await swf.list_activity_types(domain=domain, registrationStatus="REGISTERED")
     assert [t["activityType"]["version"] for t in listed["typeInfos"]] == ["1", "2", "3"]
     named = await swf.list_activity_types(
-        domain=domain, registrationStatus="REGISTERED", name="act", reverseOrder=True,
+        domain=domain,
+        registrationStatus="REGISTERED",
+        name="act",
+        reverseOrder=True,
         maximumPageSize=1,
     )
     assert [t["activityType"]["version"] for t in named["typeInfos"]] == ["3"]

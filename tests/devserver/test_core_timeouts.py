@@ -7,8 +7,17 @@ from contextlib import AsyncExitStack
 
 from swfasync.devserver import DevServer, ManualClock
 
-from .conftest import DOMAIN, Client, Helper, attrs, complete, make_client, schedule, start_timer
-from .conftest import types_of
+from .conftest import (
+    DOMAIN,
+    Client,
+    Helper,
+    attrs,
+    complete,
+    make_client,
+    schedule,
+    start_timer,
+    types_of,
+)
 
 
 async def test_timer_fires_when_clock_advances(h: Helper, clock: ManualClock) -> None:

@@ -29,7 +29,10 @@ async def test_list_and_count(h: Helper, swf: Client, clock: ManualClock) -> Non
     )
     assert [e["execution"]["workflowId"] for e in rev["executionInfos"]] == ["w2"]
     nxt = await swf.list_open_workflow_executions(
-        domain=DOMAIN, startTimeFilter=EPOCH, reverseOrder=True, maximumPageSize=1,
+        domain=DOMAIN,
+        startTimeFilter=EPOCH,
+        reverseOrder=True,
+        maximumPageSize=1,
         nextPageToken=rev["nextPageToken"],
     )
     assert [e["execution"]["workflowId"] for e in nxt["executionInfos"]] == ["w3"]
@@ -58,7 +61,9 @@ async def test_list_and_count(h: Helper, swf: Client, clock: ManualClock) -> Non
     assert narrow["count"] == 1
     with pytest.raises(ClientError) as info_err:
         await swf.list_open_workflow_executions(
-            domain=DOMAIN, startTimeFilter=EPOCH, tagFilter={"tag": "x"},
+            domain=DOMAIN,
+            startTimeFilter=EPOCH,
+            tagFilter={"tag": "x"},
             executionFilter={"workflowId": "w3"},
         )
     assert info_err.value.response["Error"]["Code"] == "ValidationException"
