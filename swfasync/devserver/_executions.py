@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from ._faults import (
     DefaultUndefinedFault,
     TypeDeprecatedFault,
-    UnknownResourceFault,
     WorkflowExecutionAlreadyStartedFault,
 )
 from ._state import Json, parse_duration, parse_priority
@@ -105,8 +104,3 @@ def terminate_workflow_execution(b: Backend, req: Json) -> Json:
         cause="OPERATOR_INITIATED",
     )
     return {}
-
-
-def require_open(b: Backend, domain: str, workflow_id: str) -> None:
-    if (domain, workflow_id) not in b.open_ids:
-        raise UnknownResourceFault(f"Unknown execution: workflowId={workflow_id}")
