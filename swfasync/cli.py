@@ -15,6 +15,15 @@ from collections.abc import Callable, Sequence
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "dev-server": ("swfasync.devserver._cli", "main", "run the local SWF-compatible dev server"),
     "demo": ("swfasync._demo", "main", "run the end-to-end demo on the embedded dev server"),
+    "worker": ("swfasync._cli.commands", "worker_main", "run a worker for module:attr targets"),
+    "start": ("swfasync._cli.commands", "start_main", "start a workflow (--follow to stream)"),
+    "signal": ("swfasync._cli.commands", "signal_main", "signal a workflow execution"),
+    "cancel": ("swfasync._cli.commands", "cancel_main", "request cancellation of an execution"),
+    "terminate": ("swfasync._cli.commands", "terminate_main", "terminate an execution"),
+    "describe": ("swfasync._cli.commands", "describe_main", "describe an execution (JSON)"),
+    "history": ("swfasync._cli.commands", "history_main", "an execution's history (--json)"),
+    "list": ("swfasync._cli.commands", "list_main", "list open or closed executions"),
+    "replay": ("swfasync._cli.commands", "replay_main", "replay a history file against code"),
 }
 
 

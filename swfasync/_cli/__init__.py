@@ -1,0 +1,1 @@
+"""The client- and worker-facing subcommands of the ``swfasync`` command."""
