@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from . import activity as activity
 from . import workflow as workflow
+from ._client.client import Client as Client
+from ._client.client import IdReusePolicy as IdReusePolicy
+from ._client.handle import WorkflowHandle as WorkflowHandle
 from ._engine.retry import RetryPolicy as RetryPolicy
+from ._worker.worker import Worker as Worker
 from .exceptions import ActivityError as ActivityError
 from .exceptions import ApplicationError as ApplicationError
 from .exceptions import ChildWorkflowError as ChildWorkflowError
@@ -24,11 +28,15 @@ __all__ = (
     "ActivityError",
     "ApplicationError",
     "ChildWorkflowError",
+    "Client",
     "FailureError",
+    "IdReusePolicy",
     "NondeterminismError",
     "RetryPolicy",
     "SwfAsyncError",
+    "Worker",
     "WorkflowFailureError",
+    "WorkflowHandle",
     "__version__",
     "activity",
     "workflow",
