@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+
 import anyio
 import pytest
 from structlog.testing import capture_logs
@@ -50,9 +51,7 @@ async def test_killed_activity_worker_times_out_and_is_retried() -> None:
             workflows=[], activities=[w.hangs_first_time], graceful_shutdown_timeout=0
         )
         async with doomed:
-            with anyio.fail_after(10):
-                while not w.flaky_attempts:
-                    await anyio.sleep(0.01)
+            await w.until(lambda: w.flaky_attempts)
         # The dead worker answered nothing: SWF's start-to-close timeout hands it back,
         # and the workflow's retry policy schedules a new attempt.
         async with env.new_worker(workflows=[], activities=[w.hangs_first_time]):
@@ -81,9 +80,7 @@ async def test_workflow_bug_fails_only_the_decision_task_and_recovers() -> None:
         assert env.worker is not None
         with capture_logs() as logs:
             handle = await env.client.start_workflow(w.BuggyV1, 21, id="buggy-1")
-            with anyio.fail_after(10):
-                while not any(log["event"] == "decision_task_failed" for log in logs):
-                    await anyio.sleep(0.02)
+            await w.until(lambda: any(log["event"] == "decision_task_failed" for log in logs))
         failed = next(log for log in logs if log["event"] == "decision_task_failed")
         assert failed["workflow_id"] == "buggy-1"
         assert failed["run_id"] == handle.run_id
@@ -101,9 +98,7 @@ async def test_graceful_shutdown_finishes_running_activities() -> None:
         await env.client.register_activity(w.slow, task_list="t")
         handle = await env.client.start_workflow(w.FanOut, 4, id="fanout-1")
         async with env.new_worker(activities=[w.slow]) as worker:
-            with anyio.fail_after(10):
-                while len(w.started_slow) < 4:
-                    await anyio.sleep(0.01)
+            await w.until(lambda: len(w.started_slow) >= 4)
             worker.shutdown()
         # Leaving the block waited for the running activities: none was lost.
         assert sorted(w.finished_slow) == ["s0", "s1", "s2", "s3"]
@@ -125,9 +120,7 @@ async def test_stuck_activation_hits_the_deadlock_timeout() -> None:
         with capture_logs() as logs:
             handle = await env.client.start_workflow(w.Spins, id="spins-1")
             started = time.monotonic()
-            with anyio.fail_after(10):
-                while not any(log["event"] == "workflow_deadlock_detected" for log in logs):
-                    await anyio.sleep(0.02)
+            await w.until(lambda: any(log["event"] == "workflow_deadlock_detected" for log in logs))
             # The worker's loop stayed responsive while the activation was stuck.
             assert time.monotonic() - started < 5
             other = await env.client.start_workflow(w.Greeting, "x", id="greet-while-stuck")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import anyio
@@ -141,3 +142,12 @@ async def Spins() -> str:
     while not spin.is_set():  # stands for code that blocks the activation
         pass
     return "spun"
+
+
+async def until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait (polling briefly) until ``predicate()`` holds; fail after ``seconds``."""
+    with anyio.fail_after(seconds):
+        while True:
+            if predicate():
+                return
+            await anyio.sleep(0.01)
