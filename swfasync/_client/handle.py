@@ -113,7 +113,7 @@ class WorkflowHandle(Generic[R]):
             return None
         return converter.decode_result(text, type, field="execution_context")
 
-    async def history_json(self, *, reverse: bool = False) -> dict[str, Any]:
+    async def history_json(self, *, reverse: bool = False, page_size: int = 1000) -> dict[str, Any]:
         """The whole history (all pages) as one GetWorkflowExecutionHistory-shaped body."""
         events: list[Any] = []
         token: str | None = None
@@ -121,7 +121,7 @@ class WorkflowHandle(Generic[R]):
             kwargs: dict[str, Any] = {
                 "domain": self.client.domain,
                 "execution": self._execution,
-                "maximumPageSize": 1000,
+                "maximumPageSize": page_size,
                 "reverseOrder": reverse,
             }
             if token:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, overload
 
 import anyio
 
@@ -160,7 +160,13 @@ class ActivityEnvironment:
         if self.on_heartbeat is not None:
             self.on_heartbeat(details)
 
-    async def run(self, fn: Callable[..., Awaitable[R]] | Callable[..., R], *args: Any) -> R:
+    @overload
+    async def run(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R: ...
+
+    @overload
+    async def run(self, fn: Callable[..., R], *args: Any) -> R: ...
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Call ``fn(*args)`` in an activity context; sync functions run in a thread.
 
         A cancelled async activity raises ``anyio``'s cancellation out of here as
@@ -177,9 +183,9 @@ class ActivityEnvironment:
                     self._scope = scope
                     if self._cancelled.is_set():
                         scope.cancel()
-                    return cast(R, await fn(*args))
+                    return await fn(*args)
                 raise asyncio.CancelledError("the activity was cancelled")
-            return cast(R, await anyio.to_thread.run_sync(lambda: fn(*args)))
+            return await anyio.to_thread.run_sync(lambda: fn(*args))
         finally:
             self._scope = None
             _context.current.reset(token)
