@@ -51,7 +51,7 @@ async def test_killed_activity_worker_times_out_and_is_retried() -> None:
             workflows=[], activities=[w.hangs_first_time], graceful_shutdown_timeout=0
         )
         async with doomed:
-            await w.until(lambda: w.flaky_attempts)
+            await w.until(lambda: bool(w.flaky_attempts))
         # The dead worker answered nothing: SWF's start-to-close timeout hands it back,
         # and the workflow's retry policy schedules a new attempt.
         async with env.new_worker(workflows=[], activities=[w.hangs_first_time]):
