@@ -12,7 +12,7 @@ from typing import Any, Final
 from .._engine.definitions import ActivityDefinition, WorkflowDefinition
 
 # Defaults for what the decorators left open, chosen so a first workflow just works.
-WORKFLOW_EXECUTION_TIMEOUT: Final = "86400"  # one day; long-lived workflows set their own
+WORKFLOW_EXECUTION_TIMEOUT: Final = "2592000"  # 30 days; longer-lived workflows set their own
 WORKFLOW_TASK_TIMEOUT: Final = "10"  # a decision that takes longer is a bug or a dead worker
 ACTIVITY_START_TO_CLOSE: Final = "300"
 
