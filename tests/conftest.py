@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The fixtures swfasync offers its users (workflow_environment, activity_environment, ...).
+pytest_plugins = ["swfasync.pytest_plugin"]
+
 SHARED_HISTORIES = Path(__file__).resolve().parent.parent.parent / "shared" / "histories"
 
 
