@@ -14,12 +14,12 @@ from swfasync.client import Client
 from swfasync.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError
 from swfasync.testing import ActivityEnvironment, Replayer, WorkflowEnvironment
 
-tokens: list[str] = []
+tokens: dict[str, str] = {}  # request -> task token
 
 
 @activity.defn(start_to_close_timeout=timedelta(seconds=30))
 async def wait_for_human(request: str) -> str:
-    tokens.append(activity.info().task_token)
+    tokens[request] = activity.info().task_token
     activity.complete_async()
 
 
@@ -170,9 +170,10 @@ async def test_manual_completion_by_task_token() -> None:
         with anyio.fail_after(10):
             while len(tokens) < 2:  # noqa: ASYNC110 - the activity side, not a server event
                 await anyio.sleep(0.01)
-        assert await env.client.heartbeat_activity(tokens[0], "still thinking") is False
-        await env.client.complete_activity(tokens[0], "yes")
-        await env.client.fail_activity(tokens[1], ApplicationError("no"))
+        # The two activities run concurrently: find each one's token by its request.
+        assert await env.client.heartbeat_activity(tokens["raise"], "still thinking") is False
+        await env.client.complete_activity(tokens["raise"], "yes")
+        await env.client.fail_activity(tokens["holiday"], ApplicationError("no"))
         assert await approved.result() == "yes"
         with pytest.raises(WorkflowFailureError) as caught:
             await rejected.result()
