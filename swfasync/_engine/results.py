@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from .._wire import events as e
 from .._wire.codec import AnyEvent
+from .._wire.common import WorkflowExecution
 from ..exceptions import (
     ActivityCancelledError,
     ActivityFailedError,
     ActivityTimeoutError,
     ChildWorkflowCancelledError,
+    ChildWorkflowError,
     ChildWorkflowFailedError,
     ChildWorkflowTerminatedError,
     ChildWorkflowTimeoutError,
@@ -164,6 +166,22 @@ def _child_start_failed(
         future.exception()
 
 
+def _child_closed(
+    instance: WorkflowInstance,
+    initiated_event_id: int,
+    execution: WorkflowExecution,
+    error_type: type[ChildWorkflowError],
+    message: str,
+    **fields: Any,
+) -> None:
+    """A child closed other than COMPLETED: its awaiting code gets ``error_type``."""
+    if (child := _child(instance, initiated_event_id)) is not None:
+        error = error_type(
+            message, workflow_id=execution.workflow_id, run_id=execution.run_id, **fields
+        )
+        _settle(child.result, error=error)
+
+
 def apply_result_event(instance: WorkflowInstance, event: AnyEvent) -> None:
     """Resolve the command a result event reports on."""
     match event:
@@ -221,56 +239,45 @@ def apply_result_event(instance: WorkflowInstance, event: AnyEvent) -> None:
             if (child := _child(instance, a.initiated_event_id)) is not None:
                 _settle(child.result, a.result)
         case e.ChildWorkflowExecutionFailed(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                wid = a.workflow_execution.workflow_id
-                _settle(
-                    child.result,
-                    error=ChildWorkflowFailedError(
-                        _failure_message(f"child workflow {wid}", a.reason),
-                        reason=a.reason,
-                        details=a.details,
-                        event_id=event.event_id,
-                        workflow_id=wid,
-                        run_id=a.workflow_execution.run_id,
-                    ),
-                )
+            wid = a.workflow_execution.workflow_id
+            _child_closed(
+                instance,
+                a.initiated_event_id,
+                a.workflow_execution,
+                ChildWorkflowFailedError,
+                _failure_message(f"child workflow {wid}", a.reason),
+                reason=a.reason,
+                details=a.details,
+                event_id=event.event_id,
+            )
         case e.ChildWorkflowExecutionTimedOut(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                wid = a.workflow_execution.workflow_id
-                _settle(
-                    child.result,
-                    error=ChildWorkflowTimeoutError(
-                        f"child workflow {wid} timed out ({a.timeout_type})",
-                        event_id=event.event_id,
-                        workflow_id=wid,
-                        run_id=a.workflow_execution.run_id,
-                    ),
-                )
+            _child_closed(
+                instance,
+                a.initiated_event_id,
+                a.workflow_execution,
+                ChildWorkflowTimeoutError,
+                f"child workflow {a.workflow_execution.workflow_id} timed out ({a.timeout_type})",
+                event_id=event.event_id,
+            )
         case e.ChildWorkflowExecutionCanceled(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                wid = a.workflow_execution.workflow_id
-                _settle(
-                    child.result,
-                    error=ChildWorkflowCancelledError(
-                        f"child workflow {wid} was cancelled",
-                        details=a.details,
-                        event_id=event.event_id,
-                        workflow_id=wid,
-                        run_id=a.workflow_execution.run_id,
-                    ),
-                )
+            _child_closed(
+                instance,
+                a.initiated_event_id,
+                a.workflow_execution,
+                ChildWorkflowCancelledError,
+                f"child workflow {a.workflow_execution.workflow_id} was cancelled",
+                details=a.details,
+                event_id=event.event_id,
+            )
         case e.ChildWorkflowExecutionTerminated(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                wid = a.workflow_execution.workflow_id
-                _settle(
-                    child.result,
-                    error=ChildWorkflowTerminatedError(
-                        f"child workflow {wid} was terminated",
-                        event_id=event.event_id,
-                        workflow_id=wid,
-                        run_id=a.workflow_execution.run_id,
-                    ),
-                )
+            _child_closed(
+                instance,
+                a.initiated_event_id,
+                a.workflow_execution,
+                ChildWorkflowTerminatedError,
+                f"child workflow {a.workflow_execution.workflow_id} was terminated",
+                event_id=event.event_id,
+            )
         case e.StartChildWorkflowExecutionFailed(attributes=a):
             if (child := _child(instance, a.initiated_event_id)) is not None:
                 _child_start_failed(child, a, event.event_id)
