@@ -28,7 +28,6 @@ from .._client.client import Client, IdReusePolicy
 from .._client.handle import WorkflowHandle
 from .._client.timeline import format_event, format_timeline
 from .._engine.definitions import ACTIVITY_ATTR, WORKFLOW_ATTR
-from .._wire.codec import decode_events
 from .._worker.worker import Worker
 from ..exceptions import WorkflowFailureError
 
@@ -269,11 +268,10 @@ def history_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     async def action(handle: WorkflowHandle[Any]) -> None:
-        body = await handle.history_json()
         if args.json:
-            _print_json(body)
+            _print_json(await handle.history_json())
             return
-        for line in format_timeline(decode_events(body["events"]), verbose=args.verbose):
+        for line in format_timeline(await handle.history(), verbose=args.verbose):
             print(line)
 
     return _with_handle(args, action)

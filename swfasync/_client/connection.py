@@ -16,6 +16,8 @@ import anyio
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from . import history_parser
+
 # SWF holds a long poll for 60 s; the read timeout must outlast it or every idle poll
 # would end in a client-side timeout error instead of an empty answer.
 LONG_POLL_READ_TIMEOUT: Final = 70.0
@@ -80,8 +82,13 @@ def create_swf_client(
     profile: str | None = None,
     config: Config | None = None,
 ) -> Any:
-    """An aiobotocore SWF client context manager (``async with`` it to open the session)."""
+    """An aiobotocore SWF client context manager (``async with`` it to open the session).
+
+    Its PollForDecisionTask and GetWorkflowExecutionHistory responses carry ``events`` as
+    decoded wire Structs (see :mod:`swfasync._client.history_parser`), not dicts.
+    """
     session = aiobotocore.session.AioSession(profile=profile)
+    history_parser.install(session)
     return session.create_client(
         "swf",
         region_name=region_name,

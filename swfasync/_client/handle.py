@@ -10,7 +10,7 @@ import anyio
 
 from .._engine import converter
 from .._wire import events as e
-from .._wire.codec import AnyEvent, decode_events
+from .._wire.codec import AnyEvent, decode_events, event_to_builtins
 from ..exceptions import WorkflowFailureError
 
 if TYPE_CHECKING:
@@ -48,16 +48,6 @@ class WorkflowDescription:
     open_child_workflows: int
     latest_execution_context: str | None
     raw: dict[str, Any]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class WorkflowHandle(Generic[R]):
@@ -113,9 +103,8 @@ class WorkflowHandle(Generic[R]):
             return None
         return converter.decode_result(text, type, field="execution_context")
 
-    async def history_json(self, *, reverse: bool = False, page_size: int = 1000) -> dict[str, Any]:
-        """The whole history (all pages) as one GetWorkflowExecutionHistory-shaped body."""
-        events: list[Any] = []
+    async def _events(self, *, reverse: bool, page_size: int) -> list[AnyEvent]:
+        events: list[AnyEvent] = []
         token: str | None = None
         while True:
             kwargs: dict[str, Any] = {
@@ -127,14 +116,21 @@ class WorkflowHandle(Generic[R]):
             if token:
                 kwargs["nextPageToken"] = token
             page = await self.client.raw.get_workflow_execution_history(**kwargs)
-            events.extend(page.get("events", []))
+            # The SDK's own connection decodes events already; a caller-supplied
+            # aiobotocore client hands over botocore's dicts.
+            events.extend(decode_events(page.get("events", [])))
             token = page.get("nextPageToken")
             if not token:
-                return {"events": _jsonable(events)}
+                return events
+
+    async def history_json(self, *, reverse: bool = False, page_size: int = 1000) -> dict[str, Any]:
+        """The whole history (all pages) as one GetWorkflowExecutionHistory-shaped body."""
+        events = await self._events(reverse=reverse, page_size=page_size)
+        return {"events": [event_to_builtins(event) for event in events]}
 
     async def history(self) -> list[AnyEvent]:
         """Every event of the execution, decoded into the wire Structs."""
-        return decode_events((await self.history_json())["events"])
+        return await self._events(reverse=False, page_size=1000)
 
     async def _close_event(self) -> AnyEvent:
         page = await self.client.raw.get_workflow_execution_history(

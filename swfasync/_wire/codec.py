@@ -8,7 +8,7 @@ while a malformed known event is reported with its id and msgspec's account of t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ import msgspec
 
 from ..exceptions import HistoryError
 from .decisions import Decision
-from .events import HISTORYEVENT_CLASSES, HistoryEvent
+from .events import HISTORYEVENT_CLASSES, HistoryEvent, HistoryEventBase
 
 
 class UnknownEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -155,11 +155,18 @@ def decode_decision_task(data: bytes) -> tuple[DecisionTaskPage, list[AnyEvent]]
     return page, list(page.events)
 
 
+def is_decoded_event(value: object) -> bool:
+    """True for an event already decoded into a wire Struct (or an ``UnknownEvent``)."""
+    return isinstance(value, HistoryEventBase | UnknownEvent)
+
+
 def decode_events(events: Iterable[Any]) -> list[AnyEvent]:
     """Decode events given as JSON-like builtins (e.g. from ``json.load`` or botocore).
 
-    botocore hands timestamps over as ``datetime``; they are turned back into SWF's epoch
-    seconds so both sources give identical events.
+    Events already decoded (the SDK's own client decodes history responses straight into
+    the wire Structs) pass through unchanged. botocore's generic parser hands timestamps
+    over as ``datetime``; they are turned back into SWF's epoch seconds so both sources give
+    identical events.
     """
 
     def fix(value: Any) -> Any:
@@ -167,8 +174,73 @@ def decode_events(events: Iterable[Any]) -> list[AnyEvent]:
             return value.timestamp()
         return value
 
-    normalized = [{k: fix(v) for k, v in e.items()} if isinstance(e, dict) else e for e in events]
-    return decode_event_page(msgspec.json.encode({"events": normalized}))[0]
+    items: list[Any] = list(events)
+    undecoded = [index for index, item in enumerate(items) if not is_decoded_event(item)]
+    if not undecoded:
+        return items
+    normalized = [
+        {k: fix(v) for k, v in item.items()} if isinstance(item, dict) else item
+        for item in (items[index] for index in undecoded)
+    ]
+    decoded = decode_event_page(msgspec.json.encode({"events": normalized}))[0]
+    for index, event in zip(undecoded, decoded, strict=True):
+        items[index] = event
+    return items
+
+
+def event_to_builtins(event: AnyEvent) -> dict[str, Any]:
+    """An event as SWF's JSON shapes it: camelCase keys, epoch-second timestamps."""
+    if isinstance(event, UnknownEvent):
+        # SWF names every attributes member after its event type, lower camel case.
+        key = f"{event.event_type[:1].lower()}{event.event_type[1:]}EventAttributes"
+        return {
+            "eventId": event.event_id,
+            "eventTimestamp": event.event_timestamp,
+            "eventType": event.event_type,
+            key: event.attributes,
+        }
+    result: dict[str, Any] = msgspec.to_builtins(event)
+    return result
+
+
+class HistoryBodyDecoder:
+    """Decodes a response body that carries a page of ``events`` (PollForDecisionTask,
+    GetWorkflowExecutionHistory) in one msgspec pass.
+
+    The events become wire Structs; the body's other ``members`` are returned as plain JSON
+    values, for a caller that shapes them further (botocore turns them into what its
+    parsers return for every other operation). Members that are absent stay absent,
+    ``events`` included (an empty long poll has none).
+    """
+
+    def __init__(self, members: Sequence[str]) -> None:
+        self.members = tuple(m for m in members if m != "events")
+        fields: list[tuple[str, Any, Any]] = [(m, Any, msgspec.UNSET) for m in self.members]
+        fields.append(("events", list[HistoryEvent] | msgspec.UnsetType, msgspec.UNSET))
+        body = msgspec.defstruct("HistoryBody", fields, kw_only=True)
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(body)
+
+    def decode(self, data: bytes) -> tuple[list[AnyEvent] | None, dict[str, Any]]:
+        """The events (None if the body has no ``events`` member) and the other members.
+
+        Raises:
+            HistoryError: the body is not JSON, or an event of a known type is malformed
+                (naming the event id and msgspec's account of the field).
+        """
+        try:
+            body = self._decoder.decode(data)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return self._decode_slowly(data)
+        others = {m: v for m in self.members if (v := getattr(body, m)) is not msgspec.UNSET}
+        events: list[AnyEvent] | msgspec.UnsetType = body.events
+        return (None if events is msgspec.UNSET else events), others
+
+    @staticmethod
+    def _decode_slowly(data: bytes) -> tuple[list[AnyEvent] | None, dict[str, Any]]:
+        events = _slow_events(data)
+        others = _any_decoder.decode(data)
+        others.pop("events", None)
+        return events, others
 
 
 _decision_encoder = msgspec.json.Encoder()
