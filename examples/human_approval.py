@@ -34,7 +34,6 @@ async def main() -> str:
         workflows=[ExpenseApproval],
         activities=[request_approval],
         task_list="approvals",
-        time_skipping=False,
     ) as env:
         handle = await env.client.start_workflow(ExpenseApproval, "laptop", id="expense-1")
         expense, token = await inbox.get()  # the reviewer reads the request...

@@ -39,10 +39,8 @@ class ShoppingCart:
 
 
 async def main() -> list[str]:
-    # No time skipping: the cart waits for people, not for timers.
-    async with WorkflowEnvironment(
-        workflows=[ShoppingCart], task_list="carts", time_skipping=False
-    ) as env:
+    # Time skipping never times out an execution that waits only for signals.
+    async with WorkflowEnvironment(workflows=[ShoppingCart], task_list="carts") as env:
         handle = await env.client.start_workflow(ShoppingCart, id="cart-1")
         await handle.signal("add_item", "tea")
         await handle.signal("add_item", "biscuits")

@@ -33,8 +33,10 @@ class WorkflowEnvironment:
 
     Args:
         workflows, activities: if any are given, a worker for them runs on ``task_list``.
-        time_skipping: the server jumps to the next timer whenever nothing is running, so
-            durable sleeps of days take milliseconds.
+        time_skipping: the server jumps the clock over time in which no task is scheduled
+            or running, so durable sleeps of days take milliseconds; it never jumps onto
+            the timeout of an execution that waits only for a signal (``DevServer``
+            documents the rule). ``env.server.advance_clock(seconds)`` moves it on purpose.
         worker_options: extra keyword arguments for that ``Worker``.
         db_path: persist the server in SQLite (default: memory).
     """

@@ -91,7 +91,7 @@ class Backend:
         self.open_ids: dict[tuple[str, str], str] = {}  # (domain, workflow id) -> run id
         self.lambdas: dict[str, LambdaFn] = {}
         self.queues = TaskQueues(self._task_is_valid)
-        self.scheduler = Scheduler(clock, self._fire, self.idle, time_skipping)
+        self.scheduler = Scheduler(clock, self._fire, self.may_skip_to, time_skipping)
         self._seq = itertools.count()
         self._touched: dict[str, Execution] = {}
         self._persisted: dict[str, int] = {}
@@ -493,6 +493,34 @@ class Backend:
             if ex.decision is not None or ex.activities or ex.lambdas:
                 return False
         return True
+
+    def may_skip_to(self, when: float) -> bool:
+        """Time skipping's rule (documented on ``DevServer``): jump only while the server
+        is idle, and never onto or past the timeout of an execution that waits for the
+        outside world."""
+        if not self.idle():
+            return False
+        for run_id in self.open_ids.values():
+            ex = self.executions[run_id]
+            limit = ex.execution_deadline
+            if limit is not None and limit <= when and not self._waits_on_clock(ex):
+                return False
+        return True
+
+    def _waits_on_clock(self, ex: Execution) -> bool:
+        """True if a timer of ``ex``, or of an open child execution at any depth, is pending.
+
+        Otherwise, with no task outstanding, only a signal, a cancellation request or a
+        termination from outside can move ``ex`` on: skipping to its execution timeout
+        would decide for the test that nobody ever comes.
+        """
+        if ex.timers:
+            return True
+        for child in ex.children.values():
+            run = self.executions.get(child.run_id) if child.run_id else None
+            if run is not None and run.is_open and self._waits_on_clock(run):
+                return True
+        return False
 
     # -- Lambda -----------------------------------------------------------------------
 

@@ -40,7 +40,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--time-skipping",
         action="store_true",
-        help="jump to the next timer or timeout when no task is scheduled or running",
+        help=(
+            "jump the clock over time in which no task is scheduled or running, never"
+            " onto the timeout of an execution that waits only for a signal"
+        ),
     )
     parser.add_argument("--long-poll-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)

@@ -2,8 +2,9 @@
 
 Deadlines are registered per execution with ``sync``: the execution's current set of
 deadlines replaces the previous one, so state code never cancels timers by hand. Stale
-heap entries are skipped lazily. In time-skipping mode, whenever nothing a worker could be
-doing is scheduled or running, the clock jumps straight to the earliest deadline.
+heap entries are skipped lazily. In time-skipping mode the clock jumps straight to the
+earliest deadline whenever the backend's ``may_skip_to`` allows a jump to that instant
+(the rule is the backend's; ``DevServer`` documents it).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ class Scheduler:
         self,
         clock: Clock,
         fire: Callable[[Key], None],
-        idle: Callable[[], bool],
+        may_skip_to: Callable[[float], bool],
         time_skipping: bool,
     ) -> None:
         self.clock = clock
         self.time_skipping = time_skipping
         self._fire = fire
-        self._idle = idle
+        self._may_skip_to = may_skip_to
         self._heap: list[tuple[float, int, Key]] = []
         self._live: dict[Key, float] = {}
         self._by_run: dict[str, set[Key]] = {}
@@ -92,7 +93,7 @@ class Scheduler:
             self._wake.clear()
             self.fire_due()
             upcoming = self.next_deadline()
-            if upcoming is not None and self.time_skipping and self._idle():
+            if upcoming is not None and self.time_skipping and self._may_skip_to(upcoming):
                 self.clock.skip_to(upcoming)
                 # let request handlers run between jumps
                 await asyncio.sleep(0)

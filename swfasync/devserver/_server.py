@@ -24,12 +24,27 @@ class DevServer:
         async with DevServer() as server:
             client = session.create_client("swf", endpoint_url=server.endpoint_url, ...)
 
+    Time skipping moves the clock only over time in which nothing but the clock can make
+    anything happen. The clock jumps to the earliest pending deadline when both hold:
+
+    - the server is idle: no decision, activity or Lambda task is scheduled or running in
+      any open execution (a worker could take it, or one holds it; an activity left to be
+      completed by hand is a running task, so nothing is skipped while it is open);
+    - the jump reaches no start-to-close timeout of an execution that waits for the
+      outside world, that is one with no timer pending in itself or in an open child
+      execution at any depth. Only a signal, a cancellation request or a termination can
+      move such an execution on; skipping onto its timeout would decide that none comes.
+
+    So a 30-day ``StartTimer`` fires at once, an execution sleeping past its own timeout
+    times out at once, and an execution waiting only for a signal keeps its timeout in
+    real time (and, while it is open, the clock does not jump past that deadline).
+    ``advance_clock`` moves the clock on purpose, through any deadline.
+
     Args:
         host: interface to bind.
         port: TCP port; 0 picks a free one (read it back from ``endpoint_url``).
         db_path: SQLite file for persistence across restarts; None keeps state in memory.
-        time_skipping: jump the clock to the next deadline whenever no decision, activity
-            or Lambda task is scheduled or running.
+        time_skipping: jump the clock over idle time, by the rule above.
         clock: the time source (``SystemClock`` by default, ``ManualClock`` in tests).
         long_poll_timeout: seconds a poll waits for a task before returning empty.
     """
@@ -66,6 +81,16 @@ class DevServer:
         if self._backend is None:
             raise RuntimeError("the dev server is not running")
         return self._backend
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock ``seconds`` forward and fire every deadline that passes,
+        execution timeouts included, whether or not time skipping is on."""
+        if seconds < 0:
+            raise ValueError(f"the clock cannot go backwards (seconds={seconds})")
+        backend = self.backend
+        self.clock.skip_to(self.clock.now() + seconds)
+        backend.scheduler.fire_due()
+        backend.scheduler.poke()
 
     def register_lambda(self, name: str, fn: LambdaFn) -> None:
         """Serve ``ScheduleLambdaFunction`` decisions for ``name`` with ``fn``.

@@ -49,9 +49,7 @@ async def test_start_follow_describe_history_list_replay(
 
 
 async def test_signal_cancel_terminate(capsys: pytest.CaptureFixture[str]) -> None:
-    async with WorkflowEnvironment(
-        workflows=[w.CancelsActivity], task_list="t", time_skipping=False
-    ) as env:
+    async with WorkflowEnvironment(workflows=[w.CancelsActivity], task_list="t") as env:
         common = ("--endpoint-url", env.server.endpoint_url)
         first = await env.client.start_workflow(w.CancelsActivity, False, id="c1")
         assert await run_cli("cancel", *common, "c1") == 0

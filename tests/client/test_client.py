@@ -69,11 +69,8 @@ async def Chatty(n: int) -> int:
     return n
 
 
-def environment(time_skipping: bool = False) -> WorkflowEnvironment:
-    # Executions here wait for signals: time skipping would jump straight to their
-    # execution timeout whenever nothing else is outstanding.
+def environment() -> WorkflowEnvironment:
     return WorkflowEnvironment(
-        time_skipping=time_skipping,
         workflows=[Counter, Fails, Approval, Chatty],
         activities=[wait_for_human, echo],
         task_list="c",
