@@ -1,33 +1,64 @@
-"""Decision tasks: poll (all pages), activate the workflow, answer SWF.
+"""Decision tasks: poll, find or rebuild the run's live state, activate, answer SWF.
 
-``DecisionTaskHandler`` is the seam between the network and the engine. It receives a
-run's whole event list and its ids, and keeps live ``WorkflowInstance`` objects per run in
-an LRU cache: when SWF's next task for a run follows directly on the decision the cached
+``DecisionTaskHandler`` is the seam between the network and the engine. It keeps live
+``WorkflowInstance`` objects per run in an LRU cache bounded by count and by an estimate of
+their memory. When SWF's next task for a run follows directly on the decision the cached
 instance made, only the new events are fed (the engine's incremental path); anything else
-— a miss, a timed-out or failed previous task — replays the full history.
+— a miss, a timed-out or unanswered previous task, new workflow code — replays the run's
+full history from scratch, which produces the same decisions (tests/worker/test_sticky.py
+checks that on live runs; tests/engine/test_replay_property.py on generated programs).
+
+The worker pairs the cache with a sticky task list (see ``Worker``): each decision names
+the process's own task list for the run's next decision task, so that task comes back to
+the process holding the run, and is polled with ``startAtPreviousStartedEvent`` so only
+the tail of the history travels. A sticky task nobody starts in time is handed back by SWF
+to the workflow's own task list, where any worker rebuilds the run from its full history.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import structlog
 
 from .._engine.definitions import WorkflowDefinition, workflow_definition
 from .._engine.instance import ActivationResult, WorkflowInstance
+from .._wire import decisions as d
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events
 from ..exceptions import UnknownTypeError
 
 log = structlog.get_logger("swfasync.worker")
 
+PAGE_SIZE: Final = 1000
+
+# What a cached instance is charged beyond its payloads: the engine's objects, the event
+# loop, the coroutine frames. Measured by benchmarks/bench_memory.py (tracemalloc).
+INSTANCE_BASE_BYTES: Final = 24_000
+# Per event applied: command records, the id index, results held by the workflow's code.
+EVENT_BYTES: Final = 400
+
+_PAYLOAD_FIELDS: Final = ("input", "result", "details", "control", "reason")
+
+_CLOSING_DECISIONS: Final = (
+    d.CompleteWorkflowExecution,
+    d.FailWorkflowExecution,
+    d.CancelWorkflowExecution,
+    d.ContinueAsNewWorkflowExecution,
+)
+
 
 @dataclass(frozen=True)
 class DecisionTask:
-    """One polled decision task with its full history."""
+    """One polled decision task.
+
+    ``events`` is the whole history up to ``started_event_id``, unless the task was polled
+    with ``startAtPreviousStartedEvent``: then it starts at the previous decision task and
+    ``partial`` is true.
+    """
 
     task_token: str
     workflow_id: str
@@ -37,22 +68,30 @@ class DecisionTask:
     started_event_id: int
     previous_started_event_id: int
     events: list[AnyEvent]
+    partial: bool = False
 
 
 async def poll_decision_task(
-    swf: Any, *, domain: str, task_list: str, identity: str
+    swf: Any,
+    *,
+    domain: str,
+    task_list: str,
+    identity: str,
+    start_at_previous_started_event: bool = False,
 ) -> DecisionTask | None:
-    """Long-poll for a decision task; None when the poll ended empty.
+    """Long-poll for a decision task and fetch all its pages; None when the poll ended empty.
 
-    The history arrives in pages; every page is fetched before the task is handled
-    (a cache hit still needs the tail, and SWF pages oldest-first).
+    With ``start_at_previous_started_event`` SWF sends only the events since the previous
+    decision task (the sticky path, where the worker usually holds the rest in memory).
     """
     request: dict[str, Any] = {
         "domain": domain,
         "taskList": {"name": task_list},
         "identity": identity,
-        "maximumPageSize": 1000,
+        "maximumPageSize": PAGE_SIZE,
     }
+    if start_at_previous_started_event:
+        request["startAtPreviousStartedEvent"] = True
     first = await swf.poll_for_decision_task(**request)
     token = first.get("taskToken")
     if not token:
@@ -63,6 +102,7 @@ async def poll_decision_task(
         page = await swf.poll_for_decision_task(**request, nextPageToken=next_page)
         raw_events.extend(page.get("events", []))
         next_page = page.get("nextPageToken")
+    events = decode_events(raw_events)
     execution = first["workflowExecution"]
     kind = first["workflowType"]
     return DecisionTask(
@@ -73,75 +113,198 @@ async def poll_decision_task(
         workflow_version=kind["version"],
         started_event_id=int(first.get("startedEventId", 0)),
         previous_started_event_id=int(first.get("previousStartedEventId", 0)),
-        events=decode_events(raw_events),
+        events=events,
+        partial=bool(events) and events[0].event_id > 1,
     )
+
+
+async def fetch_full_history(swf: Any, *, domain: str, task: DecisionTask) -> list[AnyEvent]:
+    """The run's history from event 1 to the task's DecisionTaskStarted, all pages.
+
+    GetWorkflowExecutionHistory returns the history as it is now, which may already hold
+    events recorded after the task started (a signal, a completed activity): those belong
+    to the next decision task and are cut off.
+    """
+    request: dict[str, Any] = {
+        "domain": domain,
+        "execution": {"workflowId": task.workflow_id, "runId": task.run_id},
+        "maximumPageSize": PAGE_SIZE,
+    }
+    events: list[AnyEvent] = []
+    while True:
+        page = await swf.get_workflow_execution_history(**request)
+        events.extend(decode_events(page.get("events", [])))
+        next_page = page.get("nextPageToken")
+        if not next_page or (events and events[-1].event_id >= task.started_event_id):
+            break
+        request["nextPageToken"] = next_page
+    return [ev for ev in events if ev.event_id <= task.started_event_id]
+
+
+def closes_run(result: ActivationResult | None) -> bool:
+    """Whether the activation's decisions end the run (complete, fail, cancel, continue)."""
+    return result is not None and any(
+        isinstance(dec, _CLOSING_DECISIONS) for dec in result.decisions
+    )
+
+
+def estimate_bytes(events: Sequence[AnyEvent]) -> int:
+    """A cheap estimate of the memory that applying ``events`` adds to a live instance.
+
+    Payloads dominate (a workflow keeps its inputs and activity results referenced), so
+    they count in full; the rest is a per-event constant. ``bench_memory`` compares the
+    estimate with tracemalloc's measurement.
+    """
+    total = EVENT_BYTES * len(events)
+    for event in events:
+        attributes = getattr(event, "attributes", None)
+        for name in _PAYLOAD_FIELDS:
+            value = getattr(attributes, name, None)
+            if isinstance(value, str):
+                total += len(value)
+    return total
+
+
+@dataclass
+class CachedRun:
+    """A run's live workflow instance and the memory it is charged in the cache."""
+
+    instance: WorkflowInstance
+    estimated_bytes: int
 
 
 class DecisionTaskHandler:
     """Turns decision tasks into activations, keeping live instances per run.
 
-    Thread-safety: SWF never has two decision tasks of one run outstanding, and the worker
-    evicts a run before it could be touched by an abandoned (deadlocked) activation, so a
-    plain dict guarded by the GIL is enough here.
+    The cache holds at most ``max_cached`` runs and about ``max_cached_bytes`` of their
+    estimated memory, evicting the least recently used first. ``max_cached=0`` turns it
+    off: every decision task is a full replay.
+
+    Thread-safety: SWF never has two decision tasks of one run outstanding, and a run's
+    instance is taken out of the cache for the whole activation (so an abandoned,
+    deadlocked activation can never be found again), so a plain dict guarded by the GIL is
+    enough here.
     """
 
-    def __init__(self, workflows: Iterable[Any], *, domain: str, max_cached: int = 500) -> None:
+    def __init__(
+        self,
+        workflows: Iterable[Any],
+        *,
+        domain: str,
+        max_cached: int = 500,
+        max_cached_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
         self.domain = domain
         self.max_cached = max_cached
-        self._definitions: dict[tuple[str, str], WorkflowDefinition] = {}
-        for workflow in workflows:
-            definition = workflow_definition(workflow)
-            self._definitions[(definition.name, definition.version)] = definition
-        self._cache: OrderedDict[str, WorkflowInstance] = OrderedDict()
+        self.max_cached_bytes = max_cached_bytes
+        self._definitions = self._index(workflows)
+        self._cache: OrderedDict[str, CachedRun] = OrderedDict()
+        self._cached_bytes = 0
         self.cache_hits = 0
         self.full_replays = 0
+
+    @staticmethod
+    def _index(workflows: Iterable[Any]) -> dict[tuple[str, str], WorkflowDefinition]:
+        definitions = (workflow_definition(workflow) for workflow in workflows)
+        return {(definition.name, definition.version): definition for definition in definitions}
 
     @property
     def definitions(self) -> list[WorkflowDefinition]:
         return list(self._definitions.values())
 
+    @property
+    def cached_runs(self) -> int:
+        return len(self._cache)
+
+    @property
+    def cached_bytes(self) -> int:
+        """The estimated memory of the cached instances (see ``estimate_bytes``)."""
+        return self._cached_bytes
+
     def replace_workflows(self, workflows: Iterable[Any]) -> None:
         """Swap the workflow code (a deployment); cached instances of old code are dropped."""
-        self._definitions = {}
-        for workflow in workflows:
-            definition = workflow_definition(workflow)
-            self._definitions[(definition.name, definition.version)] = definition
+        self._definitions = self._index(workflows)
         self._cache.clear()
+        self._cached_bytes = 0
 
     def evict(self, run_id: str) -> None:
-        self._cache.pop(run_id, None)
+        entry = self._cache.pop(run_id, None)
+        if entry is not None:
+            self._cached_bytes -= entry.estimated_bytes
 
-    def activate(self, task: DecisionTask) -> ActivationResult | None:
-        """Run the workflow code for ``task``; raises what the engine raises."""
+    def take(self, task: DecisionTask) -> CachedRun | None:
+        """Take the run's live state out of the cache if it can answer ``task`` incrementally.
+
+        Taken, not looked at: while the activation runs, no other activation's eviction can
+        reach it, and an abandoned (deadlocked) activation leaves nothing behind. A cached
+        state that does not follow on from ``task`` is dropped.
+        """
+        entry = self._cache.pop(task.run_id, None)
+        if entry is None:
+            return None
+        self._cached_bytes -= entry.estimated_bytes
+        return entry if _follows_on(entry.instance, task) else None
+
+    def activate(
+        self, task: DecisionTask, cached: CachedRun | None = None
+    ) -> ActivationResult | None:
+        """Run the workflow code for ``task``; raises what the engine raises.
+
+        With ``cached`` (from ``take``) only the events after its last decision are
+        applied; without, ``task.events`` must be the full history and is replayed.
+        """
         definition = self._definitions.get((task.workflow_type, task.workflow_version))
         if definition is None:
             raise UnknownTypeError(
                 f"this worker has no workflow {task.workflow_type}/{task.workflow_version}"
             )
-        instance = self._cache.pop(task.run_id, None)
-        events: list[AnyEvent] = task.events
-        if instance is not None and self._follows_on(instance, task):
-            events = [ev for ev in task.events if ev.event_id > instance.last_started_event_id]
+        if cached is not None:
+            last = cached.instance.last_started_event_id
+            events = [ev for ev in task.events if ev.event_id > last]
             self.cache_hits += 1
         else:
-            instance = WorkflowInstance(
-                definition, workflow_id=task.workflow_id, run_id=task.run_id, domain=self.domain
+            if task.partial:
+                raise ValueError(
+                    f"decision task of run {task.run_id} carries only the events since "
+                    "its previous decision task; a full replay needs the whole history"
+                )
+            cached = CachedRun(
+                WorkflowInstance(
+                    definition,
+                    workflow_id=task.workflow_id,
+                    run_id=task.run_id,
+                    domain=self.domain,
+                ),
+                INSTANCE_BASE_BYTES,
             )
+            events = task.events
             self.full_replays += 1
-        result = instance.process(events)
-        if self.max_cached > 0 and not instance.closed and result is not None:
-            self._cache[task.run_id] = instance
-            while len(self._cache) > self.max_cached:
-                self._cache.popitem(last=False)
+        result = cached.instance.process(events)
+        if self.max_cached > 0 and result is not None and not closes_run(result):
+            cached.estimated_bytes += estimate_bytes(events)
+            self._keep(task.run_id, cached)
         return result
 
-    @staticmethod
-    def _follows_on(instance: WorkflowInstance, task: DecisionTask) -> bool:
-        # The cached instance's last decision must be the one SWF recorded as completed;
-        # after a timed-out or unanswered task its unrecorded commands would not match.
-        last = instance.last_started_event_id
-        return last > 0 and any(
-            isinstance(ev, e.DecisionTaskCompleted) and ev.attributes.started_event_id == last
-            for ev in task.events
-            if ev.event_id > last
-        )
+    def _keep(self, run_id: str, entry: CachedRun) -> None:
+        self._cache[run_id] = entry
+        self._cached_bytes += entry.estimated_bytes
+        while self._cache and (
+            len(self._cache) > self.max_cached or self._cached_bytes > self.max_cached_bytes
+        ):
+            _, evicted = self._cache.popitem(last=False)
+            self._cached_bytes -= evicted.estimated_bytes
+
+
+def _follows_on(instance: WorkflowInstance, task: DecisionTask) -> bool:
+    # The cached instance's last decision must be the one SWF recorded as completed (after
+    # a timed-out or unanswered task its unrecorded commands would not match), and the
+    # task must carry every event after it: a sticky page starts at the previous decision
+    # task, which is this instance's only when no other worker decided in between.
+    last = instance.last_started_event_id
+    if last <= 0 or instance.closed or not task.events or task.events[0].event_id > last + 1:
+        return False
+    return any(
+        isinstance(ev, e.DecisionTaskCompleted) and ev.attributes.started_event_id == last
+        for ev in task.events
+        if ev.event_id > last
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import socket
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any
@@ -20,7 +23,13 @@ from .._engine.instance import WorkflowTaskError
 from .._wire.codec import decisions_to_builtins
 from ..exceptions import NondeterminismError, UnknownTypeError
 from .activities import ActivityTaskRunner, poll_activity_task
-from .decisions import DecisionTask, DecisionTaskHandler, poll_decision_task
+from .decisions import (
+    DecisionTask,
+    DecisionTaskHandler,
+    closes_run,
+    fetch_full_history,
+    poll_decision_task,
+)
 
 log = structlog.get_logger("swfasync.worker")
 
@@ -53,7 +62,16 @@ class Worker:
             that, activities are abandoned unanswered (SWF's timeouts hand them back).
         max_heartbeat_interval: the most seconds between two heartbeats sent to SWF (the
             interval is also capped at 0.8 x the activity's heartbeat timeout).
-        max_cached_workflows: live workflow instances kept for incremental decisions.
+        max_cached_workflows, max_cached_bytes: live workflow instances kept for
+            incremental decisions, at most this many and about this much estimated memory
+            (least recently used evicted first); 0 workflows turns caching off, so every
+            decision replays the full history.
+        sticky_task_list: send each run's next decision task to this process's own task
+            list (``<task_list>-sticky-<random>``), polled with
+            ``startAtPreviousStartedEvent``, so the process holding the run decides it from
+            the history's tail. A sticky task not started within
+            ``sticky_schedule_to_start_timeout`` seconds (the process died, or is busy) is
+            handed back by SWF to ``task_list``, where any worker replays the full history.
         register: register the domain and every type at start (idempotent).
         identity: shown in SWF's history; default ``host:pid``.
     """
@@ -74,6 +92,9 @@ class Worker:
         graceful_shutdown_timeout: float = 10.0,
         max_heartbeat_interval: float = 3.0,
         max_cached_workflows: int = 500,
+        max_cached_bytes: int = 256 * 1024 * 1024,
+        sticky_task_list: bool = True,
+        sticky_schedule_to_start_timeout: int = 5,
         register: bool = True,
         identity: str | None = None,
     ) -> None:
@@ -88,8 +109,19 @@ class Worker:
         self.register = register
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
         self.handler = DecisionTaskHandler(
-            self.workflows, domain=client.domain, max_cached=max_cached_workflows
+            self.workflows,
+            domain=client.domain,
+            max_cached=max_cached_workflows,
+            max_cached_bytes=max_cached_bytes,
         )
+        # SWF task list names allow no ':', '/' or '|'; a random suffix keeps a restarted
+        # process from inheriting tasks meant for state it no longer holds.
+        self.sticky_task_list = (
+            f"{task_list}-sticky-{uuid.uuid4().hex[:16]}"
+            if sticky_task_list and max_cached_workflows > 0 and self.workflows
+            else None
+        )
+        self.sticky_schedule_to_start_timeout = sticky_schedule_to_start_timeout
         self._decision_slots = anyio.Semaphore(max_concurrent_decisions)
         self._activity_slots = anyio.Semaphore(max_concurrent_activities)
         # Activations get their own threads so a stuck one cannot starve sync activities.
@@ -161,10 +193,21 @@ class Worker:
                         self._poll_loop,
                         "decision",
                         self._decision_slots,
-                        self._poll_decision,
+                        functools.partial(self._poll_decision, self.task_list, sticky=False),
                         tasks,
                         name=f"decision-poller-{index}",
                     )
+                    if self.sticky_task_list is not None:
+                        pollers.start_soon(
+                            self._poll_loop,
+                            "decision",
+                            self._decision_slots,
+                            functools.partial(
+                                self._poll_decision, self.sticky_task_list, sticky=True
+                            ),
+                            tasks,
+                            name=f"sticky-decision-poller-{index}",
+                        )
                 for index in range(self.activity_pollers):
                     pollers.start_soon(
                         self._poll_loop,
@@ -255,12 +298,15 @@ class Worker:
 
         return job
 
-    async def _poll_decision(self) -> Callable[[], Awaitable[None]] | None:
+    async def _poll_decision(
+        self, task_list: str, *, sticky: bool
+    ) -> Callable[[], Awaitable[None]] | None:
         task = await poll_decision_task(
             self.client.raw,
             domain=self.client.domain,
-            task_list=self.task_list,
+            task_list=task_list,
             identity=self.identity,
+            start_at_previous_started_event=sticky,
         )
         if task is None:
             return None
@@ -280,11 +326,20 @@ class Worker:
             started_event_id=task.started_event_id,
         )
         started = time.monotonic()
+        cached = self.handler.take(task)
+        if cached is None and task.partial:
+            # A sticky task for a run this process no longer holds (evicted, or its last
+            # decision was lost): rebuild it from the full history.
+            full = await call_with_backoff(
+                lambda: fetch_full_history(self.client.raw, domain=self.client.domain, task=task)
+            )
+            task = dataclasses.replace(task, events=full, partial=False)
         try:
             with anyio.fail_after(self.deadlock_timeout):
                 result = await anyio.to_thread.run_sync(
                     self.handler.activate,
                     task,
+                    cached,
                     limiter=self._workflow_threads,
                     abandon_on_cancel=True,
                 )
@@ -315,6 +370,17 @@ class Worker:
         }
         if result is not None and result.execution_context is not None:
             kwargs["executionContext"] = result.execution_context
+        if self.sticky_task_list is not None and not closes_run(result):
+            if self._stop.is_set():
+                # A stopping worker hands the run back to the shared task list at once (an
+                # override without a timeout is permanent) instead of leaving its next
+                # task to wait out the sticky timeout.
+                kwargs["taskList"] = {"name": self.task_list}
+            else:
+                kwargs["taskList"] = {"name": self.sticky_task_list}
+                kwargs["taskListScheduleToStartTimeout"] = str(
+                    self.sticky_schedule_to_start_timeout
+                )
         try:
             await call_with_backoff(
                 lambda: self.client.raw.respond_decision_task_completed(**kwargs)

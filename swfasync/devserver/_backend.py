@@ -296,7 +296,6 @@ class Backend:
         )
         if not event_id:
             return
-        ex.sticky_task_list = ex.sticky_timeout = None
         task = DecisionTask(
             scheduled_event_id=event_id,
             task_list=task_list,

@@ -49,6 +49,10 @@ def _decision_timeout(b: Backend, ex: Execution, kind: str) -> None:
     if task is None:
         return
     timeout_type = "SCHEDULE_TO_START" if kind == "decision_schedule_to_start" else "START_TO_CLOSE"
+    if timeout_type == "SCHEDULE_TO_START":
+        # Only a temporary task-list override has a schedule-to-start timeout; SWF reverts
+        # it, so the decision task rescheduled below goes to the execution's own list.
+        ex.sticky_task_list = ex.sticky_timeout = None
     b.finish_decision(ex)
     b.add_event(
         ex,

@@ -151,3 +151,33 @@ async def until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
             if predicate():
                 return
             await anyio.sleep(0.01)
+
+
+@activity.defn(start_to_close_timeout=timedelta(seconds=30))
+async def double(value: int) -> int:
+    return value * 2
+
+
+@workflow.defn(task_list="t")
+class Mixed:
+    """Sequential and parallel activities, a durable timer and a signal: many decisions."""
+
+    def __init__(self) -> None:
+        self.bonus: int | None = None
+
+    @workflow.run
+    async def run(self, steps: int) -> int:
+        total = 0
+        for step in range(steps):
+            total += await workflow.execute_activity(double, step)
+        total += sum(
+            await asyncio.gather(*(workflow.execute_activity(double, i) for i in range(3)))
+        )
+        await workflow.sleep(timedelta(minutes=5))
+        await workflow.wait_condition(lambda: self.bonus is not None)
+        assert self.bonus is not None
+        return total + self.bonus
+
+    @workflow.signal
+    def add_bonus(self, bonus: int) -> None:
+        self.bonus = bonus
