@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, overload
 
+from ._engine import converter
 from ._engine.definitions import ActivityDefinition as ActivityDefinition
 from ._engine.definitions import Duration, define_activity
 from ._worker import context as _context
@@ -112,8 +113,18 @@ def heartbeat(*details: Any) -> None:
     request reaches the activity: after one, ``is_cancelled()`` becomes true and an
     async activity is cancelled at its next ``await``. ``details`` (JSON, at most 2,048
     characters encoded) travel to SWF with the heartbeat. Never blocks; thread-safe.
+
+    Raises:
+        PayloadTooLargeError: the encoded details exceed SWF's 2,048 characters (field
+            ``heartbeat_details``); nothing is recorded, earlier heartbeats stand.
+        PayloadError: the details cannot be encoded as JSON.
     """
-    _context.get().heartbeat(details)
+    ctx = _context.get()
+    if details:
+        # Checked here, in the activity, so the caller sees the error; the background
+        # sender could only drop or cut the details.
+        converter.encode(list(details), "heartbeat_details")
+    ctx.heartbeat(details)
 
 
 def is_cancelled() -> bool:

@@ -92,8 +92,8 @@ class Heartbeater:
             details = self._latest
             kwargs: dict[str, Any] = {"taskToken": self.ctx.info.task_token}
             if details:
-                text = converter.encode(list(details), "details")
-                kwargs["details"] = converter.truncate("heartbeat_details", text)
+                # activity.heartbeat() checked the size: cutting JSON would corrupt it
+                kwargs["details"] = converter.encode(list(details), "heartbeat_details")
             try:
                 response = await self.swf.record_activity_task_heartbeat(**kwargs)
             except ClientError as error:
