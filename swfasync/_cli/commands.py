@@ -97,6 +97,14 @@ def worker_main(argv: list[str]) -> int:
     parser.add_argument("--activity-pollers", type=int, default=2)
     parser.add_argument("--max-concurrent-activities", type=int, default=100)
     parser.add_argument("--shutdown-grace", type=float, default=10.0)
+    parser.add_argument(
+        "--sticky-schedule-to-start-timeout",
+        type=int,
+        default=5,
+        metavar="SECONDS",
+        help="how long a run's next decision waits for this process before it goes back to"
+        " the shared task list (after a restart, runs wait this long once)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
     workflows, activities = _load_targets(args.targets)
@@ -116,6 +124,7 @@ def worker_main(argv: list[str]) -> int:
                 activity_pollers=args.activity_pollers,
                 max_concurrent_activities=args.max_concurrent_activities,
                 graceful_shutdown_timeout=args.shutdown_grace,
+                sticky_schedule_to_start_timeout=args.sticky_schedule_to_start_timeout,
             )
             async with anyio.create_task_group() as tg:
                 tg.start_soon(worker.run)
