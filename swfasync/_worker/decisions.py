@@ -37,9 +37,9 @@ PAGE_SIZE: Final = 1000
 
 # What a cached instance is charged beyond its payloads: the engine's objects, the event
 # loop, the coroutine frames. Measured by benchmarks/bench_memory.py (tracemalloc).
-INSTANCE_BASE_BYTES: Final = 24_000
+INSTANCE_BASE_BYTES: Final = 12_000
 # Per event applied: command records, the id index, results held by the workflow's code.
-EVENT_BYTES: Final = 400
+EVENT_BYTES: Final = 120
 
 _PAYLOAD_FIELDS: Final = ("input", "result", "details", "control", "reason")
 
