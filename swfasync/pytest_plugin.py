@@ -1,8 +1,8 @@
-"""The swfasync pytest plugin; enable it in your ``conftest.py``::
+"""The swfasync pytest plugin: installing swfasync registers it (a ``pytest11`` entry point
+named ``swfasync.pytest_plugin``), so its fixtures need no set-up.
 
-    pytest_plugins = ["swfasync.pytest_plugin"]
-
-Fixtures: ``workflow_environment``, ``swf_client``, ``activity_environment``.
+Fixtures: ``workflow_environment``, ``swf_client``, ``activity_environment``. Turn the
+plugin off with ``-p no:swfasync.pytest_plugin``.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-# The fixtures swfasync offers its users (workflow_environment, activity_environment, ...).
-pytest_plugins = ["swfasync.pytest_plugin"]
+# The fixtures swfasync offers its users (workflow_environment, activity_environment, ...)
+# come from its pytest11 entry point, as they do for users: nothing to list here.
 
 SHARED_HISTORIES = Path(__file__).resolve().parent.parent.parent / "shared" / "histories"
 

@@ -1,4 +1,4 @@
-"""pytest fixtures for swfasync users: ``pytest_plugins = ["swfasync.pytest_plugin"]``.
+"""pytest fixtures for swfasync users (registered by the package's ``pytest11`` entry point).
 
 - ``workflow_environment``: a running ``WorkflowEnvironment`` (dev server with time
   skipping and a client; start workers with ``workflow_environment.new_worker(...)``).

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -87,6 +90,48 @@ def test_public_names() -> None:
     assert {"Client", "Worker", "WorkflowHandle", "IdReusePolicy", "RetryPolicy"} <= set(
         swfasync.__all__
     )
+
+
+PLUGIN_USER_TEST = """
+async def test_fixtures(workflow_environment, swf_client, activity_environment):
+    assert swf_client is workflow_environment.client
+    assert await swf_client.count_workflows() == 0
+    assert activity_environment.heartbeats == []
+"""
+
+
+@pytest.mark.parametrize(
+    "conftest",
+    [None, 'pytest_plugins = ["swfasync.pytest_plugin"]\n'],
+    ids=["entry-point-only", "also-listed-in-conftest"],
+)
+def test_installed_package_gives_pytest_its_fixtures(tmp_path: Path, conftest: str | None) -> None:
+    # A pytest of its own, in a directory that is not this project: what a user gets from
+    # installing swfasync. Listing the plugin as older instructions said must stay harmless.
+    (tmp_path / "test_user.py").write_text(PLUGIN_USER_TEST)
+    if conftest is not None:
+        (tmp_path / "conftest.py").write_text(conftest)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
 
 
 async def test_plugin_fixtures(
