@@ -1,7 +1,7 @@
 """Tools for testing workflows: build histories, simulate runs, replay recordings, run the
 SDK end to end on an in-process dev server, run activities in isolation.
 
-pytest fixtures for all of these: ``pytest_plugins = ["swfasync.pytest_plugin"]``.
+pytest fixtures for all of these come with the package (``swfasync.pytest_plugin``).
 """
 
 from __future__ import annotations
