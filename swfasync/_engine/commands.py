@@ -10,7 +10,9 @@ check; it also binds each command to the event id that later result events refer
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._wire import decisions as d
 from .._wire import events as e
@@ -195,50 +197,98 @@ class CloseCommand(Command):
         return (type(self.close).__name__,)
 
 
+def _activity_key(a: Any) -> CommandKey:
+    kind: ActivityType = a.activity_type
+    return ("ScheduleActivityTask", a.activity_id, _type_label(kind.name, kind.version))
+
+
+def _cancel_activity_key(a: Any) -> CommandKey:
+    return ("RequestCancelActivityTask", a.activity_id)
+
+
+def _timer_key(a: Any) -> CommandKey:
+    return ("StartTimer", a.timer_id)
+
+
+def _cancel_timer_key(a: Any) -> CommandKey:
+    return ("CancelTimer", a.timer_id)
+
+
+def _marker_key(a: Any) -> CommandKey:
+    return ("RecordMarker", a.marker_name)
+
+
+def _child_key(a: Any) -> CommandKey:
+    kind: WorkflowType = a.workflow_type
+    return ("StartChildWorkflowExecution", a.workflow_id, _type_label(kind.name, kind.version))
+
+
+def _signal_key(a: Any) -> CommandKey:
+    return ("SignalExternalWorkflowExecution", a.workflow_id, a.signal_name)
+
+
+def _cancel_external_key(a: Any) -> CommandKey:
+    return ("RequestCancelExternalWorkflowExecution", a.workflow_id)
+
+
+def _lambda_key(a: Any) -> CommandKey:
+    return ("ScheduleLambdaFunction", a.id, a.name)
+
+
+def _unless_initiated(key: Callable[[Any], CommandKey]) -> Callable[[Any], CommandKey | None]:
+    """A ``*Failed`` event that names an initiated event reports on a command recorded
+    earlier (a result); only one without it records the refusal of the command itself."""
+
+    def key_if_refused(a: Any) -> CommandKey | None:
+        return None if a.initiated_event_id else key(a)
+
+    return key_if_refused
+
+
+def _close_key(kind: str) -> Callable[[Any], CommandKey]:
+    key: CommandKey = (kind,)
+    return lambda _: key
+
+
+# Each command event type and how its attributes give the key of the command it records;
+# a dict rather than a chain of patterns because every event of a replay is looked up.
+_KEY_OF_ATTRIBUTES: dict[type, Callable[[Any], CommandKey | None]] = {
+    e.ActivityTaskScheduled: _activity_key,
+    e.ScheduleActivityTaskFailed: _activity_key,
+    e.ActivityTaskCancelRequested: _cancel_activity_key,
+    e.RequestCancelActivityTaskFailed: _cancel_activity_key,
+    e.TimerStarted: _timer_key,
+    e.StartTimerFailed: _timer_key,
+    e.TimerCanceled: _cancel_timer_key,
+    e.CancelTimerFailed: _cancel_timer_key,
+    e.MarkerRecorded: _marker_key,
+    e.RecordMarkerFailed: _marker_key,
+    e.StartChildWorkflowExecutionInitiated: _child_key,
+    e.StartChildWorkflowExecutionFailed: _unless_initiated(_child_key),
+    e.SignalExternalWorkflowExecutionInitiated: _signal_key,
+    # The failure does not record the signal's name: "?" matches any.
+    e.SignalExternalWorkflowExecutionFailed: _unless_initiated(
+        lambda a: ("SignalExternalWorkflowExecution", a.workflow_id, "?")
+    ),
+    e.RequestCancelExternalWorkflowExecutionInitiated: _cancel_external_key,
+    e.RequestCancelExternalWorkflowExecutionFailed: _unless_initiated(_cancel_external_key),
+    e.LambdaFunctionScheduled: _lambda_key,
+    e.ScheduleLambdaFunctionFailed: _lambda_key,
+    e.WorkflowExecutionCompleted: _close_key("CompleteWorkflowExecution"),
+    e.CompleteWorkflowExecutionFailed: _close_key("CompleteWorkflowExecution"),
+    e.WorkflowExecutionFailed: _close_key("FailWorkflowExecution"),
+    e.FailWorkflowExecutionFailed: _close_key("FailWorkflowExecution"),
+    e.WorkflowExecutionCanceled: _close_key("CancelWorkflowExecution"),
+    e.CancelWorkflowExecutionFailed: _close_key("CancelWorkflowExecution"),
+    e.WorkflowExecutionContinuedAsNew: _close_key("ContinueAsNewWorkflowExecution"),
+    e.ContinueAsNewWorkflowExecutionFailed: _close_key("ContinueAsNewWorkflowExecution"),
+}
+
+
 def command_event_key(event: AnyEvent) -> CommandKey | None:
     """The key of the command that a command event records, or None for other events."""
-    match event:
-        case e.ActivityTaskScheduled(attributes=a) | e.ScheduleActivityTaskFailed(attributes=a):
-            kind: ActivityType = a.activity_type
-            return ("ScheduleActivityTask", a.activity_id, _type_label(kind.name, kind.version))
-        case (
-            e.ActivityTaskCancelRequested(attributes=a)
-            | e.RequestCancelActivityTaskFailed(attributes=a)
-        ):
-            return ("RequestCancelActivityTask", a.activity_id)
-        case e.TimerStarted(attributes=a) | e.StartTimerFailed(attributes=a):
-            return ("StartTimer", a.timer_id)
-        case e.TimerCanceled(attributes=a) | e.CancelTimerFailed(attributes=a):
-            return ("CancelTimer", a.timer_id)
-        case e.MarkerRecorded(attributes=a) | e.RecordMarkerFailed(attributes=a):
-            return ("RecordMarker", a.marker_name)
-        case e.StartChildWorkflowExecutionInitiated(attributes=a):
-            wf: WorkflowType = a.workflow_type
-            return ("StartChildWorkflowExecution", a.workflow_id, _type_label(wf.name, wf.version))
-        case e.StartChildWorkflowExecutionFailed(attributes=a) if not a.initiated_event_id:
-            wf = a.workflow_type
-            return ("StartChildWorkflowExecution", a.workflow_id, _type_label(wf.name, wf.version))
-        case e.SignalExternalWorkflowExecutionInitiated(attributes=a):
-            return ("SignalExternalWorkflowExecution", a.workflow_id, a.signal_name)
-        case e.SignalExternalWorkflowExecutionFailed(attributes=a) if not a.initiated_event_id:
-            return ("SignalExternalWorkflowExecution", a.workflow_id, "?")
-        case e.RequestCancelExternalWorkflowExecutionInitiated(attributes=a):
-            return ("RequestCancelExternalWorkflowExecution", a.workflow_id)
-        case e.RequestCancelExternalWorkflowExecutionFailed(attributes=a) if (
-            not a.initiated_event_id
-        ):
-            return ("RequestCancelExternalWorkflowExecution", a.workflow_id)
-        case e.LambdaFunctionScheduled(attributes=a) | e.ScheduleLambdaFunctionFailed(attributes=a):
-            return ("ScheduleLambdaFunction", a.id, a.name)
-        case e.WorkflowExecutionCompleted() | e.CompleteWorkflowExecutionFailed():
-            return ("CompleteWorkflowExecution",)
-        case e.WorkflowExecutionFailed() | e.FailWorkflowExecutionFailed():
-            return ("FailWorkflowExecution",)
-        case e.WorkflowExecutionCanceled() | e.CancelWorkflowExecutionFailed():
-            return ("CancelWorkflowExecution",)
-        case e.WorkflowExecutionContinuedAsNew() | e.ContinueAsNewWorkflowExecutionFailed():
-            return ("ContinueAsNewWorkflowExecution",)
-    return None
+    key_of = _KEY_OF_ATTRIBUTES.get(type(event))
+    return None if key_of is None else key_of(event.attributes)
 
 
 def keys_match(command: CommandKey, recorded: CommandKey) -> bool:

@@ -139,6 +139,7 @@ class WorkflowInstance:
         self._handler_tasks: list[asyncio.Task[Any]] = []
         self._buffered_signals: dict[str, list[str | None]] = {}
         self._signal_handlers: dict[str, Callable[..., Any]] = {}
+        self._handler_types: dict[Callable[..., Any], list[Any]] = {}
         self._conditions: list[tuple[Callable[[], bool], asyncio.Future[bool]]] = []
         self._sequences: dict[str, int] = {}
         self._pending: list[Command] = []  # issued in the current activation
@@ -256,8 +257,10 @@ class WorkflowInstance:
             if isinstance(ev, e.DecisionTaskTimedOut)
         }
         result: ActivationResult | None = None
-        for event in events:
-            key = command_event_key(event)
+        # Once per event: each activation also looks ahead over its batch's events.
+        keys = [command_event_key(event) for event in events]
+        for index, event in enumerate(events):
+            key = keys[index]
             if key is not None:
                 self._match(event, key)
                 results.apply_command_event(self, event)
@@ -270,7 +273,7 @@ class WorkflowInstance:
                 if event.event_id in completed_tasks:
                     self._end_of_command_events(event.event_id)
                     done_at = completed_tasks[event.event_id]
-                    self._activate(event, lookahead=self._recorded_commands(events, done_at))
+                    self._activate(event, lookahead=self._recorded_commands(events, keys, done_at))
                 elif event.event_id not in timed_out_tasks and event is events[-1]:
                     self._end_of_command_events(event.event_id)
                     result = self._activate(event, lookahead=None)
@@ -280,18 +283,22 @@ class WorkflowInstance:
         return result
 
     @staticmethod
-    def _recorded_commands(events: Sequence[AnyEvent], completed_at: int) -> list[AnyEvent]:
+    def _recorded_commands(
+        events: Sequence[AnyEvent], keys: Sequence[CommandKey | None], completed_at: int
+    ) -> list[AnyEvent]:
         # SWF writes a batch's command events after its DecisionTaskCompleted, in decision
         # order, but other events (an ActivityTaskCanceled for a task cancelled before it
         # started) may come between them; the next decision task starts after all of them.
-        completed = events[completed_at]
+        completed_id = events[completed_at].event_id
         found: list[AnyEvent] = []
-        for ev in events[completed_at + 1 :]:
+        for index in range(completed_at + 1, len(events)):
+            ev = events[index]
             if isinstance(ev, e.DecisionTaskStarted):
                 break
-            attrs = getattr(ev, "attributes", None)
-            batch = getattr(attrs, "decision_task_completed_event_id", None)
-            if command_event_key(ev) is not None and batch in (None, completed.event_id):
+            if keys[index] is None:
+                continue
+            batch = getattr(ev.attributes, "decision_task_completed_event_id", None)
+            if batch in (None, completed_id):
                 found.append(ev)
         return found
 
@@ -386,7 +393,9 @@ class WorkflowInstance:
     def _dispatch_signal(
         self, name: str, handler: Callable[..., Any], payload: str | None, now: bool = False
     ) -> None:
-        types = converter.parameter_types(handler)
+        types = self._handler_types.get(handler)
+        if types is None:  # inspecting annotations costs more than running most handlers
+            types = self._handler_types[handler] = converter.parameter_types(handler)
         args = converter.decode_args(payload, types, field=f"signal {name} input")
 
         async def run_handler() -> None:
@@ -408,7 +417,12 @@ class WorkflowInstance:
 
     def _activate(
         self, started: e.DecisionTaskStarted, lookahead: list[AnyEvent] | None
-    ) -> ActivationResult:
+    ) -> ActivationResult | None:
+        """Run the code for one decision task; its answer, unless it is a replayed one.
+
+        ``lookahead`` holds the command events history recorded for this task (None for
+        the live task).
+        """
         if self.info is None:
             raise HistoryError("a decision task started before WorkflowExecutionStarted")
         self._now = started.event_timestamp
@@ -430,6 +444,8 @@ class WorkflowInstance:
         commands = [c for c in self._pending if not c.cancelled_before_sent]
         self._pending = []
         self._unrecorded.extend(commands)
+        if self.replaying:
+            return None  # history holds this activation's answer already
         return ActivationResult(
             decisions=[c.decision() for c in commands],
             execution_context=self._published_state(),
@@ -458,8 +474,15 @@ class WorkflowInstance:
     def _decide_close(self) -> None:
         if self.closed or self._close is not None:
             return
+        # A handler that finished without an error can never close the run: forgetting it
+        # keeps this check from growing with every signal the run ever received.
+        self._handler_tasks = [
+            task
+            for task in self._handler_tasks
+            if not task.done() or (not task.cancelled() and task.exception() is not None)
+        ]
         for task in self._handler_tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
+            if task.done():
                 self._close_with_failure(task.exception())  # type: ignore[arg-type]
                 return
         main = self._main
