@@ -4,7 +4,7 @@ clock, and aiobotocore clients pointed at it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import aiobotocore.session  # type: ignore[import-untyped]
@@ -12,6 +12,8 @@ import pytest
 from botocore.config import Config
 
 from swfasync.devserver import DevServer, ManualClock
+
+from .conformance.clients import Checker, install_hooks
 
 DOMAIN = "test-domain"
 Client = Any  # aiobotocore's SWF client (typed stubs are optional)
@@ -22,16 +24,26 @@ def client_config() -> Config:
     return Config(read_timeout=120, retries={"max_attempts": 0}, connect_timeout=5)
 
 
-def make_client(stack: AsyncExitStack, endpoint_url: str) -> Any:
+@asynccontextmanager
+async def make_client(endpoint_url: str) -> AsyncIterator[Any]:
+    """An aiobotocore SWF client whose every response is checked against botocore's model.
+
+    The conformance suite's hooks raise on the first response that departs from the model
+    (status, headers, body, fault shape), wherever a core test happens to provoke it. They
+    record no coverage: the coverage gate describes the conformance suite alone, so its
+    verdict does not depend on which other tests ran.
+    """
     session = aiobotocore.session.get_session()
-    return session.create_client(
+    async with session.create_client(
         "swf",
         region_name="us-east-1",
         endpoint_url=endpoint_url,
         aws_access_key_id="x",
         aws_secret_access_key="x",
         config=client_config(),
-    )
+    ) as client:
+        install_hooks(client.meta.events, Checker())
+        yield client
 
 
 @pytest.fixture
@@ -48,7 +60,7 @@ async def server(clock: ManualClock) -> AsyncIterator[DevServer]:
 @pytest.fixture
 async def swf(server: DevServer) -> AsyncIterator[Client]:
     async with AsyncExitStack() as stack:
-        client = await stack.enter_async_context(make_client(stack, server.endpoint_url))
+        client = await stack.enter_async_context(make_client(server.endpoint_url))
         yield client
 
 

@@ -68,7 +68,7 @@ async def register(swf: Client) -> None:
 async def test_sigkill_and_restart(tmp_path: Path) -> None:
     db = tmp_path / "swf.db"
     async with dev_server_process(db) as (proc, url), AsyncExitStack() as stack:
-        swf = await stack.enter_async_context(make_client(stack, url))
+        swf = await stack.enter_async_context(make_client(url))
         h = Helper(swf, DOMAIN)
         await register(swf)
         run1 = await h.start("wf-1")
@@ -80,7 +80,7 @@ async def test_sigkill_and_restart(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
     async with dev_server_process(db) as (proc, url), AsyncExitStack() as stack:
-        swf = await stack.enter_async_context(make_client(stack, url))
+        swf = await stack.enter_async_context(make_client(url))
         h = Helper(swf, DOMAIN)
         assert await h.history("wf-1", run1) == before
         desc = await swf.describe_workflow_execution(
@@ -112,7 +112,7 @@ async def test_sigkill_and_restart(tmp_path: Path) -> None:
         await proc.wait()
     # the same file opened in-process: the completion was committed before the kill
     async with DevServer(db_path=str(db)) as server, AsyncExitStack() as stack:
-        swf = await stack.enter_async_context(make_client(stack, server.endpoint_url))
+        swf = await stack.enter_async_context(make_client(server.endpoint_url))
         h = Helper(swf, DOMAIN)
         events = await h.history("wf-1", run1)
         assert events[-1]["eventType"] == "WorkflowExecutionCompleted"

@@ -27,7 +27,7 @@ async def test_poll_is_woken_when_a_task_is_scheduled(h: Helper, swf: Client) ->
 
 async def test_empty_poll() -> None:
     async with DevServer(long_poll_timeout=0.3) as server, AsyncExitStack() as stack:
-        swf = await stack.enter_async_context(make_client(stack, server.endpoint_url))
+        swf = await stack.enter_async_context(make_client(server.endpoint_url))
         await swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
         began = time.monotonic()
         task = await swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "idle"})

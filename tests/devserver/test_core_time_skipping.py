@@ -30,7 +30,7 @@ async def skipping(clock: ManualClock) -> AsyncIterator[DevServer]:
 @pytest.fixture
 async def swf(skipping: DevServer) -> AsyncIterator[Client]:
     async with AsyncExitStack() as stack:
-        yield await stack.enter_async_context(make_client(stack, skipping.endpoint_url))
+        yield await stack.enter_async_context(make_client(skipping.endpoint_url))
 
 
 def start_child(workflow_id: str, task_list: str) -> Json:

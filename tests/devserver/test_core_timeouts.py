@@ -159,7 +159,7 @@ async def test_sticky_task_list_served(h: Helper, clock: ManualClock) -> None:
 
 async def test_time_skipping_thirty_day_timer() -> None:
     async with DevServer(time_skipping=True) as server, AsyncExitStack() as stack:
-        swf = await stack.enter_async_context(make_client(stack, server.endpoint_url))
+        swf = await stack.enter_async_context(make_client(server.endpoint_url))
         await swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
         await swf.register_workflow_type(
             domain=DOMAIN,

@@ -1,4 +1,5 @@
-"""Every client's validation hook fires: a server that answers off-model is caught by each."""
+"""Every client's validation hook fires: a server that answers off-model is caught by each
+(and by the client the core dev-server tests use)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
+from ..conftest import make_client
 from .clients import CLIENT_KINDS, Checker, SwfFault, open_api
 from .validation import JSON_CONTENT_TYPE, ResponseValidationError
 
@@ -62,3 +64,9 @@ async def test_a_declared_fault_passes_as_a_fault(kind: str, off_model_endpoint:
                 "DescribeWorkflowType", domain="d", workflowType={"name": "n", "version": "1"}
             )
     assert caught.value.code == "UnknownResourceFault"
+
+
+async def test_the_core_tests_client_is_validated_too(off_model_endpoint: str) -> None:
+    async with make_client(off_model_endpoint) as swf:
+        with pytest.raises(ResponseValidationError, match=r"domainInfo\.status"):
+            await swf.describe_domain(name="d")

@@ -162,3 +162,60 @@ def test_cli_output_may_carry_iso_timestamps() -> None:
     body = {"events": [{**history()["events"][0], "eventTimestamp": "2024-01-01T00:00:00+00:00"}]}
     assert OutputValidator(timestamps="epoch-or-iso").problems(body, shape) == []
     assert OutputValidator(timestamps="epoch").problems(body, shape) != []
+
+
+@pytest.mark.parametrize(
+    ("operation", "body"),
+    [
+        (
+            "PollForDecisionTask",
+            {"taskToken": "", "startedEventId": 0, "previousStartedEventId": 0},
+        ),
+        ("PollForDecisionTask", {"startedEventId": 0, "previousStartedEventId": 0}),
+        ("PollForActivityTask", {"taskToken": "", "startedEventId": 0}),
+        ("PollForActivityTask", {}),
+    ],
+    ids=["decision", "decision-no-token", "activity", "activity-bare"],
+)
+def test_an_empty_poll_answer_is_valid(operation: str, body: dict[str, Any]) -> None:
+    assert problems(operation, body) == []
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "path", "fragment"),
+    [
+        pytest.param(
+            "PollForDecisionTask",
+            {"taskToken": "", "startedEventId": 0, "events": []},
+            "events",
+            "a member of a task in an empty poll answer",
+            id="task-member",
+        ),
+        pytest.param(
+            "PollForActivityTask",
+            {"taskToken": "", "startedEventId": 7},
+            "startedEventId",
+            "7 is not 0",
+            id="non-zero-counter",
+        ),
+        pytest.param(
+            "PollForActivityTask",
+            {"taskToken": "", "startedEventId": False},
+            "startedEventId",
+            "False is not 0",
+            id="boolean-counter",
+        ),
+        pytest.param(
+            "PollForDecisionTask",
+            {"taskToken": "t", "startedEventId": 0},
+            "",
+            "missing required member 'events'",
+            id="a-task-is-checked-in-full",
+        ),
+    ],
+)
+def test_the_empty_poll_exemption_is_narrow(
+    operation: str, body: dict[str, Any], path: str, fragment: str
+) -> None:
+    found = problems(operation, body)
+    assert any(p.path == path and fragment in p.message for p in found), found

@@ -12,6 +12,10 @@ that is not a JSON number (SWF sends epoch seconds). ``validate_wire_response`` 
 response is besides its body: the status code, the content type, the request id header, and
 for faults the ``__type`` naming one of the faults the operation declares.
 
+One answer is outside what the model can express: a poll that found no task returns an
+empty task token and none of the task's required members, as the API reference documents.
+``empty_poll_problems`` checks that answer by its own narrow rule instead.
+
 Each problem is a ``Problem(path, message)``; paths look like
 ``events[3].activityTaskScheduledEventAttributes.activityId``.
 """
@@ -30,10 +34,12 @@ from botocore.model import ListShape, OperationModel, ServiceModel, Shape, Struc
 from botocore.validate import ParamValidator, ValidationErrors
 
 __all__ = [
+    "EMPTY_POLL_MEMBERS",
     "JSON_CONTENT_TYPE",
     "OutputValidator",
     "Problem",
     "ResponseValidationError",
+    "empty_poll_problems",
     "service_model",
     "validate_wire_response",
 ]
@@ -53,6 +59,16 @@ COMMON_FAULTS = frozenset(
     }
 )
 SWF_FAULT_PREFIX = "com.amazonaws.swf.base.model#"
+#: What a poll that found no task may answer, by operation. The API reference: "If no task is
+#: available within 60 seconds, the poll returns an empty result. An empty result, in this
+#: context, means that an ActivityTask [DecisionTask] is returned, but that the value of
+#: taskToken is an empty string." The model cannot say so (taskToken has a minimum length of
+#: 1, the task's members are required), so this one answer is checked by its own rule: no
+#: token or an empty one, and at most the event-id counters, all zero.
+EMPTY_POLL_MEMBERS: Mapping[str, frozenset[str]] = {
+    "PollForDecisionTask": frozenset({"taskToken", "startedEventId", "previousStartedEventId"}),
+    "PollForActivityTask": frozenset({"taskToken", "startedEventId"}),
+}
 
 TimestampMode = Literal["epoch", "epoch-or-iso"]
 
@@ -253,12 +269,37 @@ def validate_wire_response(
     except ValueError as exc:
         return body, [*problems, Problem("", f"not JSON: {exc}: {body[:200]!r}")]
     if 200 <= status < 300:
-        problems += OutputValidator().problems(decoded, operation.output_shape)
+        empty = empty_poll_problems(operation.name, decoded)
+        if empty is None:
+            problems += OutputValidator().problems(decoded, operation.output_shape)
+        else:
+            problems += empty
         return decoded, problems
     if status != 400:
         problems.append(Problem("<status>", f"HTTP {status}: SWF faults are HTTP 400"))
     problems += fault_problems(operation, decoded)
     return decoded, problems
+
+
+def empty_poll_problems(operation: str, decoded: object) -> list[Problem] | None:
+    """Problems with a poll's empty answer; None if ``decoded`` is not one (no exemption).
+
+    An answer is empty when it carries no task token (absent or ``""``). Any member of a
+    real task in it (``events``, ``workflowExecution`` ...) is a problem, not a pass.
+    """
+    allowed = EMPTY_POLL_MEMBERS.get(operation)
+    if allowed is None or not isinstance(decoded, dict) or decoded.get("taskToken"):
+        return None
+    problems: list[Problem] = []
+    for member, value in decoded.items():
+        if member not in allowed:
+            problems.append(Problem(member, "a member of a task in an empty poll answer"))
+        elif member == "taskToken":
+            if value != "":
+                problems.append(Problem(member, f"{value!r} in an empty poll answer"))
+        elif type(value) is not int or value != 0:
+            problems.append(Problem(member, f"{value!r} is not 0 in an empty poll answer"))
+    return problems
 
 
 def fault_problems(operation: OperationModel, decoded: object) -> list[Problem]:
