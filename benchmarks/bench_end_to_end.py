@@ -24,8 +24,10 @@ benchmarks.bench_end_to_end`` can serve them too (``bench_simpleflow`` does that
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import logging
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -97,17 +99,31 @@ class DevServerProcess:
     pid: int
 
 
+# Run as ``python -c _KILLED_WITH_PARENT <parent pid> <argv...>``: the program it execs is
+# killed with SIGKILL when this benchmark process dies, even by SIGKILL, so an interrupted
+# run (a test timeout, a Ctrl-C) leaves no server or worker behind.
+_KILLED_WITH_PARENT = """
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("the benchmark process is gone")
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+
+def killed_with_this_process(argv: list[str]) -> list[str]:
+    """``argv`` wrapped so its process dies with this one (Linux; elsewhere unchanged)."""
+    if not sys.platform.startswith("linux"):
+        return argv
+    return [sys.executable, "-I", "-c", _KILLED_WITH_PARENT, str(os.getpid()), *argv]
+
+
 @asynccontextmanager
 async def dev_server_process(*extra_args: str) -> AsyncIterator[DevServerProcess]:
     """``swfasync dev-server`` in a subprocess (in-memory SQLite); stopped with SIGTERM."""
+    argv = [sys.executable, "-m", "swfasync.cli", "dev-server", "--port", "0", *extra_args]
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "swfasync.cli",
-        "dev-server",
-        "--port",
-        "0",
-        *extra_args,
+        *killed_with_this_process(argv),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -153,13 +169,23 @@ def quiet_logs() -> Iterator[None]:
         structlog.configure(**previous)
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process and its reaped children, from /proc (Linux)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+def _stat_ticks(path: str) -> list[int]:
+    """utime, stime, cutime, cstime (clock ticks) of a /proc ``stat`` file."""
+    with open(path, encoding="ascii") as stat:
         # The command name (field 2) may hold spaces; the fields after it do not.
         fields = stat.read().rsplit(")", 1)[1].split()
-    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+    return [int(f) for f in fields[11:15]]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process and its reaped children, from /proc (Linux)."""
+    return sum(_stat_ticks(f"/proc/{pid}/stat")) / os.sysconf("SC_CLK_TCK")
+
+
+def main_thread_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process's main thread (its event loop, for a worker)."""
+    utime, stime, _, _ = _stat_ticks(f"/proc/{pid}/task/{pid}/stat")
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_until_closed(swf: Any, domain: str, count: int, since: datetime) -> None:
@@ -446,6 +472,68 @@ async def measure_null(
                 await wait_until_closed(swf, domain, count, since)
             tg.cancel_scope.cancel()
     return measured[0]
+
+
+def _package(filename: str) -> str | None:
+    """The package a profiled function belongs to; None for builtins and the stdlib."""
+    for marker in ("site-packages/", "/swfasync/"):
+        if marker in filename:
+            top = filename.split(marker, 1)[1].split("/", 1)[0]
+            return "swfasync" if marker == "/swfasync/" else top.removesuffix(".py")
+    if "/asyncio/" in filename:
+        return "asyncio"  # the event loop's own work, not a caller's
+    if "/benchmarks/" in filename:
+        return "benchmark driver"
+    return None
+
+
+def _shares_by_package(stats: dict[Any, Any]) -> dict[str, float]:
+    """Own CPU per package; a builtin or stdlib function's goes to the packages calling it
+    (in proportion to the time spent under each call site), so hashing for a signature
+    counts as botocore's and JSON encoding of a decision as the caller's."""
+    owners: dict[Any, dict[str, float]] = {}
+
+    def owner(function: Any, seen: frozenset[Any]) -> dict[str, float]:
+        if function in owners:
+            return owners[function]
+        package = _package(function[0])
+        _, _, _, _, callers = stats[function]
+        if package is not None or not callers or function in seen:
+            result = {package or "python itself": 1.0}
+        else:
+            total = sum(edge[3] for edge in callers.values()) or 1.0
+            result = {}
+            for caller, edge in callers.items():
+                for name, part in owner(caller, seen | {function}).items():
+                    result[name] = result.get(name, 0.0) + part * edge[3] / total
+        owners[function] = result
+        return result
+
+    shares: dict[str, float] = {}
+    for function, (_, _, own_seconds, _, _) in stats.items():
+        for name, part in owner(function, frozenset()).items():
+            shares[name] = shares.get(name, 0.0) + own_seconds * part
+    return shares
+
+
+async def profile_sdk(server: DevServerProcess, workload: Workload, count: int) -> str:
+    """Where the SDK side's event-loop thread spends its CPU, by package, as one line.
+
+    cProfile with a thread-CPU clock over one in-process ``measure_sdk`` run: waiting is
+    not counted, and workflow activations (worker threads) are not seen.
+    """
+    profile = cProfile.Profile(time.thread_time)
+    with quiet_logs():
+        profile.enable()
+        try:
+            await measure_sdk(server, workload, count)
+        finally:
+            profile.disable()
+    stats: dict[Any, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    shares = _shares_by_package(stats)
+    total = sum(shares.values()) or 1.0
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    return ", ".join(f"{name} {100 * seconds / total:.0f}%" for name, seconds in ranked[:8])
 
 
 SIDES = {"null": "null decider", "sdk": "SDK"}
