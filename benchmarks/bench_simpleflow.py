@@ -46,6 +46,7 @@ import anyio
 
 from ._harness import Section, Target
 from .bench_end_to_end import (
+    SEQUENTIAL_REQUESTS,
     TASK_LIST,
     DevServerProcess,
     dev_server_process,
@@ -519,16 +520,17 @@ def _gap_note(workload: str, ours: Measurement, theirs: Measurement) -> str:
     )
 
 
-SEQUENTIAL_REQUESTS = 14  # 4 decision tasks and 3 activity tasks, each polled and answered
+# The swfasync worker's requests per sequential workflow (the start is this process's).
+WORKER_REQUESTS = SEQUENTIAL_REQUESTS - 1
 
 
 def _closing_note(profile: str, sequential: Measurement) -> str:
-    per_request_ms = sequential.event_loop_cpu_seconds / SEQUENTIAL_REQUESTS
+    per_request_ms = sequential.event_loop_cpu_seconds / WORKER_REQUESTS
     return (
         "Where the swfasync worker's event-loop CPU goes (cProfile on the thread-CPU clock, "
         "the same worker in-process, 100 sequential workflows; builtin and stdlib calls "
         f"billed to their callers): {profile}. The SDK's own code is a small share; the "
-        f"transport is most of it: {SEQUENTIAL_REQUESTS} requests a sequential workflow, "
+        f"transport is most of it: {WORKER_REQUESTS} requests a sequential workflow, "
         f"{per_request_ms:.1f} ms of event-loop CPU each, mostly botocore's generic "
         "per-request work (SigV4 signing, user-agent assembly, event hooks, model-driven "
         "serialisation and parsing). What would close the CPU target is a lean request path "
