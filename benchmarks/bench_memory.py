@@ -14,9 +14,7 @@ execution's history as GetWorkflowExecutionHistory returns it (JSON bytes).
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from swfasync._worker.decisions import INSTANCE_BASE_BYTES, estimate_bytes
 from swfasync.client import Client
 
 from ._harness import Section
+from .bench_end_to_end import dev_server_process
 from .bench_replay import Shipments, build_history, new_path, poll_pages
 
 HISTORY_SIZES = (50, 500, 5_000)
@@ -123,30 +122,17 @@ async def open_executions(swf: Any, first: int, count: int) -> int:
 
 async def dev_server_bytes(count: int) -> tuple[float, int]:
     """(resident bytes per open execution, one execution's history bytes)."""
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "swfasync.cli",
-        "dev-server",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        assert server.stdout is not None
-        endpoint = (await server.stdout.readline()).decode().strip()
-        if not endpoint.startswith("http://"):
-            raise RuntimeError(f"the dev server printed {endpoint!r} instead of its endpoint")
-        async with Client.local(endpoint, "memory") as client:
-            await client.register_domain()
-            await register(client.raw)
-            # Some executions first, so the baseline holds the server's warmed-up paths.
-            await open_executions(client.raw, 0, 50)
-            before = resident_bytes(server.pid)
-            history_bytes = await open_executions(client.raw, 50, count)
-            after = resident_bytes(server.pid)
-    finally:
-        server.terminate()
-        await server.wait()
+    async with (
+        dev_server_process() as server,
+        Client.local(server.endpoint_url, "memory") as client,
+    ):
+        await client.register_domain()
+        await register(client.raw)
+        # Some executions first, so the baseline holds the server's warmed-up paths.
+        await open_executions(client.raw, 0, 50)
+        before = resident_bytes(server.pid)
+        history_bytes = await open_executions(client.raw, 50, count)
+        after = resident_bytes(server.pid)
     return (after - before) / count, history_bytes
 
 
