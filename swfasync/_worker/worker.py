@@ -8,7 +8,8 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +19,7 @@ import structlog
 
 from .._client.client import Client
 from .._client.connection import backoff_delay, call_with_backoff, error_code, is_throttling
+from .._client.fast_transport import FastSwfTransport
 from .._engine.definitions import activity_definition
 from .._engine.instance import WorkflowTaskError
 from .._wire.codec import decisions_to_builtins
@@ -74,6 +76,11 @@ class Worker:
             handed back by SWF to ``task_list``, where any worker replays the full history.
         register: register the domain and every type at start (idempotent).
         identity: shown in SWF's history; default ``host:pid``.
+        fast_transport: send the hot calls (polls, answers, heartbeats, history pages)
+            through :class:`~swfasync._client.fast_transport.FastSwfTransport`, a lean
+            signed-JSON path over aiohttp that takes endpoint, credentials and limits from
+            the client; False sends them through the aiobotocore client like every other
+            call.
     """
 
     def __init__(
@@ -97,6 +104,7 @@ class Worker:
         sticky_schedule_to_start_timeout: int = 5,
         register: bool = True,
         identity: str | None = None,
+        fast_transport: bool = True,
     ) -> None:
         self.client = client
         self.task_list = task_list
@@ -107,6 +115,10 @@ class Worker:
         self.deadlock_timeout = deadlock_timeout
         self.graceful_shutdown_timeout = graceful_shutdown_timeout
         self.register = register
+        self.fast_transport = fast_transport
+        # The hot calls' target while the worker runs: the client's aiobotocore client or a
+        # FastSwfTransport over it (same method names and answers).
+        self._swf: Any = None
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
         self.handler = DecisionTaskHandler(
             self.workflows,
@@ -172,8 +184,25 @@ class Worker:
             await self.client.register(
                 workflows=self.workflows, activities=self.activities, task_list=self.task_list
             )
+        async with self._hot_calls() as swf:
+            self._swf = swf
+            try:
+                await self._serve(swf, task_status)
+            finally:
+                self._swf = None
+        self.log.info("worker_stopped")
+
+    @asynccontextmanager
+    async def _hot_calls(self) -> AsyncIterator[Any]:
+        if not self.fast_transport:
+            yield self.client.raw
+            return
+        async with FastSwfTransport(self.client.raw) as transport:
+            yield transport
+
+    async def _serve(self, swf: Any, task_status: anyio.abc.TaskStatus[None]) -> None:
         runner = ActivityTaskRunner(
-            self.client.raw,
+            swf,
             [activity_definition(a) for a in self.activities],
             domain=self.client.domain,
             task_list=self.task_list,
@@ -223,7 +252,6 @@ class Worker:
                 # a task only to a poller whose connection is still open.
                 pollers.cancel_scope.cancel()
             await self._drain(tasks)
-        self.log.info("worker_stopped")
 
     async def _drain(self, tasks: anyio.abc.TaskGroup) -> None:
         if self._running:
@@ -284,7 +312,7 @@ class Worker:
         self, runner: ActivityTaskRunner
     ) -> Callable[[], Awaitable[None]] | None:
         task = await poll_activity_task(
-            self.client.raw,
+            self._swf,
             domain=self.client.domain,
             task_list=self.task_list,
             identity=self.identity,
@@ -302,7 +330,7 @@ class Worker:
         self, task_list: str, *, sticky: bool
     ) -> Callable[[], Awaitable[None]] | None:
         task = await poll_decision_task(
-            self.client.raw,
+            self._swf,
             domain=self.client.domain,
             task_list=task_list,
             identity=self.identity,
@@ -331,7 +359,7 @@ class Worker:
             # A sticky task for a run this process no longer holds (evicted, or its last
             # decision was lost): rebuild it from the full history.
             full = await call_with_backoff(
-                lambda: fetch_full_history(self.client.raw, domain=self.client.domain, task=task)
+                lambda: fetch_full_history(self._swf, domain=self.client.domain, task=task)
             )
             task = dataclasses.replace(task, events=full, partial=False)
         try:
@@ -382,9 +410,7 @@ class Worker:
                     self.sticky_schedule_to_start_timeout
                 )
         try:
-            await call_with_backoff(
-                lambda: self.client.raw.respond_decision_task_completed(**kwargs)
-            )
+            await call_with_backoff(lambda: self._swf.respond_decision_task_completed(**kwargs))
         except Exception as error:
             self.handler.evict(task.run_id)
             if error_code(error) == "UnknownResourceFault":

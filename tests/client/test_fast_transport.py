@@ -1,0 +1,523 @@
+"""The worker's lean request path against aiobotocore: same answers, same faults, same
+signatures.
+
+Answers are compared on the dev server over loopback HTTP: the same script of calls runs
+once through each path, each in its own domain of one server whose clock stands still, so
+both see identical server states and every difference left is a random id or token.
+Signatures are compared with botocore's ``SigV4Auth`` on requests captured as sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiobotocore.session  # type: ignore[import-untyped]
+import botocore.auth
+import msgspec
+import pytest
+from aiohttp import web
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import ReadOnlyCredentials
+from botocore.exceptions import ClientError, ParamValidationError
+from botocore.parsers import ResponseParserError
+
+from swfasync._client.connection import create_swf_client, make_config
+from swfasync._client.fast_transport import (
+    FastSwfTransport,
+    FrozenCredentials,
+    SigV4Signer,
+    sigv4_timestamp,
+)
+from swfasync._wire import events as e
+from swfasync.devserver import DevServer, ManualClock
+from swfasync.exceptions import HistoryError
+
+REGION = "us-east-1"
+DECIDERS = "deciders"
+WORKERS = "workers"
+FIXED_NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+
+
+# -- signing ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fixed_botocore_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Make SigV4Auth sign as of a given instant (it reads botocore's clock)."""
+
+    def set_now(now: datetime) -> None:
+        naive = now.astimezone(UTC).replace(tzinfo=None)
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: naive)
+
+    return set_now
+
+
+def sigv4auth_headers(
+    url: str,
+    region: str,
+    credentials: FrozenCredentials,
+    headers: dict[str, str],
+    body: bytes,
+) -> dict[str, str]:
+    """What botocore's SigV4Auth adds to a POST of ``body`` with ``headers`` to ``url``."""
+    request = AWSRequest(method="POST", url=url, headers=dict(headers), data=body)
+    frozen = ReadOnlyCredentials(credentials.access_key, credentials.secret_key, credentials.token)
+    SigV4Auth(frozen, "swf", region).add_auth(request)
+    return dict(request.headers.items())
+
+
+SIGNING_CASES = [
+    ("http://127.0.0.1:8080", REGION, FrozenCredentials("local", "local", None), b"{}"),
+    (
+        "https://swf.eu-west-1.amazonaws.com",
+        "eu-west-1",
+        FrozenCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "FwoG//tok="),
+        b'{"domain":"d","taskList":{"name":"t"},"identity":"h:1"}',
+    ),
+    (
+        "https://swf.us-west-2.amazonaws.com:443/",
+        "us-west-2",
+        FrozenCredentials("ASIA1", "s3cret", "  token  with   spaces "),
+        '{"taskToken":"AAAA","result":"\\"caf\u00e9 \u2615\\""}'.encode(),
+    ),
+    (
+        "http://LocalHost:80/prefix/path",
+        "ap-southeast-2",
+        FrozenCredentials("AK", "SK", ""),
+        b"",
+    ),
+    ("http://[::1]:9999", REGION, FrozenCredentials("AK", "SK", "t"), b'{"x": [1, 2]}'),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "region", "credentials", "body"), SIGNING_CASES)
+@pytest.mark.parametrize("operation", ["PollForDecisionTask", "RecordActivityTaskHeartbeat"])
+def test_signature_is_byte_identical_to_sigv4auth(
+    endpoint: str,
+    region: str,
+    credentials: FrozenCredentials,
+    body: bytes,
+    operation: str,
+    fixed_botocore_clock: Callable[[datetime], None],
+) -> None:
+    fixed_botocore_clock(FIXED_NOW)
+    signer = SigV4Signer(endpoint, region)
+    target = f"SimpleWorkflowService.{operation}"
+    ours = signer.headers(credentials, target, body, sigv4_timestamp(FIXED_NOW.timestamp()))
+    unsigned = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.0"}
+    url = endpoint if endpoint.count("/") > 2 else endpoint + "/"
+    theirs = sigv4auth_headers(url, region, credentials, unsigned, body)
+    assert ours["Authorization"] == theirs["Authorization"]
+    assert ours["X-Amz-Date"] == theirs["X-Amz-Date"]
+    assert ours.get("X-Amz-Security-Token") == theirs.get("X-Amz-Security-Token")
+    # The Host header sent is the one SigV4Auth derived from the URL and signed.
+    request = AWSRequest(method="POST", url=url, headers=unsigned, data=body)
+    auth = SigV4Auth(ReadOnlyCredentials("a", "b", None), "swf", region)
+    assert ours["Host"] == auth.headers_to_sign(request)["host"]
+
+
+def test_signing_key_follows_the_day_and_the_secret() -> None:
+    signer = SigV4Signer("http://127.0.0.1:1", REGION)
+    first = signer.headers(FrozenCredentials("a", "one", None), "T", b"", "20260314T235959Z")
+    next_day = signer.headers(FrozenCredentials("a", "one", None), "T", b"", "20260315T000000Z")
+    rotated = signer.headers(FrozenCredentials("a", "two", None), "T", b"", "20260315T000000Z")
+    signatures = {h["Authorization"].rsplit("=", 1)[1] for h in (first, next_day, rotated)}
+    assert len(signatures) == 3
+
+
+def test_endpoint_with_a_query_is_refused() -> None:
+    with pytest.raises(ValueError, match="no query"):
+        SigV4Signer("http://127.0.0.1:1/?x=1", REGION)
+
+
+# -- a loopback server that records requests and answers from a script ------------------------
+
+
+@dataclass
+class Captured:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class ScriptedServer:
+    """Records every request; answers each with the next (status, body) of ``answers``,
+    the last one repeated."""
+
+    answers: list[tuple[int, bytes]] = field(default_factory=lambda: [(200, b"{}")])
+    requests: list[Captured] = field(default_factory=list)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(
+            Captured(str(request.url), dict(request.headers), await request.read())
+        )
+        status, body = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        return web.Response(
+            status=status,
+            body=body,
+            headers={"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "req-1"},
+        )
+
+
+@asynccontextmanager
+async def scripted_server(*answers: tuple[int, bytes]) -> AsyncIterator[ScriptedServer]:
+    server = ScriptedServer(list(answers) or [(200, b"{}")])
+    app = web.Application()
+    app.router.add_post("/", server.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    server.url = f"http://127.0.0.1:{port}"
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def both_paths(endpoint_url: str, **options: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """The SDK's aiobotocore client and a FastSwfTransport over it."""
+    options = {
+        "region_name": REGION,
+        "aws_access_key_id": "AKIDLOCAL",
+        "aws_secret_access_key": "local/secret",
+        **options,
+    }
+    async with (
+        create_swf_client(endpoint_url=endpoint_url, **options) as client,
+        FastSwfTransport(client) as fast,
+    ):
+        yield client, fast
+
+
+def signed_header_names(captured: Captured) -> list[str]:
+    authorization = captured.headers["Authorization"]
+    return authorization.split("SignedHeaders=", 1)[1].split(",", 1)[0].split(";")
+
+
+async def test_requests_as_sent_carry_sigv4auth_signatures(
+    fixed_botocore_clock: Callable[[datetime], None],
+) -> None:
+    async with (
+        scripted_server() as server,
+        both_paths(server.url, aws_session_token="session/token==") as (client, fast),
+    ):
+        await fast.respond_activity_task_completed(taskToken="tok", result='"done"')
+        await client.respond_activity_task_completed(taskToken="tok", result='"done"')
+        await fast.poll_for_activity_task(domain="d", taskList={"name": "t"}, identity="host:1")
+        await client.poll_for_activity_task(domain="d", taskList={"name": "t"}, identity="host:1")
+    fast_sent = server.requests[0::2]
+    botocore_sent = server.requests[1::2]
+    credentials = FrozenCredentials("AKIDLOCAL", "local/secret", "session/token==")
+    for ours, theirs in zip(fast_sent, botocore_sent, strict=True):
+        # The same request SWF would see from botocore: target, content type, signed
+        # headers and body.
+        assert signed_header_names(ours) == signed_header_names(theirs)
+        for name in ("X-Amz-Target", "Content-Type", "Host", "X-Amz-Security-Token"):
+            assert ours.headers[name] == theirs.headers[name]
+        assert json.loads(ours.body) == json.loads(theirs.body)
+        assert ours.url == theirs.url
+        # SigV4Auth over exactly what was sent (the signed headers but host, which it
+        # derives from the URL) gives the Authorization header that was sent.
+        fixed_botocore_clock(
+            datetime.strptime(ours.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        )
+        unsigned = {
+            name: value
+            for name, value in ours.headers.items()
+            if name.lower() in signed_header_names(ours)
+            and name.lower() not in {"host", "x-amz-date", "x-amz-security-token"}
+        }
+        expected = sigv4auth_headers(ours.url, REGION, credentials, unsigned, ours.body)
+        assert ours.headers["Authorization"] == expected["Authorization"]
+
+
+async def test_refreshed_credentials_are_used_from_the_next_request() -> None:
+    async with scripted_server() as server:
+        session = aiobotocore.session.AioSession()
+        session.set_credentials("OLDKEY", "old")
+        async with (
+            session.create_client(
+                "swf", region_name=REGION, endpoint_url=server.url, config=make_config()
+            ) as client,
+            FastSwfTransport(client) as fast,
+        ):
+            await fast.respond_activity_task_canceled(taskToken="t")
+            # What a refresh does to the client's credentials object in place.
+            credentials = client._get_credentials()
+            credentials.access_key, credentials.secret_key = "NEWKEY", "new"
+            await fast.respond_activity_task_canceled(taskToken="t")
+    keys = [r.headers["Authorization"].split("Credential=")[1][:6] for r in server.requests]
+    assert keys == ["OLDKEY", "NEWKEY"]
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+
+async def test_html_5xx_is_retried_then_raised_as_botocore_would() -> None:
+    page = b"<html><body>Service Unavailable</body></html>"
+    config = make_config().merge(Config(retries={"mode": "standard", "total_max_attempts": 2}))
+    async with (
+        scripted_server((503, page)) as server,
+        both_paths(server.url, config=config) as (client, fast),
+    ):
+        with pytest.raises(ClientError) as fast_error:
+            await fast.record_activity_task_heartbeat(taskToken="t")
+        assert len(server.requests) == 2  # retried once, within the client's budget
+        with pytest.raises(ClientError) as botocore_error:
+            await client.record_activity_task_heartbeat(taskToken="t")
+    assert fast_error.value.response["Error"] == botocore_error.value.response["Error"]
+    assert fast_error.value.response["Error"]["Code"] == "503"
+    assert fast_error.value.operation_name == "RecordActivityTaskHeartbeat"
+
+
+async def test_transient_5xx_then_success_counts_the_retry() -> None:
+    async with (
+        scripted_server((500, b""), (200, b'{"cancelRequested": true}')) as server,
+        both_paths(server.url) as (_, fast),
+    ):
+        answer = await fast.record_activity_task_heartbeat(taskToken="t")
+    assert answer["cancelRequested"] is True
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+
+
+async def test_a_body_that_is_not_json_is_a_typed_error() -> None:
+    async with (
+        scripted_server((200, b"<html>proxy login</html>")) as server,
+        both_paths(server.url) as (_, fast),
+    ):
+        with pytest.raises(ResponseParserError, match=r"PollForActivityTask.*not JSON"):
+            await fast.poll_for_activity_task(domain="d", taskList={"name": "t"})
+        with pytest.raises(HistoryError, match="not valid JSON"):
+            await fast.poll_for_decision_task(domain="d", taskList={"name": "t"})
+
+
+async def test_parameters_are_checked_before_sending() -> None:
+    async with scripted_server() as server, both_paths(server.url) as (client, fast):
+        with pytest.raises(ParamValidationError, match=r'required parameter.*"domain"'):
+            await fast.poll_for_activity_task(taskList={"name": "t"})
+        with pytest.raises(ParamValidationError, match=r'required parameter.*"domain"'):
+            await client.poll_for_activity_task(taskList={"name": "t"})
+        with pytest.raises(ParamValidationError, match=r'Unknown parameter.*"tasklist"'):
+            await fast.poll_for_activity_task(domain="d", tasklist={"name": "t"})
+        with pytest.raises(ParamValidationError, match="Invalid type for parameter result"):
+            await fast.respond_activity_task_completed(taskToken="t", result=3)
+    assert server.requests == []
+
+
+# -- the dev server: the same answers through both paths ---------------------------------------
+
+
+@pytest.fixture
+async def dev_server() -> AsyncIterator[DevServer]:
+    # A clock that stands still: both paths' runs get identical timestamps.
+    async with DevServer(clock=ManualClock(), long_poll_timeout=0.5) as server:
+        yield server
+
+
+async def prepare_domain(swf: Any, domain: str) -> str:
+    """A domain with one workflow type, one activity type and an open run ``wf``."""
+    await swf.register_domain(name=domain, workflowExecutionRetentionPeriodInDays="1")
+    await swf.register_workflow_type(
+        domain=domain,
+        name="Flow",
+        version="1",
+        defaultTaskList={"name": DECIDERS},
+        defaultChildPolicy="TERMINATE",
+        defaultExecutionStartToCloseTimeout="3600",
+        defaultTaskStartToCloseTimeout="30",
+    )
+    await swf.register_activity_type(
+        domain=domain,
+        name="Step",
+        version="1",
+        defaultTaskList={"name": WORKERS},
+        defaultTaskScheduleToStartTimeout="60",
+        defaultTaskScheduleToCloseTimeout="120",
+        defaultTaskStartToCloseTimeout="60",
+        defaultTaskHeartbeatTimeout="60",
+    )
+    started = await swf.start_workflow_execution(
+        domain=domain, workflowId="wf", workflowType={"name": "Flow", "version": "1"}, input="[1]"
+    )
+    return str(started["runId"])
+
+
+def schedule(activity_id: str) -> dict[str, Any]:
+    return {
+        "decisionType": "ScheduleActivityTask",
+        "scheduleActivityTaskDecisionAttributes": {
+            "activityType": {"name": "Step", "version": "1"},
+            "activityId": activity_id,
+            "input": f'["{activity_id}"]',
+        },
+    }
+
+
+async def run_script(swf: Any, domain: str, run_id: str) -> list[dict[str, Any]]:
+    """Every hot operation, in the order a worker uses them, with cancellation and failure;
+    returns every answer."""
+    answers: list[dict[str, Any]] = []
+
+    async def call(method: str, **params: Any) -> dict[str, Any]:
+        answers.append(await getattr(swf, method)(**params))
+        return answers[-1]
+
+    async def decide(*decisions: dict[str, Any], **poll: Any) -> None:
+        task = await call(
+            "poll_for_decision_task",
+            domain=domain,
+            taskList={"name": DECIDERS},
+            identity="decider",
+            **poll,
+        )
+        await call(
+            "respond_decision_task_completed", taskToken=task["taskToken"], decisions=decisions
+        )
+
+    def poll_activity() -> Any:
+        return call(
+            "poll_for_activity_task", domain=domain, taskList={"name": WORKERS}, identity="w"
+        )
+
+    await decide(schedule("a1"), maximumPageSize=1000)
+    a1 = await poll_activity()
+    await call("record_activity_task_heartbeat", taskToken=a1["taskToken"], details="50%")
+    await call("respond_activity_task_completed", taskToken=a1["taskToken"], result='"one"')
+    await decide(schedule("a2"), schedule("a3"), startAtPreviousStartedEvent=True)
+    a2, a3 = await poll_activity(), await poll_activity()
+    await call(
+        "respond_activity_task_failed", taskToken=a2["taskToken"], reason="boom", details="{}"
+    )
+    cancel = {
+        "decisionType": "RequestCancelActivityTask",
+        "requestCancelActivityTaskDecisionAttributes": {"activityId": "a3"},
+    }
+    await decide(cancel)
+    await call("record_activity_task_heartbeat", taskToken=a3["taskToken"])  # cancelRequested
+    await call("respond_activity_task_canceled", taskToken=a3["taskToken"], details="ok")
+    # A decision task in pages of 4 events, then the history in pages of 5.
+    first = await call(
+        "poll_for_decision_task",
+        domain=domain,
+        taskList={"name": DECIDERS},
+        identity="decider",
+        maximumPageSize=4,
+    )
+    request = {"domain": domain, "taskList": {"name": DECIDERS}, "maximumPageSize": 4}
+    page = first
+    while page.get("nextPageToken"):
+        page = await call("poll_for_decision_task", **request, nextPageToken=page["nextPageToken"])
+    await call(
+        "respond_decision_task_completed",
+        taskToken=first["taskToken"],
+        decisions=[
+            {
+                "decisionType": "CompleteWorkflowExecution",
+                "completeWorkflowExecutionDecisionAttributes": {"result": "3"},
+            }
+        ],
+    )
+    history = {"domain": domain, "execution": {"workflowId": "wf", "runId": run_id}}
+    page = await call("get_workflow_execution_history", **history, maximumPageSize=5)
+    while page.get("nextPageToken"):
+        page = await call(
+            "get_workflow_execution_history",
+            **history,
+            maximumPageSize=5,
+            nextPageToken=page["nextPageToken"],
+        )
+    await call("get_workflow_execution_history", **history, reverseOrder=True)
+    # An empty long poll has no task token: it ends after the server's poll timeout.
+    await call("poll_for_activity_task", domain=domain, taskList={"name": WORKERS})
+    return answers
+
+
+def comparable(answer: dict[str, Any], run_id: str) -> Any:
+    """An answer as plain values without ResponseMetadata and the tokens and ids the two
+    domains cannot share (task tokens, page tokens, the run id)."""
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: ("<token>" if k in ("taskToken", "nextPageToken") else scrub(v))
+                for k, v in value.items()
+                if k != "ResponseMetadata"
+            }
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return "<run>" if value == run_id else value
+
+    return scrub(msgspec.to_builtins(answer))
+
+
+async def test_every_hot_operation_answers_as_aiobotocore_does(dev_server: DevServer) -> None:
+    async with both_paths(dev_server.endpoint_url) as (client, fast):
+        runs = {side: await prepare_domain(client, side) for side in ("fast", "botocore")}
+        fast_answers = await run_script(fast, "fast", runs["fast"])
+        botocore_answers = await run_script(client, "botocore", runs["botocore"])
+    assert len(fast_answers) == len(botocore_answers) > 20
+    for ours, theirs in zip(fast_answers, botocore_answers, strict=True):
+        # the same Python types, not just the same JSON: events are wire Structs on both
+        assert [type(v) for v in ours.get("events", [])] == [
+            type(v) for v in theirs.get("events", [])
+        ]
+        assert comparable(ours, runs["fast"]) == comparable(theirs, runs["botocore"])
+    assert any(isinstance(v, e.ActivityTaskCanceled) for v in fast_answers[-2]["events"])
+    assert {"cancelRequested": True} in [
+        {k: v for k, v in a.items() if k != "ResponseMetadata"} for a in fast_answers
+    ]
+    assert not fast_answers[-1].get("taskToken")
+
+
+def fault(error: ClientError) -> tuple[type[ClientError], str, Any]:
+    return type(error), error.operation_name, error.response["Error"]
+
+
+async def test_faults_are_the_client_errors_aiobotocore_raises(dev_server: DevServer) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("respond_activity_task_completed", {"taskToken": "no-such-token", "result": "1"}),
+        ("respond_decision_task_completed", {"taskToken": "no-such-token"}),
+        ("record_activity_task_heartbeat", {"taskToken": "no-such-token"}),
+        # botocore checks no maximum lengths: SWF (here the dev server) refuses this one
+        ("poll_for_activity_task", {"domain": "d", "taskList": {"name": "t" * 300}}),
+        ("poll_for_decision_task", {"domain": "no-such-domain", "taskList": {"name": "t"}}),
+    ]
+    codes = []
+    async with both_paths(dev_server.endpoint_url) as (client, fast):
+        for method, params in calls:
+            with pytest.raises(ClientError) as ours:
+                await getattr(fast, method)(**params)
+            with pytest.raises(ClientError) as theirs:
+                await getattr(client, method)(**params)
+            assert fault(ours.value) == fault(theirs.value)
+            assert str(ours.value) == str(theirs.value)
+            codes.append(ours.value.response["Error"]["Code"])
+    assert codes[0] == "UnknownResourceFault"
+    assert "ValidationException" in codes
+
+
+async def test_transport_takes_the_clients_limits() -> None:
+    config = make_config().merge(Config(max_pool_connections=42))
+    async with create_swf_client(
+        endpoint_url="http://127.0.0.1:1",
+        region_name=REGION,
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        config=config,
+    ) as client:
+        transport = FastSwfTransport(client)
+    assert transport.read_timeout >= 70  # SWF holds a long poll for 60 s
+    assert transport.pool_size == 42
+    assert transport.attempts == 6  # botocore's max_attempts counts the retries only
