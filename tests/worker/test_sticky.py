@@ -97,9 +97,20 @@ async def assert_every_decision_replays(
     assert checked == len(handler.decided) > 0
 
 
-async def test_decisions_after_the_first_come_back_sticky_and_incremental() -> None:
+# The core paths run through both the worker's fast transport and plain aiobotocore.
+TRANSPORTS = pytest.mark.parametrize(
+    "fast_transport", [True, False], ids=["fast-transport", "aiobotocore"]
+)
+
+
+@TRANSPORTS
+async def test_decisions_after_the_first_come_back_sticky_and_incremental(
+    fast_transport: bool,
+) -> None:
     async with WorkflowEnvironment(task_list="t") as env:
-        worker = env.new_worker(workflows=WORKFLOWS, activities=ACTIVITIES)
+        worker = env.new_worker(
+            workflows=WORKFLOWS, activities=ACTIVITIES, fast_transport=fast_transport
+        )
         handler = recording(worker)
         async with worker:
             handle = await env.client.start_workflow(w.Mixed, 4, id="sticky-1")
@@ -133,10 +144,16 @@ async def test_full_replay_on_every_decision_decides_the_same() -> None:
         await assert_every_decision_replays(handler, [handle])
 
 
-async def test_evicted_runs_are_rebuilt_from_the_full_history() -> None:
+@TRANSPORTS
+async def test_evicted_runs_are_rebuilt_from_the_full_history(fast_transport: bool) -> None:
     async with WorkflowEnvironment(task_list="t") as env:
         # One cached run at most, three runs in flight: sticky tasks keep missing.
-        worker = env.new_worker(workflows=WORKFLOWS, activities=ACTIVITIES, max_cached_workflows=1)
+        worker = env.new_worker(
+            workflows=WORKFLOWS,
+            activities=ACTIVITIES,
+            max_cached_workflows=1,
+            fast_transport=fast_transport,
+        )
         handler = recording(worker)
         async with worker:
             handles = [

@@ -34,8 +34,15 @@ def environment(**worker_options: object) -> WorkflowEnvironment:
     )
 
 
-async def test_async_and_sync_activities() -> None:
-    async with environment() as env:
+# The core paths run through both the worker's fast transport and plain aiobotocore.
+TRANSPORTS = pytest.mark.parametrize(
+    "fast_transport", [True, False], ids=["fast-transport", "aiobotocore"]
+)
+
+
+@TRANSPORTS
+async def test_async_and_sync_activities(fast_transport: bool) -> None:
+    async with environment(fast_transport=fast_transport) as env:
         handle = await env.client.start_workflow(w.Greeting, "World", id="greet-1")
         assert await handle.result() == "HELLO, WORLD!"
         assert env.worker is not None
@@ -61,10 +68,13 @@ async def test_killed_activity_worker_times_out_and_is_retried() -> None:
         assert "ActivityTaskTimedOut" in kinds
 
 
+@TRANSPORTS
 @pytest.mark.parametrize("sync", [False, True])
-async def test_heartbeat_carries_cancellation_into_activity(sync: bool) -> None:
+async def test_heartbeat_carries_cancellation_into_activity(
+    sync: bool, fast_transport: bool
+) -> None:
     w.cancel_seen.clear()
-    async with environment() as env:
+    async with environment(fast_transport=fast_transport) as env:
         handle = await env.client.start_workflow(w.CancelsActivity, sync, id=f"cancel-{sync}")
         await anyio.sleep(0.2)  # let the activity start heartbeating
         await handle.signal("cancel_it")
