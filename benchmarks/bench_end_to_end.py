@@ -7,15 +7,17 @@ measured and both sides see exactly the same server. For each workload the run s
 moment every one of them is closed.
 
 - **SDK**: ``Client.start_workflow`` and a ``Worker`` running the workflow code below.
-- **null decider**: a hand-written loop over plain aiobotocore calls (botocore's own parser,
-  the SDK's connection settings) with the same number of pollers and the same concurrency
-  limits. It makes the same calls (StartWorkflowExecution, PollForDecisionTask,
+- **null decider**: a hand-written loop with the same number of pollers and the same
+  concurrency limits. It makes the same calls (StartWorkflowExecution, PollForDecisionTask,
   RespondDecisionTaskCompleted, PollForActivityTask, RespondActivityTaskCompleted) with
-  decisions precomputed from a count of history events, and no workflow code at all.
+  decisions precomputed from a count of history events, and no workflow code at all. Its
+  polls and answers go through the transport the SDK's worker uses
+  (``FastSwfTransport``); a second null decider sends them through plain aiobotocore
+  (botocore's own parser, the SDK's connection settings), for the cost of that path.
 
-The ratio SDK time / null time is the SDK's overhead over the transport. Completion is
-detected the same way on both sides (CountClosedWorkflowExecutions every few
-milliseconds), and logging is filtered to warnings on both sides.
+The ratio SDK time / null time (same transport) is the SDK's overhead over the transport.
+Starts and completion checks (CountClosedWorkflowExecutions every few milliseconds) go
+through aiobotocore on every side, and logging is filtered to warnings on every side.
 
 The workflows and the activity are module level so ``swfasync worker
 benchmarks.bench_end_to_end`` can serve them too (``bench_simpleflow`` does that).
@@ -45,6 +47,7 @@ import structlog
 
 from swfasync import Client, Worker, activity, workflow
 from swfasync._client.connection import make_config
+from swfasync._client.fast_transport import FastSwfTransport
 
 from ._harness import Section, Target
 
@@ -256,15 +259,22 @@ PARALLEL_START = [_schedule(f"a{i + 1}", i + 1) for i in range(PARALLEL_WIDTH)]
 PARALLEL_DONE = [_complete(sum(range(2, PARALLEL_WIDTH + 2)))]
 
 
-def _count(events: list[dict[str, Any]], event_type: str) -> int:
-    return sum(1 for event in events if event["eventType"] == event_type)
+def _event_type(event: Any) -> str:
+    # Plain aiobotocore gives events as dicts, the fast transport as the SDK's wire Structs.
+    if isinstance(event, dict):
+        return str(event["eventType"])
+    return str(event.__struct_config__.tag)
 
 
-def decide_sequential(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _count(events: list[Any], event_type: str) -> int:
+    return sum(1 for event in events if _event_type(event) == event_type)
+
+
+def decide_sequential(events: list[Any]) -> list[dict[str, Any]]:
     return SEQUENTIAL_DECISIONS[_count(events, "ActivityTaskCompleted")]
 
 
-def decide_parallel(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def decide_parallel(events: list[Any]) -> list[dict[str, Any]]:
     if _count(events, "ActivityTaskCompleted") == PARALLEL_WIDTH:
         return PARALLEL_DONE
     if _count(events, "ActivityTaskScheduled") == 0:
@@ -285,7 +295,7 @@ class NullWorkerShape:
 async def null_worker(
     swf: Any,
     domain: str,
-    decide: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    decide: Callable[[list[Any]], list[dict[str, Any]]],
     shape: NullWorkerShape,
     *,
     task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
@@ -364,7 +374,7 @@ class Workload:
     title: str
     sdk_workflow: Any
     type_name: str
-    null_decide: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+    null_decide: Callable[[list[Any]], list[dict[str, Any]]]
 
 
 WORKLOADS = (
@@ -453,15 +463,33 @@ async def measure_sdk(server: DevServerProcess, workload: Workload, count: int) 
     return measured[0]
 
 
+@asynccontextmanager
+async def hot_calls(swf: Any, *, fast: bool) -> AsyncIterator[Any]:
+    """Where the null worker sends its polls and answers: as the SDK's worker, or ``swf``."""
+    if not fast:
+        yield swf
+        return
+    async with FastSwfTransport(swf) as transport:
+        yield transport
+
+
 async def measure_null(
-    server: DevServerProcess, workload: Workload, count: int, shape: NullWorkerShape
+    server: DevServerProcess,
+    workload: Workload,
+    count: int,
+    shape: NullWorkerShape,
+    *,
+    fast: bool,
 ) -> Measurement:
     domain = f"null-{uuid.uuid4().hex[:8]}"
-    async with plain_swf_client(server.endpoint_url) as swf:
+    async with (
+        plain_swf_client(server.endpoint_url) as swf,
+        hot_calls(swf, fast=fast) as worker_swf,
+    ):
         await register_domain(swf, domain)
         await register_null_types(swf, domain)
         async with anyio.create_task_group() as tg:
-            await tg.start(null_worker, swf, domain, workload.null_decide, shape)
+            await tg.start(null_worker, worker_swf, domain, workload.null_decide, shape)
             since = datetime.now(UTC) - timedelta(seconds=1)
             async with measuring(server) as measured:
                 await start_all(
@@ -540,7 +568,19 @@ async def profile_sdk(server: DevServerProcess, workload: Workload, count: int) 
     return ", ".join(f"{name} {100 * seconds / total:.0f}%" for name, seconds in ranked[:8])
 
 
-SIDES = {"null": "null decider", "sdk": "SDK"}
+SIDES = {
+    "null": "null decider, fast transport",
+    "null-aiobotocore": "null decider, plain aiobotocore",
+    "sdk": "SDK",
+}
+
+
+async def measure(
+    side: str, server: DevServerProcess, workload: Workload, count: int, shape: NullWorkerShape
+) -> Measurement:
+    if side == "sdk":
+        return await measure_sdk(server, workload, count)
+    return await measure_null(server, workload, count, shape, fast=side == "null")
 
 
 async def run(quick: bool) -> Section:
@@ -563,16 +603,13 @@ async def run(quick: bool) -> Section:
         for round_index in range(repeat):
             async with dev_server_process() as server:
                 for workload in WORKLOADS:
-                    # Alternate which side goes first so a warming server favours neither.
-                    order = ["null", "sdk"] if round_index % 2 == 0 else ["sdk", "null"]
-                    for side in order:
-                        measured = (
-                            await measure_sdk(server, workload, count)
-                            if side == "sdk"
-                            else await measure_null(server, workload, count, shape)
-                        )
+                    # Rotate which side goes first so a warming server favours none.
+                    sides = list(SIDES)
+                    shift = round_index % len(sides)
+                    for side in sides[shift:] + sides[:shift]:
+                        measured = await measure(side, server, workload, count, shape)
                         results.setdefault((workload.title, side), []).append(measured)
-    null_cpu_ms: dict[str, float] = {}
+    per_request_ms: dict[str, float] = {}
     for workload in WORKLOADS:
         medians: dict[str, Measurement] = {}
         for side, label in SIDES.items():
@@ -591,28 +628,35 @@ async def run(quick: bool) -> Section:
                 1000 * median.cpu_seconds / count,
                 1000 * median.server_cpu_seconds / count,
             )
-        sdk, null = medians["sdk"], medians["null"]
-        null_cpu_ms[workload.title] = 1000 * null.cpu_seconds / count
+        sdk, null, plain = medians["sdk"], medians["null"], medians["null-aiobotocore"]
+        if workload is WORKLOADS[0]:
+            for side in ("null", "null-aiobotocore"):
+                cpu_ms = 1000 * medians[side].cpu_seconds / count
+                per_request_ms[side] = cpu_ms / SEQUENTIAL_REQUESTS
         section.targets.append(
             Target(f"{workload.title}: SDK time / null time", sdk.seconds / null.seconds, 1.3)
         )
         section.notes.append(
             f"{workload.title}: worker-process CPU per workflow, SDK / null = "
-            f"{sdk.cpu_seconds / null.cpu_seconds:.2f}x."
+            f"{sdk.cpu_seconds / null.cpu_seconds:.2f}x; null through the fast transport / "
+            f"through plain aiobotocore = {null.cpu_seconds / plain.cpu_seconds:.2f}x CPU, "
+            f"{null.seconds / plain.seconds:.2f}x time."
         )
     section.notes.extend(
         [
             f"{count} executions started at once per run (8 start requests at a time), medians "
-            f"of {repeat} runs, a fresh dev server subprocess per round. Both sides: "
+            f"of {repeat} runs, a fresh dev server subprocess per round. Every side: "
             f"{shape.decision_pollers} decision long polls, {shape.activity_pollers} activity "
             f"long polls, at most {shape.max_concurrent_decisions} decisions and "
             f"{shape.max_concurrent_activities} activities at once.",
             "The worker process runs the starts, the completion checks and the worker. Its "
-            "CPU is mostly aiobotocore's per-request work (signing, user agent, hooks, "
-            "parsing), the same on both sides: the null decider spends "
-            f"{null_cpu_ms[WORKLOADS[0].title] / SEQUENTIAL_REQUESTS:.1f} ms a request over "
-            f"the {SEQUENTIAL_REQUESTS} requests of a sequential workflow, so the SDK's own "
-            "share is the difference between the two rows.",
+            "CPU is mostly per-request work, the same for the SDK and the null decider on "
+            "one transport: over the "
+            f"{SEQUENTIAL_REQUESTS} requests of a sequential workflow the null decider spends "
+            f"{per_request_ms['null']:.2f} ms a request with the fast transport and "
+            f"{per_request_ms['null-aiobotocore']:.2f} ms with plain aiobotocore (both count "
+            "the start and the completion checks, which go through aiobotocore). The SDK's "
+            "own share is the difference between its row and the fast null decider's.",
         ]
     )
     return section
