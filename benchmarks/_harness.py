@@ -83,9 +83,12 @@ class Section:
         if self.targets:
             lines.append("")
             lines.extend(f"- {t.line()}" for t in self.targets)
-        if self.notes:
-            lines.append("")
-            lines.extend(f"{note}" for note in self.notes)
+        for note in self.notes:
+            # Markdown joins adjacent lines into one paragraph: a note is a paragraph of
+            # its own unless it continues a list.
+            if not (note.startswith("- ") and lines[-1].startswith("- ")):
+                lines.append("")
+            lines.append(note)
         return "\n".join(lines) + "\n"
 
     def text(self) -> str:

@@ -659,4 +659,28 @@ async def run(quick: bool) -> Section:
             "own share is the difference between its row and the fast null decider's.",
         ]
     )
+    if not quick and not all(target.met for target in section.targets):
+        sdk_share_ms = {
+            workload.title: 1000
+            * (
+                statistics.median(m.cpu_seconds for m in results[(workload.title, "sdk")])
+                - statistics.median(m.cpu_seconds for m in results[(workload.title, "null")])
+            )
+            / count
+            for workload in WORKLOADS
+        }
+        async with dev_server_process() as server:
+            shares = await profile_sdk(server, WORKLOADS[0], count)
+        section.notes.append(
+            "Where the SDK's extra time goes: its own CPU per workflow over the fast null "
+            "decider is "
+            + ", ".join(f"{ms:.1f} ms ({title})" for title, ms in sdk_share_ms.items())
+            + f". The event-loop thread of a sequential run, by package: {shares}. "
+            "Per decision the SDK hops to a worker thread for the activation (anyio's "
+            "to_thread under a deadlock timeout) and back, and each task runs in its own "
+            "anyio task with cancel scopes; the null decider does neither. Likely to close "
+            "it, not yet measured: one long-lived activation thread fed by a plain queue "
+            "instead of a to_thread call and a cancel scope per decision, and lighter "
+            "per-task spawning than anyio's task groups."
+        )
     return section
