@@ -30,6 +30,7 @@ from ._engine.api import ActivityCancellation as ActivityCancellation
 from ._engine.api import ChildWorkflowHandle as ChildWorkflowHandle
 from ._engine.api import WorkflowLogger as WorkflowLogger
 from ._engine.api import continue_as_new as continue_as_new
+from ._engine.api import deprecate_patch as deprecate_patch
 from ._engine.api import execute_activity as execute_activity
 from ._engine.api import execute_child_workflow as execute_child_workflow
 from ._engine.api import execute_lambda as execute_lambda
@@ -71,6 +72,7 @@ __all__ = (
     "WorkflowLogger",
     "continue_as_new",
     "defn",
+    "deprecate_patch",
     "execute_activity",
     "execute_child_workflow",
     "execute_lambda",

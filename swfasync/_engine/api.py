@@ -712,6 +712,25 @@ def patched(patch_id: str) -> bool:
     return value
 
 
+def deprecate_patch(patch_id: str) -> None:
+    """Retire change ``patch_id``: the code keeps only its new path, with no branch.
+
+    Call it where ``if patched(patch_id):`` stood, once no execution that took the old
+    path can still be replayed. New runs record nothing; runs that recorded the patch's
+    marker while the branch existed still replay cleanly, because the marker is matched
+    here instead of being reported as nondeterminism. A run that took the old path does
+    not replay under the retired code: that is the condition for retiring it.
+    """
+    instance = current_instance()
+    if patch_id in instance._patches:
+        return
+    instance.remember_patch(patch_id, True)
+    if instance.replaying and instance.recorded_marker_ahead(PATCH_MARKER, patch_id):
+        instance.issue(
+            MarkerCommand(instance.next_seq("command"), name=PATCH_MARKER, details=patch_id)
+        )
+
+
 def side_effect(fn: Callable[[], R], *, result_type: Any = None) -> R:
     """Run ``fn`` once and record its (JSON-encodable) result; replays read the record.
 

@@ -198,6 +198,12 @@ async def foo_patched() -> None:
         await asyncio.gather(workflow.sleep(5), workflow.sleep(5))
 
 
+@workflow.defn(name="Foo.sample", version="1")
+async def foo_patch_retired() -> None:
+    workflow.deprecate_patch("one-timer")
+    await workflow.sleep(5)
+
+
 def _old_histories() -> list[bytes]:
     """Executions started by the initial decider: one open, one finished."""
     open_run = WorkflowSimulation(foo_v1)
@@ -236,3 +242,22 @@ def test_patched_replays_old_executions_and_runs_new_ones() -> None:
     # ... and the unpatched code cannot replay the new execution.
     with pytest.raises(NondeterminismError):
         Replayer([foo_v1]).replay(new.builder.to_json())
+
+
+def test_deprecated_patch_replays_patched_runs_and_records_nothing_new() -> None:
+    patched_run = WorkflowSimulation(foo_patched)
+    patched_run.decide()
+    patched_run.builder.timer_fired("t1")
+    patched_run.decide()
+    # A run that recorded the patch's marker replays under the retired code...
+    assert Replayer([foo_patch_retired]).replay(patched_run.builder.to_json()).ok
+    # ... new runs record no marker ...
+    new = WorkflowSimulation(foo_patch_retired)
+    assert summary(new.decide()) == [("StartTimer", "t1")]
+    new.builder.timer_fired("t1")
+    assert kinds(new.decide()) == ["CompleteWorkflowExecution"]
+    assert Replayer([foo_patch_retired]).replay(new.builder.to_json()).ok
+    # ... and a run that took the old path is exactly what must be gone before retiring.
+    open_old_run = _old_histories()[0]
+    with pytest.raises(NondeterminismError):
+        Replayer([foo_patch_retired]).replay(open_old_run)
