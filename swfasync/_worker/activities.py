@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio
+import anyio.abc
 import structlog
 from botocore.exceptions import ClientError
 
@@ -57,7 +58,10 @@ class Heartbeater:
     """Sends an activity's heartbeats, at most one per ``interval``, the latest details only.
 
     The first heartbeat goes out at once; later ones wait out the interval, so an activity
-    may call ``heartbeat()`` in a tight loop for free.
+    may call ``heartbeat()`` in a tight loop for free. The sending task is started in
+    ``background`` on the first heartbeat, so an activity that never heartbeats costs no
+    task; ``stop()`` ends it when the activity ends. A failure other than SWF's answers
+    (a lost connection) is kept in ``error`` and interrupts the activity like a cancellation.
     """
 
     def __init__(
@@ -68,21 +72,53 @@ class Heartbeater:
         interval: float,
         on_cancel: Callable[[], None],
         bound_log: Any,
+        background: anyio.abc.TaskGroup,
     ) -> None:
         self.swf = swf
         self.ctx = ctx
         self.interval = interval
         self.on_cancel = on_cancel
         self.log = bound_log
+        self.background = background
         self.lost = False
+        self.error: Exception | None = None
         self._latest: tuple[Any, ...] = ()
         self._wake = anyio.Event()
         self._loop = asyncio.get_running_loop()
+        # Touched on the event loop's thread only, so they need no lock.
+        self._started = False
+        self._stopped = False
+        self._scope: anyio.CancelScope | None = None
         ctx.on_heartbeat = self._record
 
     def _record(self, details: tuple[Any, ...]) -> None:
+        # Any thread: a sync activity heartbeats from its own.
         self._latest = details
-        self._loop.call_soon_threadsafe(self._wake.set)
+        self._loop.call_soon_threadsafe(self._wake_up)
+
+    def _wake_up(self) -> None:
+        if self._stopped:
+            return
+        self._wake.set()
+        if not self._started:
+            self._started = True
+            self.background.start_soon(self._send_until_stopped)
+
+    def stop(self) -> None:
+        """End the sending task (or keep it from starting): the activity has ended."""
+        self._stopped = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def _send_until_stopped(self) -> None:
+        if self._stopped:
+            return
+        with anyio.CancelScope() as self._scope:
+            try:
+                await self.run()
+            except Exception as error:
+                self.error = error
+                self.on_cancel()
 
     async def run(self) -> None:
         attempt = 0
@@ -132,8 +168,11 @@ class ActivityTaskRunner:
         task_list: str,
         thread_limiter: anyio.CapacityLimiter,
         max_heartbeat_interval: float,
+        background: anyio.abc.TaskGroup,
     ) -> None:
         self.swf = swf
+        # Where heartbeat senders run; it outlives every activity.
+        self.background = background
         self.domain = domain
         self.task_list = task_list
         self.thread_limiter = thread_limiter
@@ -200,16 +239,21 @@ class ActivityTaskRunner:
                 scope.cancel()
 
         heartbeater = Heartbeater(
-            self.swf, ctx, interval=interval, on_cancel=interrupt, bound_log=bound
+            self.swf,
+            ctx,
+            interval=interval,
+            on_cancel=interrupt,
+            bound_log=bound,
+            background=self.background,
         )
         token = _context.current.set(ctx)
         try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(heartbeater.run)
-                outcome = await self._call(definition, args, scope)
-                tg.cancel_scope.cancel()
+            outcome = await self._call(definition, args, scope)
         finally:
+            heartbeater.stop()
             _context.current.reset(token)
+        if heartbeater.error is not None:
+            raise heartbeater.error
         if scope.cancelled_caught:
             outcome = _Outcome("cancelled")
         return outcome, heartbeater.lost

@@ -201,21 +201,22 @@ class Worker:
             yield transport
 
     async def _serve(self, swf: Any, task_status: anyio.abc.TaskStatus[None]) -> None:
-        runner = ActivityTaskRunner(
-            swf,
-            [activity_definition(a) for a in self.activities],
-            domain=self.client.domain,
-            task_list=self.task_list,
-            thread_limiter=self._activity_threads,
-            max_heartbeat_interval=self._max_heartbeat_interval,
-        )
-        self.log.info(
-            "worker_started",
-            workflows=[d.name for d in self.handler.definitions],
-            activities=sorted(f"{n}/{v}" for n, v in runner.definitions),
-            identity=self.identity,
-        )
         async with anyio.create_task_group() as tasks:
+            runner = ActivityTaskRunner(
+                swf,
+                [activity_definition(a) for a in self.activities],
+                domain=self.client.domain,
+                task_list=self.task_list,
+                thread_limiter=self._activity_threads,
+                max_heartbeat_interval=self._max_heartbeat_interval,
+                background=tasks,
+            )
+            self.log.info(
+                "worker_started",
+                workflows=[d.name for d in self.handler.definitions],
+                activities=sorted(f"{n}/{v}" for n, v in runner.definitions),
+                identity=self.identity,
+            )
             async with anyio.create_task_group() as pollers:
                 for index in range(self.decision_pollers):
                     pollers.start_soon(
