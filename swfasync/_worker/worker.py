@@ -24,6 +24,7 @@ from .._engine.definitions import activity_definition
 from .._engine.instance import WorkflowTaskError
 from .._wire.codec import decisions_to_builtins
 from ..exceptions import NondeterminismError, UnknownTypeError
+from .activation_threads import ActivationThreads
 from .activities import ActivityTaskRunner, poll_activity_task
 from .decisions import (
     DecisionTask,
@@ -136,8 +137,9 @@ class Worker:
         self.sticky_schedule_to_start_timeout = sticky_schedule_to_start_timeout
         self._decision_slots = anyio.Semaphore(max_concurrent_decisions)
         self._activity_slots = anyio.Semaphore(max_concurrent_activities)
-        # Activations get their own threads so a stuck one cannot starve sync activities.
-        self._workflow_threads = anyio.CapacityLimiter(max_concurrent_decisions)
+        # Activations get their own threads while the worker runs, so a stuck one cannot
+        # starve sync activities; the decision slots bound how many run at once.
+        self._activation_threads: ActivationThreads | None = None
         self._activity_threads = anyio.CapacityLimiter(max_activity_threads)
         self._max_heartbeat_interval = max_heartbeat_interval
         self._stop = anyio.Event()
@@ -186,10 +188,12 @@ class Worker:
             )
         async with self._hot_calls() as swf:
             self._swf = swf
+            self._activation_threads = ActivationThreads("swfasync-activation")
             try:
                 await self._serve(swf, task_status)
             finally:
-                self._swf = None
+                self._activation_threads.close()
+                self._swf = self._activation_threads = None
         self.log.info("worker_stopped")
 
     @asynccontextmanager
@@ -363,15 +367,11 @@ class Worker:
                 lambda: fetch_full_history(self._swf, domain=self.client.domain, task=task)
             )
             task = dataclasses.replace(task, events=full, partial=False)
+        assert self._activation_threads is not None, "decisions are taken while running"
         try:
-            with anyio.fail_after(self.deadlock_timeout):
-                result = await anyio.to_thread.run_sync(
-                    self.handler.activate,
-                    task,
-                    cached,
-                    limiter=self._workflow_threads,
-                    abandon_on_cancel=True,
-                )
+            result = await self._activation_threads.run(
+                self.deadlock_timeout, self.handler.activate, task, cached
+            )
         except TimeoutError:
             self.handler.evict(task.run_id)
             bound.error(

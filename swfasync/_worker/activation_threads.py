@@ -1,0 +1,123 @@
+"""Threads for workflow activations: one call each, under a deadline, abandoned if stuck.
+
+Workflow code is the user's and may block (a ``time.sleep``, a lock, an endless loop). An
+activation therefore runs on a thread of its own, and its caller stops waiting at the
+deadline; the thread is abandoned, never interrupted (Python cannot), and later calls go
+to other threads. The threads are long-lived and fed through a queue, so a decision pays
+a queue hand-off and a wake-up of the event loop, not a thread start or a task-group
+round; they are daemon threads, so an abandoned one cannot keep the process from exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# (context, function, arguments, the caller's future, the caller's loop)
+_Call = tuple[
+    contextvars.Context,
+    Callable[..., Any],
+    tuple[Any, ...],
+    "asyncio.Future[Any]",
+    asyncio.AbstractEventLoop,
+]
+
+
+class ActivationThreads:
+    """Runs blocking calls on daemon threads, started as needed and reused.
+
+    A call that finds no idle thread starts one, so a thread stuck in an abandoned call
+    never delays the next; the number of threads that are not stuck stays within the
+    caller's own concurrency limit (the worker's decision slots). ``close()`` ends the
+    idle threads and, as they finish, the busy ones.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._started = 0
+        self._closed = False
+
+    async def run(self, deadline: float, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a thread, in a copy of the caller's context.
+
+        Raises:
+            TimeoutError: ``fn`` did not return within ``deadline`` seconds; its thread is
+                abandoned and whatever it returns later is dropped.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._submit((contextvars.copy_context(), fn, args, future, loop))
+        expiry = loop.call_later(deadline, _expire, future, deadline)
+        try:
+            return await future
+        finally:
+            expiry.cancel()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, 0
+        for _ in range(idle):
+            self._calls.put(None)
+
+    def _submit(self, call: _Call) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self.name} threads are closed")
+            # An idle thread is reserved for this call here, under the lock, so two calls
+            # never count on the same idle thread.
+            start = self._idle == 0
+            if start:
+                self._started += 1
+                number = self._started
+            else:
+                self._idle -= 1
+        self._calls.put(call)
+        if start:
+            threading.Thread(target=self._serve, name=f"{self.name}-{number}", daemon=True).start()
+
+    def _serve(self) -> None:
+        while _run(self._calls.get()):
+            with self._lock:
+                if self._closed:
+                    return
+                self._idle += 1
+
+
+def _run(call: _Call | None) -> bool:
+    """Make one call and hand its outcome to the caller's loop; False means stop."""
+    if call is None:
+        return False
+    context, fn, args, future, loop = call
+    try:
+        outcome: tuple[bool, Any] = (True, context.run(fn, *args))
+    except BaseException as error:  # delivered to the caller, who decides
+        outcome = (False, error)
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+        loop.call_soon_threadsafe(_deliver, future, outcome)
+    return True
+
+
+def _deliver(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
+    if future.done():  # expired, or the caller was cancelled
+        return
+    returned, value = outcome
+    if returned:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+def _expire(future: asyncio.Future[Any], deadline: float) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError(f"the call did not return within {deadline} s"))
