@@ -64,6 +64,8 @@ class Heartbeater:
     (a lost connection) is kept in ``error`` and interrupts the activity like a cancellation.
     """
 
+    _wake: anyio.Event  # made with the sending task, on the first heartbeat
+
     def __init__(
         self,
         swf: Any,
@@ -83,7 +85,6 @@ class Heartbeater:
         self.lost = False
         self.error: Exception | None = None
         self._latest: tuple[Any, ...] = ()
-        self._wake = anyio.Event()
         self._loop = asyncio.get_running_loop()
         # Touched on the event loop's thread only, so they need no lock.
         self._started = False
@@ -99,10 +100,11 @@ class Heartbeater:
     def _wake_up(self) -> None:
         if self._stopped:
             return
-        self._wake.set()
         if not self._started:
             self._started = True
+            self._wake = anyio.Event()
             self.background.start_soon(self._send_until_stopped)
+        self._wake.set()
 
     def stop(self) -> None:
         """End the sending task (or keep it from starting): the activity has ended."""
@@ -178,6 +180,7 @@ class ActivityTaskRunner:
         self.thread_limiter = thread_limiter
         self.max_heartbeat_interval = max_heartbeat_interval
         self.definitions = {(a.name, a.version): a for a in activities}
+        self.log = log.bind(domain=domain, task_list=task_list)
 
     def _info(self, task: dict[str, Any], definition: ActivityDefinition | None) -> ActivityInfo:
         heartbeat = definition.heartbeat_timeout if definition else None
@@ -200,9 +203,7 @@ class ActivityTaskRunner:
         kind = (task["activityType"]["name"], task["activityType"]["version"])
         definition = self.definitions.get(kind)
         info = self._info(task, definition)
-        bound = log.bind(
-            domain=self.domain,
-            task_list=self.task_list,
+        bound = self.log.bind(
             workflow_id=info.workflow_id,
             run_id=info.run_id,
             activity_id=info.activity_id,
