@@ -1,11 +1,12 @@
-"""Threads for workflow activations: one call each, under a deadline, abandoned if stuck.
+"""Threads for workflow activations: a deadline per call, the thread abandoned if stuck.
 
 Workflow code is the user's and may block (a ``time.sleep``, a lock, an endless loop). An
 activation therefore runs on a thread of its own, and its caller stops waiting at the
 deadline; the thread is abandoned, never interrupted (Python cannot), and later calls go
 to other threads. The threads are long-lived and fed through a queue, so a decision pays
-a queue hand-off and a wake-up of the event loop, not a thread start or a task-group
-round; they are daemon threads, so an abandoned one cannot keep the process from exiting.
+a queue hand-off and a wake-up of the event loop, not a thread start, a capacity limiter
+and a cancel scope; they are daemon threads, so an abandoned one cannot keep the process
+from exiting.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class ActivationThreads:
             expiry.cancel()
 
     def close(self) -> None:
+        """End the idle threads now and the busy ones when their call returns."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, 0
@@ -87,25 +89,26 @@ class ActivationThreads:
             threading.Thread(target=self._serve, name=f"{self.name}-{number}", daemon=True).start()
 
     def _serve(self) -> None:
-        while _run(self._calls.get()):
-            with self._lock:
-                if self._closed:
-                    return
+        while self._run(self._calls.get()):
+            pass
+
+    def _run(self, call: _Call | None) -> bool:
+        """Make one call and hand its outcome to the caller's loop; False means stop."""
+        if call is None:
+            return False
+        context, fn, args, future, loop = call
+        try:
+            outcome: tuple[bool, Any] = (True, context.run(fn, *args))
+        except BaseException as error:  # delivered to the caller, who decides
+            outcome = (False, error)
+        # Idle before the caller hears back, so the caller's next call finds this thread.
+        with self._lock:
+            serving = not self._closed
+            if serving:
                 self._idle += 1
-
-
-def _run(call: _Call | None) -> bool:
-    """Make one call and hand its outcome to the caller's loop; False means stop."""
-    if call is None:
-        return False
-    context, fn, args, future, loop = call
-    try:
-        outcome: tuple[bool, Any] = (True, context.run(fn, *args))
-    except BaseException as error:  # delivered to the caller, who decides
-        outcome = (False, error)
-    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
-        loop.call_soon_threadsafe(_deliver, future, outcome)
-    return True
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+            loop.call_soon_threadsafe(_deliver, future, outcome)
+        return serving
 
 
 def _deliver(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
