@@ -676,11 +676,9 @@ async def run(quick: bool) -> Section:
             "decider is "
             + ", ".join(f"{ms:.1f} ms ({title})" for title, ms in sdk_share_ms.items())
             + f". The event-loop thread of a sequential run, by package: {shares}. "
-            "Per decision the SDK hops to a worker thread for the activation (anyio's "
-            "to_thread under a deadlock timeout) and back, and each task runs in its own "
-            "anyio task with cancel scopes; the null decider does neither. Likely to close "
-            "it, not yet measured: one long-lived activation thread fed by a plain queue "
-            "instead of a to_thread call and a cancel scope per decision, and lighter "
-            "per-task spawning than anyio's task groups."
+            "Per decision the SDK hands the activation to a thread (a queue, under a "
+            "deadlock timeout) and back, and each task runs in its own anyio task with "
+            "cancel scopes; the null decider does neither. Not yet tried: lighter per-task "
+            "spawning than anyio's task groups."
         )
     return section
