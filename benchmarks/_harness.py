@@ -58,7 +58,9 @@ class Target:
     def line(self) -> str:
         sign = "<=" if self.at_most else ">="
         verdict = "met" if self.met else "MISSED"
-        return f"{self.name}: {self.ratio:.3g}x (target {sign} {self.bound:g}x) {verdict}"
+        # Enough digits that a ratio a hair past its bound does not print as the bound.
+        shown = f"{self.ratio:.3f}" if self.ratio < 10 else f"{self.ratio:.1f}"
+        return f"{self.name}: {shown}x (target {sign} {self.bound:g}x) {verdict}"
 
 
 @dataclass
