@@ -419,40 +419,49 @@ def _cancel_timer(b: Backend, ex: Execution, a: Json, dtc: int, _: bool) -> None
     )
 
 
-def _external_target(b: Backend, ex: Execution, a: Json) -> Execution | None:
-    try:
-        return b.open_execution(ex.domain, a["workflowId"], a.get("runId"))
-    except UnknownResourceFault:
-        return None
+def _initiate_external(
+    b: Backend, ex: Execution, a: Json, dtc: int, action: str, extra: Json
+) -> tuple[int, Execution | None]:
+    """Record ``<action>Initiated``; find the open target, or record ``<action>Failed``.
 
-
-def _signal_external(b: Backend, ex: Execution, a: Json, dtc: int, _: bool) -> None:
+    ``action`` is ``SignalExternalWorkflowExecution`` or
+    ``RequestCancelExternalWorkflowExecution``: both name their target the same way and
+    fail the same way when no open execution matches it.
+    """
+    target_ref = {"workflowId": a["workflowId"], "runId": a.get("runId")}
     initiated = b.add_event(
         ex,
-        "SignalExternalWorkflowExecutionInitiated",
-        {
-            "workflowId": a["workflowId"],
-            "runId": a.get("runId"),
-            "signalName": a["signalName"],
-            "input": a.get("input"),
-            "decisionTaskCompletedEventId": dtc,
-            "control": a.get("control"),
-        },
+        f"{action}Initiated",
+        {**target_ref, **extra, "decisionTaskCompletedEventId": dtc, "control": a.get("control")},
     )
-    target = _external_target(b, ex, a)
-    if target is None:
+    try:
+        target = b.open_execution(ex.domain, a["workflowId"], a.get("runId"))
+    except UnknownResourceFault:
         b.add_event(
             ex,
-            "SignalExternalWorkflowExecutionFailed",
+            f"{action}Failed",
             {
-                "workflowId": a["workflowId"],
-                "runId": a.get("runId"),
+                **target_ref,
                 "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
                 "initiatedEventId": initiated,
                 "decisionTaskCompletedEventId": dtc,
                 "control": a.get("control"),
             },
         )
+        return initiated, None
+    return initiated, target
+
+
+def _signal_external(b: Backend, ex: Execution, a: Json, dtc: int, _: bool) -> None:
+    initiated, target = _initiate_external(
+        b,
+        ex,
+        a,
+        dtc,
+        "SignalExternalWorkflowExecution",
+        {"signalName": a["signalName"], "input": a.get("input")},
+    )
+    if target is None:
         return
     b.add_event(
         target,
@@ -472,30 +481,10 @@ def _signal_external(b: Backend, ex: Execution, a: Json, dtc: int, _: bool) -> N
 
 
 def _request_cancel_external(b: Backend, ex: Execution, a: Json, dtc: int, _: bool) -> None:
-    initiated = b.add_event(
-        ex,
-        "RequestCancelExternalWorkflowExecutionInitiated",
-        {
-            "workflowId": a["workflowId"],
-            "runId": a.get("runId"),
-            "decisionTaskCompletedEventId": dtc,
-            "control": a.get("control"),
-        },
+    initiated, target = _initiate_external(
+        b, ex, a, dtc, "RequestCancelExternalWorkflowExecution", {}
     )
-    target = _external_target(b, ex, a)
     if target is None:
-        b.add_event(
-            ex,
-            "RequestCancelExternalWorkflowExecutionFailed",
-            {
-                "workflowId": a["workflowId"],
-                "runId": a.get("runId"),
-                "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-                "initiatedEventId": initiated,
-                "decisionTaskCompletedEventId": dtc,
-                "control": a.get("control"),
-            },
-        )
         return
     b.request_cancel(
         target, {"externalWorkflowExecution": ex.ref, "externalInitiatedEventId": initiated}
