@@ -64,8 +64,17 @@ async def swf(server: DevServer) -> AsyncIterator[Client]:
         yield client
 
 
-@pytest.fixture
-async def domain(swf: Client) -> str:
+# Activity timeouts short enough for the timeout tests' manual clock to reach quickly.
+SHORT_ACTIVITY_TIMEOUTS: Json = {
+    "defaultTaskScheduleToStartTimeout": "60",
+    "defaultTaskScheduleToCloseTimeout": "120",
+    "defaultTaskStartToCloseTimeout": "60",
+    "defaultTaskHeartbeatTimeout": "NONE",
+}
+
+
+async def register_types(swf: Client, activity_timeouts: Json = SHORT_ACTIVITY_TIMEOUTS) -> None:
+    """The test domain, workflow type ``wf/1`` and activity type ``act/1``."""
     await swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
     await swf.register_workflow_type(
         domain=DOMAIN,
@@ -81,11 +90,13 @@ async def domain(swf: Client) -> str:
         name="act",
         version="1",
         defaultTaskList={"name": "workers"},
-        defaultTaskScheduleToStartTimeout="60",
-        defaultTaskScheduleToCloseTimeout="120",
-        defaultTaskStartToCloseTimeout="60",
-        defaultTaskHeartbeatTimeout="NONE",
+        **activity_timeouts,
     )
+
+
+@pytest.fixture
+async def domain(swf: Client) -> str:
+    await register_types(swf)
     return DOMAIN
 
 

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from swfasync.devserver import DevServer
 
-from .conftest import DOMAIN, Client, Helper, make_client, schedule, start_timer, types_of
+from .conftest import (
+    DOMAIN,
+    Client,
+    Helper,
+    make_client,
+    register_types,
+    schedule,
+    start_timer,
+    types_of,
+)
 
 
 @asynccontextmanager
@@ -44,24 +53,14 @@ async def dev_server_process(db: Path) -> AsyncIterator[tuple[asyncio.subprocess
 
 
 async def register(swf: Client) -> None:
-    await swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-    await swf.register_workflow_type(
-        domain=DOMAIN,
-        name="wf",
-        version="1",
-        defaultTaskList={"name": "deciders"},
-        defaultExecutionStartToCloseTimeout="3600",
-        defaultTaskStartToCloseTimeout="30",
-        defaultChildPolicy="TERMINATE",
-    )
-    await swf.register_activity_type(
-        domain=DOMAIN,
-        name="act",
-        version="1",
-        defaultTaskList={"name": "workers"},
-        defaultTaskScheduleToStartTimeout="600",
-        defaultTaskScheduleToCloseTimeout="600",
-        defaultTaskStartToCloseTimeout="600",
+    # Long activity timeouts: the restart must not race them.
+    await register_types(
+        swf,
+        {
+            "defaultTaskScheduleToStartTimeout": "600",
+            "defaultTaskScheduleToCloseTimeout": "600",
+            "defaultTaskStartToCloseTimeout": "600",
+        },
     )
 
 
