@@ -14,7 +14,16 @@ from ._faults import (
     TypeNotDeprecatedFault,
     UnknownResourceFault,
 )
-from ._state import ACCOUNT, REGION, Domain, Json, TypeRecord, page, parse_duration, type_key
+from ._state import (
+    ACCOUNT,
+    REGION,
+    Domain,
+    Json,
+    TypeRecord,
+    paged_answer,
+    parse_duration,
+    type_key,
+)
 from ._validation import invalid
 
 if TYPE_CHECKING:
@@ -89,11 +98,7 @@ def list_domains(b: Backend, req: Json) -> Json:
         key=lambda d: d.name,
         reverse=bool(req.get("reverseOrder")),
     )
-    chunk, token = page(found, req.get("nextPageToken"), req.get("maximumPageSize"))
-    out: Json = {"domainInfos": [_domain_info(d) for d in chunk]}
-    if token:
-        out["nextPageToken"] = token
-    return out
+    return paged_answer(found, req, "domainInfos", _domain_info)
 
 
 def deprecate_domain(b: Backend, req: Json) -> Json:
@@ -238,11 +243,7 @@ def _list(b: Backend, kind: str, req: Json) -> Json:
         key=lambda r: (r.name, r.version),
         reverse=bool(req.get("reverseOrder")),
     )
-    chunk, token = page(found, req.get("nextPageToken"), req.get("maximumPageSize"))
-    out: Json = {"typeInfos": [_type_info(r) for r in chunk]}
-    if token:
-        out["nextPageToken"] = token
-    return out
+    return paged_answer(found, req, "typeInfos", _type_info)
 
 
 def list_workflow_types(b: Backend, req: Json) -> Json:

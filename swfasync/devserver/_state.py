@@ -7,6 +7,7 @@ dataclass that msgspec round-trips through SQLite.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,6 +213,18 @@ def decode_token(token: str, what: str = "token") -> Json:
     if not isinstance(value, dict):
         raise UnknownResourceFault(f"Invalid {what}: {token[:64]}")
     return value
+
+
+def paged_answer(
+    items: list[Any], req: Json, member: str, render: Callable[[Any], Any] = lambda x: x
+) -> Json:
+    """A list operation's answer: the page ``req`` asks for under ``member``, rendered,
+    with ``nextPageToken`` when more remain."""
+    chunk, token = page(items, req.get("nextPageToken"), req.get("maximumPageSize"))
+    out: Json = {member: [render(item) for item in chunk]}
+    if token:
+        out["nextPageToken"] = token
+    return out
 
 
 def page(items: list[Any], token: str | None, size: int | None) -> tuple[list[Any], str | None]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ._faults import UnknownResourceFault, ValidationFault
-from ._state import Execution, Json, page
+from ._state import Execution, Json, paged_answer
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -104,11 +104,7 @@ def _matching(b: Backend, req: Json, status: str) -> list[Execution]:
 
 def _list(b: Backend, req: Json, status: str) -> Json:
     found = _matching(b, req, status)
-    chunk, token = page(found, req.get("nextPageToken"), req.get("maximumPageSize"))
-    out: Json = {"executionInfos": [execution_info(ex) for ex in chunk]}
-    if token:
-        out["nextPageToken"] = token
-    return out
+    return paged_answer(found, req, "executionInfos", execution_info)
 
 
 def list_open_workflow_executions(b: Backend, req: Json) -> Json:
@@ -182,8 +178,4 @@ def get_workflow_execution_history(b: Backend, req: Json) -> Json:
     events = b.events(ex)
     if req.get("reverseOrder"):
         events = events[::-1]
-    chunk, token = page(events, req.get("nextPageToken"), req.get("maximumPageSize"))
-    out: Json = {"events": chunk}
-    if token:
-        out["nextPageToken"] = token
-    return out
+    return paged_answer(events, req, "events")
