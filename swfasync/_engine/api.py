@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
+import msgspec
 import structlog
 
 from .._wire import decisions as d
@@ -34,7 +35,6 @@ from .commands import (
     MarkerCommand,
     SignalExternalCommand,
     activity_type,
-    task_list,
 )
 from .definitions import (
     ACTIVITY_ATTR,
@@ -162,14 +162,15 @@ class ActivityCancellation(enum.Enum):
     ABANDON = "abandon"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _ActivityCall:
+    """One ``execute_activity``/``start_activity`` call, resolved when it is made."""
+
     name: str
-    version: str
     args: tuple[Any, ...]
     result_type: Any
-    activity_id: str
-    options: dict[str, Any]
+    # The first attempt's decision, without its input (encoded when the attempt starts).
+    attributes: d.ScheduleActivityTaskDecisionAttributes
     retry: RetryPolicy | None
     cancellation: ActivityCancellation
 
@@ -208,18 +209,18 @@ def _activity_call(
     seq = instance.next_seq("activity")
     return _ActivityCall(
         name=name,
-        version=resolved_version,
         args=args,
         result_type=result_type if result_type is not None else inferred,
-        activity_id=activity_id or f"a{seq}",
-        options={
-            "task_list": task_list,
-            "task_priority": str(priority) if priority is not None else None,
-            "schedule_to_start_timeout": swf_duration(schedule_to_start_timeout),
-            "schedule_to_close_timeout": swf_duration(schedule_to_close_timeout),
-            "start_to_close_timeout": swf_duration(start_to_close_timeout),
-            "heartbeat_timeout": swf_duration(heartbeat_timeout),
-        },
+        attributes=d.ScheduleActivityTaskDecisionAttributes(
+            activity_type=activity_type(name, resolved_version),
+            activity_id=activity_id or f"a{seq}",
+            task_list=TaskList(name=task_list) if task_list else None,
+            task_priority=str(priority) if priority is not None else None,
+            schedule_to_start_timeout=swf_duration(schedule_to_start_timeout),
+            schedule_to_close_timeout=swf_duration(schedule_to_close_timeout),
+            start_to_close_timeout=swf_duration(start_to_close_timeout),
+            heartbeat_timeout=swf_duration(heartbeat_timeout),
+        ),
         retry=retry,
         cancellation=cancellation,
     )
@@ -228,25 +229,24 @@ def _activity_call(
 async def _run_activity(call: _ActivityCall) -> Any:
     instance = current_instance()
     payload = converter.encode_args(call.args)
+    first_id = call.attributes.activity_id
     attempt = 1
     while True:
-        activity_id = call.activity_id if attempt == 1 else f"{call.activity_id}.{attempt}"
-        options = dict(call.options)
-        tl = options.pop("task_list")
         command = ActivityCommand(
             instance.next_seq("command"),
-            attributes=d.ScheduleActivityTaskDecisionAttributes(
-                activity_type=activity_type(call.name, call.version),
-                activity_id=activity_id,
+            attributes=msgspec.structs.replace(
+                call.attributes,
+                activity_id=first_id if attempt == 1 else f"{first_id}.{attempt}",
                 input=payload,
-                task_list=task_list(tl),
-                **options,
             ),
             future=instance.loop.create_future(),
         )
         instance.issue(command)
         try:
-            text = await _await_activity(instance, command, call.cancellation)
+            text = await command.future
+        except asyncio.CancelledError:
+            await _activity_cancelled(instance, command, call.cancellation)
+            raise
         except ScheduleActivityTaskError:
             raise
         except ActivityError as error:
@@ -259,28 +259,32 @@ async def _run_activity(call: _ActivityCall) -> Any:
         return converter.decode_result(text, call.result_type, field=f"activity {call.name} result")
 
 
-async def _await_activity(
+async def _activity_cancelled(
     instance: WorkflowInstance, command: ActivityCommand, mode: ActivityCancellation
-) -> str | None:
-    try:
-        return await asyncio.shield(command.future)
-    except asyncio.CancelledError:
-        if command.future.done() and not command.future.cancelled():
-            command.future.exception()  # settled in the same pass: mark it retrieved
-        if instance.withdraw(command) or command.future.done():
-            raise
-        if mode is ActivityCancellation.ABANDON:
-            raise
-        command.cancel_requested = True
-        instance.issue(
-            CancelActivityCommand(
-                instance.next_seq("command"), activity_id=command.attributes.activity_id
-            )
+) -> None:
+    """The task awaiting ``command`` was cancelled: withdraw, abandon or cancel the activity.
+
+    The activity's future is awaited directly rather than through ``asyncio.shield`` (which
+    costs a second future and two callbacks on every activity of every replay), so the
+    cancellation reaches the future itself; the activity's outcome, still to come, then
+    goes to a fresh one.
+    """
+    future = command.future
+    if not future.cancelled():
+        future.exception()  # settled in the same pass as the cancellation: mark it retrieved
+        return
+    command.future = instance.loop.create_future()
+    if instance.withdraw(command) or mode is ActivityCancellation.ABANDON:
+        return
+    command.cancel_requested = True
+    instance.issue(
+        CancelActivityCommand(
+            instance.next_seq("command"), activity_id=command.attributes.activity_id
         )
-        if mode is ActivityCancellation.WAIT_CANCELLATION_COMPLETED:
-            with contextlib.suppress(ActivityError):
-                await command.future
-        raise
+    )
+    if mode is ActivityCancellation.WAIT_CANCELLATION_COMPLETED:
+        with contextlib.suppress(ActivityError):
+            await command.future
 
 
 @overload
@@ -438,7 +442,7 @@ def start_activity(
         result_type=result_type,
     )
     return current_instance().loop.create_task(
-        _run_activity(call), name=f"activity:{call.activity_id}"
+        _run_activity(call), name=f"activity:{call.attributes.activity_id}"
     )
 
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from .._wire import decisions as d
 from .._wire import events as e
-from .._wire.codec import AnyEvent
-from .._wire.common import ActivityType, TaskList, WorkflowType
+from .._wire.common import ActivityType, WorkflowType
 
 CommandKey = tuple[str, ...]
 
@@ -252,7 +251,7 @@ def _close_key(kind: str) -> Callable[[Any], CommandKey]:
 
 # Each command event type and how its attributes give the key of the command it records;
 # a dict rather than a chain of patterns because every event of a replay is looked up.
-_KEY_OF_ATTRIBUTES: dict[type, Callable[[Any], CommandKey | None]] = {
+COMMAND_KEYS: dict[type, Callable[[Any], CommandKey | None]] = {
     e.ActivityTaskScheduled: _activity_key,
     e.ScheduleActivityTaskFailed: _activity_key,
     e.ActivityTaskCancelRequested: _cancel_activity_key,
@@ -285,14 +284,10 @@ _KEY_OF_ATTRIBUTES: dict[type, Callable[[Any], CommandKey | None]] = {
 }
 
 
-def command_event_key(event: AnyEvent) -> CommandKey | None:
-    """The key of the command that a command event records, or None for other events."""
-    key_of = _KEY_OF_ATTRIBUTES.get(type(event))
-    return None if key_of is None else key_of(event.attributes)
-
-
 def keys_match(command: CommandKey, recorded: CommandKey) -> bool:
     """Kinds, ids and types agree ("?" stands for what an event does not record)."""
+    if command == recorded:
+        return True
     if len(command) != len(recorded):
         return False
     return all(c == r or r == "?" for c, r in zip(command, recorded, strict=True))
@@ -300,7 +295,3 @@ def keys_match(command: CommandKey, recorded: CommandKey) -> bool:
 
 def activity_type(name: str, version: str) -> ActivityType:
     return ActivityType(name=name, version=version)
-
-
-def task_list(name: str | None) -> TaskList | None:
-    return TaskList(name=name) if name else None

@@ -40,12 +40,12 @@ from ..exceptions import (
 )
 from . import converter, results, sandbox
 from .commands import (
+    COMMAND_KEYS,
     CancelTimerCommand,
     CloseCommand,
     Command,
     CommandKey,
     TimerCommand,
-    command_event_key,
     describe_key,
     keys_match,
 )
@@ -149,7 +149,8 @@ class WorkflowInstance:
         self._timers_by_handle: dict[asyncio.TimerHandle, TimerCommand] = {}
         self._timers_by_id: dict[str, TimerCommand] = {}
         self._by_event_id: dict[int, Command] = {}
-        self._recorded_markers: dict[str, deque[e.MarkerRecorded]] = {}
+        self._batch: tuple[Sequence[AnyEvent], int] | None = None
+        self._recorded_markers: dict[str, deque[e.MarkerRecorded]] | None = None
         self._patches: dict[str, bool] = {}
         self.last_started_event_id = 0
         self.log = log.bind(workflow_id=workflow_id, run_id=run_id, workflow_type=definition.name)
@@ -226,12 +227,23 @@ class WorkflowInstance:
 
     def next_recorded_marker(self, name: str) -> e.MarkerRecorded | None:
         """During replay, the next marker named ``name`` that this activation recorded."""
-        queue = self._recorded_markers.get(name)
+        queue = self._markers_of_batch().get(name)
         return queue.popleft() if queue else None
 
     def recorded_marker_ahead(self, name: str, details: str) -> bool:
         """True if this activation's recorded commands hold a marker ``name``/``details``."""
-        return any(m.attributes.details == details for m in self._recorded_markers.get(name, ()))
+        return any(m.attributes.details == details for m in self._markers_of_batch().get(name, ()))
+
+    def _markers_of_batch(self) -> dict[str, deque[e.MarkerRecorded]]:
+        # Collected on first use: few workflows record markers, every replay activates.
+        if self._recorded_markers is None:
+            self._recorded_markers = {}
+            if self._batch is not None:
+                events, completed_at = self._batch
+                for marker in _recorded_markers(events, completed_at):
+                    name = marker.attributes.marker_name
+                    self._recorded_markers.setdefault(name, deque()).append(marker)
+        return self._recorded_markers
 
     def patched(self, patch_id: str) -> bool:
         return self._patches.get(patch_id, False)
@@ -246,61 +258,52 @@ class WorkflowInstance:
 
     def process(self, events: Sequence[AnyEvent]) -> ActivationResult | None:
         """Apply events in order; return the decisions of the live activation, if any."""
-        completed_tasks = {
-            ev.attributes.started_event_id: index
-            for index, ev in enumerate(events)
-            if isinstance(ev, e.DecisionTaskCompleted)
-        }
-        timed_out_tasks = {
-            ev.attributes.started_event_id
-            for ev in events
-            if isinstance(ev, e.DecisionTaskTimedOut)
-        }
+        # Events are routed by their exact type below, which mypy cannot narrow on; each
+        # handler they reach is typed for its own event class.
+        history: Sequence[Any] = events
+        completed_tasks: dict[int, int] = {}
+        timed_out_tasks: set[int] = set()
+        for index, event in enumerate(history):
+            kind = type(event)
+            if kind is e.DecisionTaskCompleted:
+                completed_tasks[event.attributes.started_event_id] = index
+            elif kind is e.DecisionTaskTimedOut:
+                timed_out_tasks.add(event.attributes.started_event_id)
         result: ActivationResult | None = None
-        # Once per event: each activation also looks ahead over its batch's events.
-        keys = [command_event_key(event) for event in events]
-        for index, event in enumerate(events):
-            key = keys[index]
-            if key is not None:
+        last: Any = history[-1] if history else None
+        # One dictionary lookup routes each event: replays pass every event through here.
+        key_of_command = COMMAND_KEYS.get
+        command_effect_of = results.COMMAND_EVENT_EFFECTS.get
+        delivery_of = _DELIVERIES.get
+        for event in history:
+            kind = type(event)
+            key_of = key_of_command(kind)
+            if key_of is not None and (key := key_of(event.attributes)) is not None:
                 self._match(event, key)
-                results.apply_command_event(self, event)
+                effect = command_effect_of(kind)
+                if effect is not None:
+                    effect(self, event)
                 continue
-            if isinstance(event, e.DecisionTaskCompleted):
+            if kind is e.DecisionTaskStarted:
+                event_id = event.event_id
+                if event_id in completed_tasks:
+                    self._end_of_command_events(event_id)
+                    self._activate(event, batch=(events, completed_tasks[event_id]))
+                elif event_id not in timed_out_tasks and event is last:
+                    self._end_of_command_events(event_id)
+                    result = self._activate(event, batch=None)
+                continue
+            if kind is e.DecisionTaskCompleted:
                 self._end_of_command_events(event.event_id)
                 self._after_completed_task = True
                 continue
-            if isinstance(event, e.DecisionTaskStarted):
-                if event.event_id in completed_tasks:
-                    self._end_of_command_events(event.event_id)
-                    done_at = completed_tasks[event.event_id]
-                    self._activate(event, lookahead=self._recorded_commands(events, keys, done_at))
-                elif event.event_id not in timed_out_tasks and event is events[-1]:
-                    self._end_of_command_events(event.event_id)
-                    result = self._activate(event, lookahead=None)
-                continue
-            self._deliver(event)
+            deliver = delivery_of(kind)
+            if deliver is not None:
+                deliver(self, event)
+            elif kind is UnknownEvent:
+                self.log.warning("unknown_event_ignored", event_type=event.event_type)
         self._end_of_command_events(None)
         return result
-
-    @staticmethod
-    def _recorded_commands(
-        events: Sequence[AnyEvent], keys: Sequence[CommandKey | None], completed_at: int
-    ) -> list[AnyEvent]:
-        # SWF writes a batch's command events after its DecisionTaskCompleted, in decision
-        # order, but other events (an ActivityTaskCanceled for a task cancelled before it
-        # started) may come between them; the next decision task starts after all of them.
-        completed_id = events[completed_at].event_id
-        found: list[AnyEvent] = []
-        for index in range(completed_at + 1, len(events)):
-            ev = events[index]
-            if isinstance(ev, e.DecisionTaskStarted):
-                break
-            if keys[index] is None:
-                continue
-            batch = getattr(ev.attributes, "decision_task_completed_event_id", None)
-            if batch in (None, completed_id):
-                found.append(ev)
-        return found
 
     def _match(self, event: AnyEvent, recorded: CommandKey) -> None:
         if not self._unrecorded:
@@ -318,29 +321,24 @@ class WorkflowInstance:
             raise NondeterminismError(event_id, "no further command", extra.describe())
         self._after_completed_task = False
 
-    def _deliver(self, event: AnyEvent) -> None:
-        match event:
-            case e.WorkflowExecutionStarted(attributes=attrs):
-                self._start(event.event_timestamp, attrs)
-            case e.WorkflowExecutionSignaled(attributes=attrs):
-                handler = self._signal_handlers.get(attrs.signal_name)
-                if handler is None:
-                    self._buffered_signals.setdefault(attrs.signal_name, []).append(attrs.input)
-                else:
-                    self._dispatch_signal(attrs.signal_name, handler, attrs.input)
-            case e.WorkflowExecutionCancelRequested():
-                self._cancel_requested = True
-                if self._main is not None and not self._main.done():
-                    self._main.cancel()
-            case e.TimerFired(attributes=attrs):
-                command = self._timers_by_id.pop(attrs.timer_id, None)
-                if command is not None:
-                    self._timers_by_handle.pop(command.handle, None)
-                    self.loop.fire_timer(command.handle)
-            case UnknownEvent():
-                self.log.warning("unknown_event_ignored", event_type=event.event_type)
-            case _:
-                results.apply_result_event(self, event)
+    def _on_signal(self, event: e.WorkflowExecutionSignaled) -> None:
+        attrs = event.attributes
+        handler = self._signal_handlers.get(attrs.signal_name)
+        if handler is None:
+            self._buffered_signals.setdefault(attrs.signal_name, []).append(attrs.input)
+        else:
+            self._dispatch_signal(attrs.signal_name, handler, attrs.input)
+
+    def _on_cancel_requested(self, event: e.WorkflowExecutionCancelRequested) -> None:
+        self._cancel_requested = True
+        if self._main is not None and not self._main.done():
+            self._main.cancel()
+
+    def _on_timer_fired(self, event: e.TimerFired) -> None:
+        command = self._timers_by_id.pop(event.attributes.timer_id, None)
+        if command is not None:
+            self._timers_by_handle.pop(command.handle, None)
+            self.loop.fire_timer(command.handle)
 
     def timer_refused(self, timer_id: str, cause: str, event_id: int) -> None:
         command = self._timers_by_id.pop(timer_id, None)
@@ -363,7 +361,8 @@ class WorkflowInstance:
     def mark_closed(self) -> None:
         self.closed = True
 
-    def _start(self, timestamp: float, attrs: e.WorkflowExecutionStartedEventAttributes) -> None:
+    def _start(self, event: e.WorkflowExecutionStarted) -> None:
+        timestamp, attrs = event.event_timestamp, event.attributes
         parent = attrs.parent_workflow_execution
         self.info = WorkflowInfo(
             domain=self.domain,
@@ -416,35 +415,40 @@ class WorkflowInstance:
     # -- activations ----------------------------------------------------------------------
 
     def _activate(
-        self, started: e.DecisionTaskStarted, lookahead: list[AnyEvent] | None
+        self, started: e.DecisionTaskStarted, batch: tuple[Sequence[AnyEvent], int] | None
     ) -> ActivationResult | None:
         """Run the code for one decision task; its answer, unless it is a replayed one.
 
-        ``lookahead`` holds the command events history recorded for this task (None for
-        the live task).
+        ``batch`` is the history and the index of this task's ``DecisionTaskCompleted``
+        when history already holds the answer (a replayed activation), None for the live
+        task.
         """
         if self.info is None:
             raise HistoryError("a decision task started before WorkflowExecutionStarted")
         self._now = started.event_timestamp
         self.last_started_event_id = started.event_id
-        self.replaying = lookahead is not None
-        self._recorded_markers = {}
-        for ev in lookahead or ():
-            if isinstance(ev, e.MarkerRecorded):
-                name = ev.attributes.marker_name
-                self._recorded_markers.setdefault(name, deque()).append(ev)
+        self.replaying = batch is not None
+        self._batch = batch
+        self._recorded_markers = None
         if self._main is None and not self.closed and not self._main_scheduled:
             # Queued behind the signals delivered with the first batch, so their handlers
             # run before the workflow's body.
             self._main_scheduled = True
             self.loop.call_soon(self._start_main)
-        with sandbox.restrictions(), _running(self.loop):
-            self._run_until_stable()
+        with sandbox.restrictions():
+            # _running(), spelled out: this runs once per decision task of every replay.
+            loop_before = asyncio._get_running_loop()
+            asyncio._set_running_loop(self.loop)
+            try:
+                self._run_until_stable()
+            finally:
+                asyncio._set_running_loop(loop_before)
         self._decide_close()
-        commands = [c for c in self._pending if not c.cancelled_before_sent]
+        pending = self._pending
         self._pending = []
+        commands = [c for c in pending if not c.cancelled_before_sent]
         self._unrecorded.extend(commands)
-        if self.replaying:
+        if batch is not None:
             return None  # history holds this activation's answer already
         return ActivationResult(
             decisions=[c.decision() for c in commands],
@@ -460,6 +464,8 @@ class WorkflowInstance:
     def _run_until_stable(self) -> None:
         while True:
             self.loop.run_until_idle()
+            if not self._conditions:
+                return
             progressed = False
             for predicate, future in list(self._conditions):
                 if future.done():
@@ -540,3 +546,30 @@ class WorkflowInstance:
         with sandbox.restrictions(), _running(self.loop):
             value = getattr(self._object, method)()
         return converter.encode(value, "execution_context")
+
+
+def _recorded_markers(events: Sequence[AnyEvent], completed_at: int) -> list[e.MarkerRecorded]:
+    """The markers a completed decision task recorded: the batch's command events follow
+    its ``DecisionTaskCompleted``, and the next decision task starts after all of them."""
+    completed_id = events[completed_at].event_id
+    found: list[e.MarkerRecorded] = []
+    for index in range(completed_at + 1, len(events)):
+        event = events[index]
+        if isinstance(event, e.DecisionTaskStarted):
+            break
+        if (
+            isinstance(event, e.MarkerRecorded)
+            and event.attributes.decision_task_completed_event_id == completed_id
+        ):
+            found.append(event)
+    return found
+
+
+# What delivering each kind of non-command event does; absent kinds change nothing.
+_DELIVERIES: dict[type, Callable[[WorkflowInstance, Any], None]] = {
+    e.WorkflowExecutionStarted: WorkflowInstance._start,
+    e.WorkflowExecutionSignaled: WorkflowInstance._on_signal,
+    e.WorkflowExecutionCancelRequested: WorkflowInstance._on_cancel_requested,
+    e.TimerFired: WorkflowInstance._on_timer_fired,
+    **results.RESULT_EFFECTS,
+}

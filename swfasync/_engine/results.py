@@ -9,10 +9,10 @@ future is already done.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._wire import events as e
-from .._wire.codec import AnyEvent
 from .._wire.common import WorkflowExecution
 from ..exceptions import (
     ActivityCancelledError,
@@ -75,72 +75,113 @@ def _failure_message(what: str, reason: str | None) -> str:
     return f"{what} failed: {decode_failure(reason, None).message}" if reason else f"{what} failed"
 
 
-def apply_command_event(instance: WorkflowInstance, event: AnyEvent) -> None:
-    """Effects of a command event beyond the match (a refused decision surfaces here)."""
+# -- effects of command events beyond their match (a refused decision surfaces here) --------
+
+
+def _schedule_activity_failed(
+    instance: WorkflowInstance, event: e.ScheduleActivityTaskFailed
+) -> None:
     command = instance.command_for_event(event.event_id)
-    match event:
-        case e.ScheduleActivityTaskFailed(attributes=a) if isinstance(command, ActivityCommand):
-            _settle(
-                command.future,
-                error=ScheduleActivityTaskError(
-                    f"SWF refused to schedule activity {a.activity_id}: {a.cause}",
-                    cause=a.cause,
-                    event_id=event.event_id,
-                    activity_id=a.activity_id,
-                    activity_type=_activity_label(command),
-                ),
-            )
-        case e.StartTimerFailed(attributes=a):
-            instance.timer_refused(a.timer_id, a.cause, event.event_id)
-        case e.StartChildWorkflowExecutionFailed(attributes=a) if isinstance(
-            command, ChildWorkflowCommand
-        ):
-            _child_start_failed(command, a, event.event_id)
-        case e.SignalExternalWorkflowExecutionFailed(attributes=a) if isinstance(
-            command, SignalExternalCommand
-        ):
-            _settle(command.future, error=_external_error("signal", a.workflow_id, a.cause, event))
-        case e.RequestCancelExternalWorkflowExecutionFailed(attributes=a) if isinstance(
-            command, CancelExternalCommand
-        ):
-            _settle(command.future, error=_external_error("cancel", a.workflow_id, a.cause, event))
-        case e.ScheduleLambdaFunctionFailed(attributes=a) if isinstance(command, LambdaCommand):
-            _settle(
-                command.future,
-                error=LambdaFunctionError(
-                    f"SWF refused to schedule Lambda function {a.name}: {a.cause}",
-                    cause=a.cause,
-                    event_id=event.event_id,
-                ),
-            )
-        case (
-            e.CompleteWorkflowExecutionFailed()
-            | e.FailWorkflowExecutionFailed()
-            | e.CancelWorkflowExecutionFailed()
-            | e.ContinueAsNewWorkflowExecutionFailed()
-        ):
-            instance.log.warning("close_decision_refused", cause=event.attributes.cause)
-            instance.close_refused()
-        case (
-            e.WorkflowExecutionCompleted()
-            | e.WorkflowExecutionFailed()
-            | e.WorkflowExecutionCanceled()
-            | e.WorkflowExecutionContinuedAsNew()
-        ):
-            instance.mark_closed()
-        case e.RecordMarkerFailed(attributes=a):
-            raise DecisionFailedError(
-                f"SWF refused to record marker {a.marker_name}: {a.cause}",
+    if isinstance(command, ActivityCommand):
+        a = event.attributes
+        _settle(
+            command.future,
+            error=ScheduleActivityTaskError(
+                f"SWF refused to schedule activity {a.activity_id}: {a.cause}",
                 cause=a.cause,
                 event_id=event.event_id,
-            )
-        case _:
-            pass
+                activity_id=a.activity_id,
+                activity_type=_activity_label(command),
+            ),
+        )
 
 
-def _external_error(
-    what: str, workflow_id: str, cause: str, event: AnyEvent
-) -> ExternalWorkflowError:
+def _start_timer_failed(instance: WorkflowInstance, event: e.StartTimerFailed) -> None:
+    instance.timer_refused(event.attributes.timer_id, event.attributes.cause, event.event_id)
+
+
+def _start_child_refused(
+    instance: WorkflowInstance, event: e.StartChildWorkflowExecutionFailed
+) -> None:
+    command = instance.command_for_event(event.event_id)
+    if isinstance(command, ChildWorkflowCommand):
+        _child_start_failed(command, event.attributes, event.event_id)
+
+
+def _signal_external_refused(
+    instance: WorkflowInstance, event: e.SignalExternalWorkflowExecutionFailed
+) -> None:
+    command = instance.command_for_event(event.event_id)
+    if isinstance(command, SignalExternalCommand):
+        a = event.attributes
+        _settle(command.future, error=_external_error("signal", a.workflow_id, a.cause, event))
+
+
+def _cancel_external_refused(
+    instance: WorkflowInstance, event: e.RequestCancelExternalWorkflowExecutionFailed
+) -> None:
+    command = instance.command_for_event(event.event_id)
+    if isinstance(command, CancelExternalCommand):
+        a = event.attributes
+        _settle(command.future, error=_external_error("cancel", a.workflow_id, a.cause, event))
+
+
+def _schedule_lambda_failed(
+    instance: WorkflowInstance, event: e.ScheduleLambdaFunctionFailed
+) -> None:
+    command = instance.command_for_event(event.event_id)
+    if isinstance(command, LambdaCommand):
+        a = event.attributes
+        _settle(
+            command.future,
+            error=LambdaFunctionError(
+                f"SWF refused to schedule Lambda function {a.name}: {a.cause}",
+                cause=a.cause,
+                event_id=event.event_id,
+            ),
+        )
+
+
+def _close_refused(instance: WorkflowInstance, event: Any) -> None:
+    instance.log.warning("close_decision_refused", cause=event.attributes.cause)
+    instance.close_refused()
+
+
+def _closed(instance: WorkflowInstance, event: Any) -> None:
+    instance.mark_closed()
+
+
+def _record_marker_failed(instance: WorkflowInstance, event: e.RecordMarkerFailed) -> None:
+    a = event.attributes
+    raise DecisionFailedError(
+        f"SWF refused to record marker {a.marker_name}: {a.cause}",
+        cause=a.cause,
+        event_id=event.event_id,
+    )
+
+
+# Looked up by type for every command event of a replay; command events of other kinds
+# (ActivityTaskScheduled, TimerStarted, MarkerRecorded ...) have no effect beyond the match.
+COMMAND_EVENT_EFFECTS: dict[type, Callable[[WorkflowInstance, Any], None]] = {
+    e.ScheduleActivityTaskFailed: _schedule_activity_failed,
+    e.StartTimerFailed: _start_timer_failed,
+    e.StartChildWorkflowExecutionFailed: _start_child_refused,
+    e.SignalExternalWorkflowExecutionFailed: _signal_external_refused,
+    e.RequestCancelExternalWorkflowExecutionFailed: _cancel_external_refused,
+    e.ScheduleLambdaFunctionFailed: _schedule_lambda_failed,
+    e.CompleteWorkflowExecutionFailed: _close_refused,
+    e.FailWorkflowExecutionFailed: _close_refused,
+    e.CancelWorkflowExecutionFailed: _close_refused,
+    e.ContinueAsNewWorkflowExecutionFailed: _close_refused,
+    e.WorkflowExecutionCompleted: _closed,
+    e.WorkflowExecutionFailed: _closed,
+    e.WorkflowExecutionCanceled: _closed,
+    e.WorkflowExecutionContinuedAsNew: _closed,
+    e.RecordMarkerFailed: _record_marker_failed,
+}
+
+
+def _external_error(what: str, workflow_id: str, cause: str, event: Any) -> ExternalWorkflowError:
     return ExternalWorkflowError(
         f"SWF could not {what} workflow {workflow_id}: {cause}",
         cause=cause,
@@ -182,160 +223,242 @@ def _child_closed(
         _settle(child.result, error=error)
 
 
-def apply_result_event(instance: WorkflowInstance, event: AnyEvent) -> None:
-    """Resolve the command a result event reports on."""
-    match event:
-        case e.ActivityTaskStarted(attributes=a):
-            if (command := _activity(instance, a.scheduled_event_id)) is not None:
-                command.started = True
-        case e.ActivityTaskCompleted(attributes=a):
-            if (command := _activity(instance, a.scheduled_event_id)) is not None:
-                _settle(command.future, a.result)
-        case e.ActivityTaskFailed(attributes=a):
-            if (command := _activity(instance, a.scheduled_event_id)) is not None:
-                label = _activity_label(command)
-                _settle(
-                    command.future,
-                    error=ActivityFailedError(
-                        _failure_message(
-                            f"activity {command.attributes.activity_id} ({label})", a.reason
-                        ),
-                        reason=a.reason,
-                        details=a.details,
-                        event_id=event.event_id,
-                        activity_id=command.attributes.activity_id,
-                        activity_type=label,
-                    ),
-                )
-        case e.ActivityTaskTimedOut(attributes=a):
-            if (command := _activity(instance, a.scheduled_event_id)) is not None:
-                _settle(
-                    command.future,
-                    error=ActivityTimeoutError(
-                        f"activity {command.attributes.activity_id} timed out ({a.timeout_type})",
-                        timeout_type=a.timeout_type,
-                        details=a.details,
-                        event_id=event.event_id,
-                        activity_id=command.attributes.activity_id,
-                        activity_type=_activity_label(command),
-                    ),
-                )
-        case e.ActivityTaskCanceled(attributes=a):
-            if (command := _activity(instance, a.scheduled_event_id)) is not None:
-                _settle(
-                    command.future,
-                    error=ActivityCancelledError(
-                        f"activity {command.attributes.activity_id} was cancelled",
-                        details=a.details,
-                        event_id=event.event_id,
-                        activity_id=command.attributes.activity_id,
-                        activity_type=_activity_label(command),
-                    ),
-                )
-        case e.ChildWorkflowExecutionStarted(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                _settle(child.started, a.workflow_execution.run_id)
-        case e.ChildWorkflowExecutionCompleted(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                _settle(child.result, a.result)
-        case e.ChildWorkflowExecutionFailed(attributes=a):
-            wid = a.workflow_execution.workflow_id
-            _child_closed(
-                instance,
-                a.initiated_event_id,
-                a.workflow_execution,
-                ChildWorkflowFailedError,
-                _failure_message(f"child workflow {wid}", a.reason),
+# -- result events: resolve the command they report on --------------------------------------
+
+
+def _activity_started(instance: WorkflowInstance, event: e.ActivityTaskStarted) -> None:
+    if (command := _activity(instance, event.attributes.scheduled_event_id)) is not None:
+        command.started = True
+
+
+def _activity_completed(instance: WorkflowInstance, event: e.ActivityTaskCompleted) -> None:
+    if (command := _activity(instance, event.attributes.scheduled_event_id)) is not None:
+        _settle(command.future, event.attributes.result)
+
+
+def _activity_failed(instance: WorkflowInstance, event: e.ActivityTaskFailed) -> None:
+    a = event.attributes
+    if (command := _activity(instance, a.scheduled_event_id)) is not None:
+        label = _activity_label(command)
+        _settle(
+            command.future,
+            error=ActivityFailedError(
+                _failure_message(f"activity {command.attributes.activity_id} ({label})", a.reason),
                 reason=a.reason,
                 details=a.details,
                 event_id=event.event_id,
-            )
-        case e.ChildWorkflowExecutionTimedOut(attributes=a):
-            _child_closed(
-                instance,
-                a.initiated_event_id,
-                a.workflow_execution,
-                ChildWorkflowTimeoutError,
-                f"child workflow {a.workflow_execution.workflow_id} timed out ({a.timeout_type})",
-                event_id=event.event_id,
-            )
-        case e.ChildWorkflowExecutionCanceled(attributes=a):
-            _child_closed(
-                instance,
-                a.initiated_event_id,
-                a.workflow_execution,
-                ChildWorkflowCancelledError,
-                f"child workflow {a.workflow_execution.workflow_id} was cancelled",
+                activity_id=command.attributes.activity_id,
+                activity_type=label,
+            ),
+        )
+
+
+def _activity_timed_out(instance: WorkflowInstance, event: e.ActivityTaskTimedOut) -> None:
+    a = event.attributes
+    if (command := _activity(instance, a.scheduled_event_id)) is not None:
+        _settle(
+            command.future,
+            error=ActivityTimeoutError(
+                f"activity {command.attributes.activity_id} timed out ({a.timeout_type})",
+                timeout_type=a.timeout_type,
                 details=a.details,
                 event_id=event.event_id,
-            )
-        case e.ChildWorkflowExecutionTerminated(attributes=a):
-            _child_closed(
-                instance,
-                a.initiated_event_id,
-                a.workflow_execution,
-                ChildWorkflowTerminatedError,
-                f"child workflow {a.workflow_execution.workflow_id} was terminated",
+                activity_id=command.attributes.activity_id,
+                activity_type=_activity_label(command),
+            ),
+        )
+
+
+def _activity_canceled(instance: WorkflowInstance, event: e.ActivityTaskCanceled) -> None:
+    a = event.attributes
+    if (command := _activity(instance, a.scheduled_event_id)) is not None:
+        _settle(
+            command.future,
+            error=ActivityCancelledError(
+                f"activity {command.attributes.activity_id} was cancelled",
+                details=a.details,
                 event_id=event.event_id,
-            )
-        case e.StartChildWorkflowExecutionFailed(attributes=a):
-            if (child := _child(instance, a.initiated_event_id)) is not None:
-                _child_start_failed(child, a, event.event_id)
-        case e.ExternalWorkflowExecutionSignaled(attributes=a):
-            found = instance.command_for_event(a.initiated_event_id)
-            if isinstance(found, SignalExternalCommand):
-                _settle(found.future)
-        case e.SignalExternalWorkflowExecutionFailed(attributes=a):
-            found = instance.command_for_event(a.initiated_event_id)
-            if isinstance(found, SignalExternalCommand):
-                _settle(
-                    found.future, error=_external_error("signal", a.workflow_id, a.cause, event)
-                )
-        case e.ExternalWorkflowExecutionCancelRequested(attributes=a):
-            found = instance.command_for_event(a.initiated_event_id)
-            if isinstance(found, CancelExternalCommand):
-                _settle(found.future)
-        case e.RequestCancelExternalWorkflowExecutionFailed(attributes=a):
-            found = instance.command_for_event(a.initiated_event_id)
-            if isinstance(found, CancelExternalCommand):
-                _settle(
-                    found.future, error=_external_error("cancel", a.workflow_id, a.cause, event)
-                )
-        case e.LambdaFunctionCompleted(attributes=a):
-            if isinstance(found := instance.command_for_event(a.scheduled_event_id), LambdaCommand):
-                _settle(found.future, a.result)
-        case e.LambdaFunctionFailed(attributes=a):
-            if isinstance(found := instance.command_for_event(a.scheduled_event_id), LambdaCommand):
-                _settle(
-                    found.future,
-                    error=LambdaFunctionError(
-                        _failure_message(f"Lambda function {found.attributes.name}", a.reason),
-                        reason=a.reason,
-                        details=a.details,
-                        event_id=event.event_id,
-                    ),
-                )
-        case e.LambdaFunctionTimedOut(attributes=a):
-            if isinstance(found := instance.command_for_event(a.scheduled_event_id), LambdaCommand):
-                _settle(
-                    found.future,
-                    error=LambdaFunctionError(
-                        f"Lambda function {found.attributes.name} timed out ({a.timeout_type})",
-                        event_id=event.event_id,
-                    ),
-                )
-        case e.StartLambdaFunctionFailed(attributes=a):
-            if isinstance(
-                found := instance.command_for_event(a.scheduled_event_id or 0), LambdaCommand
-            ):
-                _settle(
-                    found.future,
-                    error=LambdaFunctionError(
-                        f"Lambda function {found.attributes.name} could not start: {a.cause}"
-                        + (f" ({a.message})" if a.message else ""),
-                        cause=a.cause,
-                        event_id=event.event_id,
-                    ),
-                )
-        case _:
-            pass  # bookkeeping events (DecisionTaskScheduled, LambdaFunctionStarted ...)
+                activity_id=command.attributes.activity_id,
+                activity_type=_activity_label(command),
+            ),
+        )
+
+
+def _child_started(instance: WorkflowInstance, event: e.ChildWorkflowExecutionStarted) -> None:
+    a = event.attributes
+    if (child := _child(instance, a.initiated_event_id)) is not None:
+        _settle(child.started, a.workflow_execution.run_id)
+
+
+def _child_completed(instance: WorkflowInstance, event: e.ChildWorkflowExecutionCompleted) -> None:
+    a = event.attributes
+    if (child := _child(instance, a.initiated_event_id)) is not None:
+        _settle(child.result, a.result)
+
+
+def _child_failed(instance: WorkflowInstance, event: e.ChildWorkflowExecutionFailed) -> None:
+    a = event.attributes
+    _child_closed(
+        instance,
+        a.initiated_event_id,
+        a.workflow_execution,
+        ChildWorkflowFailedError,
+        _failure_message(f"child workflow {a.workflow_execution.workflow_id}", a.reason),
+        reason=a.reason,
+        details=a.details,
+        event_id=event.event_id,
+    )
+
+
+def _child_timed_out(instance: WorkflowInstance, event: e.ChildWorkflowExecutionTimedOut) -> None:
+    a = event.attributes
+    _child_closed(
+        instance,
+        a.initiated_event_id,
+        a.workflow_execution,
+        ChildWorkflowTimeoutError,
+        f"child workflow {a.workflow_execution.workflow_id} timed out ({a.timeout_type})",
+        event_id=event.event_id,
+    )
+
+
+def _child_canceled(instance: WorkflowInstance, event: e.ChildWorkflowExecutionCanceled) -> None:
+    a = event.attributes
+    _child_closed(
+        instance,
+        a.initiated_event_id,
+        a.workflow_execution,
+        ChildWorkflowCancelledError,
+        f"child workflow {a.workflow_execution.workflow_id} was cancelled",
+        details=a.details,
+        event_id=event.event_id,
+    )
+
+
+def _child_terminated(
+    instance: WorkflowInstance, event: e.ChildWorkflowExecutionTerminated
+) -> None:
+    a = event.attributes
+    _child_closed(
+        instance,
+        a.initiated_event_id,
+        a.workflow_execution,
+        ChildWorkflowTerminatedError,
+        f"child workflow {a.workflow_execution.workflow_id} was terminated",
+        event_id=event.event_id,
+    )
+
+
+def _child_start_failed_later(
+    instance: WorkflowInstance, event: e.StartChildWorkflowExecutionFailed
+) -> None:
+    if (child := _child(instance, event.attributes.initiated_event_id)) is not None:
+        _child_start_failed(child, event.attributes, event.event_id)
+
+
+def _external_signaled(
+    instance: WorkflowInstance, event: e.ExternalWorkflowExecutionSignaled
+) -> None:
+    found = instance.command_for_event(event.attributes.initiated_event_id)
+    if isinstance(found, SignalExternalCommand):
+        _settle(found.future)
+
+
+def _external_signal_failed(
+    instance: WorkflowInstance, event: e.SignalExternalWorkflowExecutionFailed
+) -> None:
+    a = event.attributes
+    found = instance.command_for_event(a.initiated_event_id)
+    if isinstance(found, SignalExternalCommand):
+        _settle(found.future, error=_external_error("signal", a.workflow_id, a.cause, event))
+
+
+def _external_cancel_requested(
+    instance: WorkflowInstance, event: e.ExternalWorkflowExecutionCancelRequested
+) -> None:
+    found = instance.command_for_event(event.attributes.initiated_event_id)
+    if isinstance(found, CancelExternalCommand):
+        _settle(found.future)
+
+
+def _external_cancel_failed(
+    instance: WorkflowInstance, event: e.RequestCancelExternalWorkflowExecutionFailed
+) -> None:
+    a = event.attributes
+    found = instance.command_for_event(a.initiated_event_id)
+    if isinstance(found, CancelExternalCommand):
+        _settle(found.future, error=_external_error("cancel", a.workflow_id, a.cause, event))
+
+
+def _lambda_completed(instance: WorkflowInstance, event: e.LambdaFunctionCompleted) -> None:
+    a = event.attributes
+    if isinstance(found := instance.command_for_event(a.scheduled_event_id), LambdaCommand):
+        _settle(found.future, a.result)
+
+
+def _lambda_failed(instance: WorkflowInstance, event: e.LambdaFunctionFailed) -> None:
+    a = event.attributes
+    if isinstance(found := instance.command_for_event(a.scheduled_event_id), LambdaCommand):
+        _settle(
+            found.future,
+            error=LambdaFunctionError(
+                _failure_message(f"Lambda function {found.attributes.name}", a.reason),
+                reason=a.reason,
+                details=a.details,
+                event_id=event.event_id,
+            ),
+        )
+
+
+def _lambda_timed_out(instance: WorkflowInstance, event: e.LambdaFunctionTimedOut) -> None:
+    a = event.attributes
+    if isinstance(found := instance.command_for_event(a.scheduled_event_id), LambdaCommand):
+        _settle(
+            found.future,
+            error=LambdaFunctionError(
+                f"Lambda function {found.attributes.name} timed out ({a.timeout_type})",
+                event_id=event.event_id,
+            ),
+        )
+
+
+def _lambda_start_failed(instance: WorkflowInstance, event: e.StartLambdaFunctionFailed) -> None:
+    a = event.attributes
+    if isinstance(found := instance.command_for_event(a.scheduled_event_id or 0), LambdaCommand):
+        _settle(
+            found.future,
+            error=LambdaFunctionError(
+                f"Lambda function {found.attributes.name} could not start: {a.cause}"
+                + (f" ({a.message})" if a.message else ""),
+                cause=a.cause,
+                event_id=event.event_id,
+            ),
+        )
+
+
+# Looked up by type for every other event of a replay; bookkeeping events
+# (DecisionTaskScheduled, LambdaFunctionStarted ...) are absent and change nothing.
+RESULT_EFFECTS: dict[type, Callable[[WorkflowInstance, Any], None]] = {
+    e.ActivityTaskStarted: _activity_started,
+    e.ActivityTaskCompleted: _activity_completed,
+    e.ActivityTaskFailed: _activity_failed,
+    e.ActivityTaskTimedOut: _activity_timed_out,
+    e.ActivityTaskCanceled: _activity_canceled,
+    e.ChildWorkflowExecutionStarted: _child_started,
+    e.ChildWorkflowExecutionCompleted: _child_completed,
+    e.ChildWorkflowExecutionFailed: _child_failed,
+    e.ChildWorkflowExecutionTimedOut: _child_timed_out,
+    e.ChildWorkflowExecutionCanceled: _child_canceled,
+    e.ChildWorkflowExecutionTerminated: _child_terminated,
+    # Reached only when the event names an initiated event (a child that failed to start
+    # after its initiation was recorded); without one it is a command event.
+    e.StartChildWorkflowExecutionFailed: _child_start_failed_later,
+    e.ExternalWorkflowExecutionSignaled: _external_signaled,
+    e.SignalExternalWorkflowExecutionFailed: _external_signal_failed,
+    e.ExternalWorkflowExecutionCancelRequested: _external_cancel_requested,
+    e.RequestCancelExternalWorkflowExecutionFailed: _external_cancel_failed,
+    e.LambdaFunctionCompleted: _lambda_completed,
+    e.LambdaFunctionFailed: _lambda_failed,
+    e.LambdaFunctionTimedOut: _lambda_timed_out,
+    e.StartLambdaFunctionFailed: _lambda_start_failed,
+}
