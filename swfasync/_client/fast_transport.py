@@ -23,10 +23,14 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
 - connection errors, 5xx answers and throttling faults are retried with full-jitter
   backoff within the client's retry budget, as botocore's standard retry mode does.
 
-Parameters are checked as far as the worker needs: required members present, no unknown
-members, top-level values of the right type, with botocore's ``ParamValidationError``
-naming the member. Nested values are left to SWF, which answers a bad one with a
-``ValidationException`` (the dev server does the same).
+Parameters are refused exactly when the aiobotocore client would refuse them, at every
+depth (a decision with an unknown key or without a required member, a task list without
+its name, a nested value of the wrong type or under the model's ``min``), with the same
+``ParamValidationError`` report lines. Each operation's check is compiled once from
+botocore's model (:mod:`swfasync._client.param_checks`), so a passing call costs a few
+isinstance checks per value instead of botocore's model walk. The checks always run:
+botocore resolves ``parameter_validation=False`` (from a ``Config`` or a profile) into the
+client's private serializer without recording it anywhere public.
 """
 
 from __future__ import annotations
@@ -41,12 +45,13 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import anyio
 import msgspec
-from botocore.exceptions import NoCredentialsError, ParamValidationError
+from botocore.exceptions import NoCredentialsError
 from botocore.parsers import ResponseParserError, create_parser
 from botocore.utils import normalize_url_path
 
 from .._wire.codec import HistoryBodyDecoder
 from .connection import LONG_POLL_READ_TIMEOUT, THROTTLING_CODES, backoff_delay
+from .param_checks import ParamChecker
 
 JSON_CONTENT_TYPE: Final = "application/x-amz-json-1.0"
 TARGET_PREFIX: Final = "SimpleWorkflowService."
@@ -70,15 +75,6 @@ HISTORY_OPERATIONS: Final = frozenset({"PollForDecisionTask", "GetWorkflowExecut
 RETRIED_STATUSES: Final = frozenset({500, 502, 503, 504})
 # botocore's standard mode default when the client's config names no budget.
 DEFAULT_ATTEMPTS: Final = 3
-
-_PYTHON_TYPES: Final[dict[str, type | tuple[type, ...]]] = {
-    "string": str,
-    "structure": dict,
-    "list": (list, tuple),
-    "boolean": bool,
-    "integer": int,
-    "long": int,
-}
 
 _encoder = msgspec.json.Encoder()
 _plain_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
@@ -185,12 +181,7 @@ class _Operation:
         self.name: str = model.name
         self.target = TARGET_PREFIX + model.name
         self.output_shape = model.output_shape
-        shape = model.input_shape
-        self.required: tuple[str, ...] = tuple(shape.required_members)
-        self.member_types = {
-            name: _PYTHON_TYPES.get(member.type_name, object)
-            for name, member in shape.members.items()
-        }
+        self.params = ParamChecker(model.input_shape)
         outputs = model.output_shape.members if model.output_shape is not None else {}
         self.output_members = frozenset(
             member.serialization.get("name", name) for name, member in outputs.items()
@@ -200,28 +191,6 @@ class _Operation:
             if model.name in HISTORY_OPERATIONS
             else None
         )
-
-    def check(self, params: dict[str, Any]) -> None:
-        """botocore's ``ParamValidationError`` for what botocore would refuse at the top."""
-        problems = [
-            f'Missing required parameter in input: "{name}"'
-            for name in self.required
-            if name not in params
-        ]
-        for name, value in params.items():
-            expected = self.member_types.get(name)
-            if expected is None:
-                problems.append(
-                    f'Unknown parameter in input: "{name}", must be one of: '
-                    + ", ".join(self.member_types)
-                )
-            elif not isinstance(value, expected):
-                problems.append(
-                    f"Invalid type for parameter {name}, value: {value!r}, "
-                    f"type: {type(value)}, valid types: {expected}"
-                )
-        if problems:
-            raise ParamValidationError(report="\n".join(problems))
 
     def decode(self, body: bytes) -> dict[str, Any]:
         if self.history_decoder is not None:
@@ -309,7 +278,7 @@ class FastSwfTransport:
         if session is None:
             raise RuntimeError("FastSwfTransport is not open: use it with 'async with'")
         operation = self._operations[operation_name]
-        operation.check(params)
+        operation.params.check(params)
         body = _encoder.encode(params)
         attempt = 0
         while True:

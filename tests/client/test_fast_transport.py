@@ -228,19 +228,7 @@ async def test_requests_as_sent_carry_sigv4auth_signatures(
             assert ours.headers[name] == theirs.headers[name]
         assert json.loads(ours.body) == json.loads(theirs.body)
         assert ours.url == theirs.url
-        # SigV4Auth over exactly what was sent (the signed headers but host, which it
-        # derives from the URL) gives the Authorization header that was sent.
-        fixed_botocore_clock(
-            datetime.strptime(ours.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        )
-        unsigned = {
-            name: value
-            for name, value in ours.headers.items()
-            if name.lower() in signed_header_names(ours)
-            and name.lower() not in {"host", "x-amz-date", "x-amz-security-token"}
-        }
-        expected = sigv4auth_headers(ours.url, REGION, credentials, unsigned, ours.body)
-        assert ours.headers["Authorization"] == expected["Authorization"]
+        assert_signed_with(credentials, ours, fixed_botocore_clock)
 
 
 async def test_refreshed_credentials_are_used_from_the_next_request() -> None:
@@ -260,6 +248,27 @@ async def test_refreshed_credentials_are_used_from_the_next_request() -> None:
             await fast.respond_activity_task_canceled(taskToken="t")
     keys = [r.headers["Authorization"].split("Credential=")[1][:6] for r in server.requests]
     assert keys == ["OLDKEY", "NEWKEY"]
+
+
+def assert_signed_with(
+    credentials: FrozenCredentials,
+    sent: Captured,
+    fixed_botocore_clock: Callable[[datetime], None],
+) -> None:
+    """SigV4Auth with ``credentials`` over exactly what was sent (the signed headers but
+    host, which it derives from the URL) gives the Authorization header that was sent."""
+    fixed_botocore_clock(
+        datetime.strptime(sent.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    )
+    unsigned = {
+        name: value
+        for name, value in sent.headers.items()
+        if name.lower() in signed_header_names(sent)
+        and name.lower() not in {"host", "x-amz-date", "x-amz-security-token"}
+    }
+    expected = sigv4auth_headers(sent.url, REGION, credentials, unsigned, sent.body)
+    assert sent.headers["Authorization"] == expected["Authorization"]
+    assert sent.headers.get("X-Amz-Security-Token") == expected.get("X-Amz-Security-Token")
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -303,16 +312,12 @@ async def test_a_body_that_is_not_json_is_a_typed_error() -> None:
             await fast.poll_for_decision_task(domain="d", taskList={"name": "t"})
 
 
-async def test_parameters_are_checked_before_sending() -> None:
-    async with scripted_server() as server, both_paths(server.url) as (client, fast):
+async def test_refused_parameters_are_not_sent() -> None:
+    async with scripted_server() as server, both_paths(server.url) as (_, fast):
         with pytest.raises(ParamValidationError, match=r'required parameter.*"domain"'):
             await fast.poll_for_activity_task(taskList={"name": "t"})
-        with pytest.raises(ParamValidationError, match=r'required parameter.*"domain"'):
-            await client.poll_for_activity_task(taskList={"name": "t"})
-        with pytest.raises(ParamValidationError, match=r'Unknown parameter.*"tasklist"'):
-            await fast.poll_for_activity_task(domain="d", tasklist={"name": "t"})
-        with pytest.raises(ParamValidationError, match="Invalid type for parameter result"):
-            await fast.respond_activity_task_completed(taskToken="t", result=3)
+        with pytest.raises(ParamValidationError, match=r"decisions\[0\]"):
+            await fast.respond_decision_task_completed(taskToken="t", decisions=[{}])
     assert server.requests == []
 
 
@@ -506,6 +511,135 @@ async def test_faults_are_the_client_errors_aiobotocore_raises(dev_server: DevSe
             codes.append(ours.value.response["Error"]["Code"])
     assert codes[0] == "UnknownResourceFault"
     assert "ValidationException" in codes
+
+
+# -- parameters: refused as aiobotocore refuses them, at any depth ----------------------------
+
+TASK_LIST = {"name": "t"}
+TIMER = {"timerId": "t1", "startToFireTimeout": "5"}
+
+REFUSED_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("poll_for_activity_task", {"taskList": TASK_LIST}),
+    ("poll_for_activity_task", {"domain": "d", "tasklist": TASK_LIST}),
+    ("poll_for_activity_task", {"domain": "d", "taskList": {}}),
+    ("poll_for_activity_task", {"domain": "d", "taskList": {"name": "t", "kind": "x"}}),
+    ("poll_for_activity_task", {"domain": "d", "taskList": {"name": 7}}),
+    ("poll_for_activity_task", {"domain": "", "taskList": "t", "identity": None}),
+    (
+        "poll_for_decision_task",
+        {"domain": "d", "taskList": TASK_LIST, "maximumPageSize": -1, "reverseOrder": "yes"},
+    ),
+    ("respond_activity_task_completed", {"taskToken": "t", "result": 3}),
+    ("respond_activity_task_failed", {"taskToken": "", "reason": None}),
+    ("record_activity_task_heartbeat", {"taskToken": "t", "details": b"50%"}),
+    ("respond_activity_task_canceled", {"taskToken": ["t"]}),
+    (
+        "get_workflow_execution_history",
+        {"domain": "d", "execution": {"workflowId": "w"}, "nextPageToken": 1},
+    ),
+    ("respond_decision_task_completed", {"taskToken": "t", "decisions": {"timerId": "t1"}}),
+    ("respond_decision_task_completed", {"taskToken": "t", "decisions": [schedule("a1"), "x"]}),
+    (
+        "respond_decision_task_completed",
+        {
+            "taskToken": "t",
+            "decisions": [
+                {"decisionType": "StartTimer", "startTimerDecisionAttributes": TIMER, "x": 1}
+            ],
+        },
+    ),
+    (
+        "respond_decision_task_completed",
+        {"taskToken": "t", "decisions": [{"startTimerDecisionAttributes": TIMER}]},
+    ),
+    (
+        "respond_decision_task_completed",
+        {
+            "taskToken": "t",
+            "decisions": (
+                schedule("a1"),
+                {"decisionType": "StartTimer", "startTimerDecisionAttributes": {"timerId": ""}},
+            ),
+        },
+    ),
+    (
+        "respond_decision_task_completed",
+        {
+            "taskToken": "t",
+            "decisions": [
+                {
+                    "decisionType": "ScheduleActivityTask",
+                    "scheduleActivityTaskDecisionAttributes": {
+                        "activityType": {"name": "Step", "version": 1},
+                        "activityId": "a1",
+                        "taskList": {"name": ""},
+                        "taskPriority": 5,
+                    },
+                }
+            ],
+        },
+    ),
+    (
+        "respond_decision_task_completed",
+        {"taskToken": "t", "taskList": {"name": "s"}, "taskListScheduleToStartTimeout": 5},
+    ),
+]
+
+
+async def test_refused_parameters_get_aiobotocores_report(dev_server: DevServer) -> None:
+    async with both_paths(dev_server.endpoint_url) as (client, fast):
+        for method, params in REFUSED_CALLS:
+            with pytest.raises(ParamValidationError) as ours:
+                await getattr(fast, method)(**params)
+            with pytest.raises(ParamValidationError) as theirs:
+                await getattr(client, method)(**params)
+            assert str(ours.value) == str(theirs.value), (method, params)
+
+
+# Well-formed at every depth: past the parameter checks, the dev server answers both paths
+# with the same fault for the unknown token or domain.
+ACCEPTED_CALLS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "respond_decision_task_completed",
+        {
+            "taskToken": "no-such-token",
+            "decisions": (
+                schedule("a1"),
+                {"decisionType": "StartTimer", "startTimerDecisionAttributes": TIMER},
+                {"decisionType": "CompleteWorkflowExecution"},
+            ),
+            "executionContext": "",
+            "taskList": {"name": "sticky"},
+            "taskListScheduleToStartTimeout": "5",
+        },
+    ),
+    (
+        "poll_for_decision_task",
+        {
+            "domain": "no-such-domain",
+            "taskList": TASK_LIST,
+            "identity": "",
+            "maximumPageSize": 0,
+            "reverseOrder": False,
+            "startAtPreviousStartedEvent": True,
+        },
+    ),
+    ("respond_activity_task_failed", {"taskToken": "no-such-token", "reason": "", "details": ""}),
+    (
+        "get_workflow_execution_history",
+        {"domain": "no-such-domain", "execution": {"workflowId": "w", "runId": "r"}},
+    ),
+]
+
+
+async def test_well_formed_parameters_reach_swf(dev_server: DevServer) -> None:
+    async with both_paths(dev_server.endpoint_url) as (client, fast):
+        for method, params in ACCEPTED_CALLS:
+            with pytest.raises(ClientError) as ours:
+                await getattr(fast, method)(**params)
+            with pytest.raises(ClientError) as theirs:
+                await getattr(client, method)(**params)
+            assert fault(ours.value) == fault(theirs.value), (method, params)
 
 
 async def test_transport_takes_the_clients_limits() -> None:
