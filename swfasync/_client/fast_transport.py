@@ -8,7 +8,10 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
 
 - endpoint, region, credentials, timeouts, pool size and retry budget are taken from the
   open aiobotocore client, so Amazon SWF and the dev server still differ only in
-  configuration, and refreshable credentials are asked for frozen ones on every request;
+  configuration, and refreshable credentials are asked for frozen ones on every request
+  (so a refresh is used from the next request on); the credentials are reached through
+  botocore's private ``_get_credentials``, and a botocore without it is refused with
+  :class:`IncompatibleBotocoreError` when the transport is built;
 - requests are signed with Signature Version 4 for service ``swf`` by :class:`SigV4Signer`,
   which produces byte for byte the ``Authorization`` header of botocore's ``SigV4Auth``
   (the tests prove it) while deriving the signing key once a day instead of per request;
@@ -38,12 +41,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
+from importlib.metadata import version
 from types import TracebackType
 from typing import Any, Final, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import aiohttp
 import anyio
+import botocore
 import msgspec
 from botocore.exceptions import NoCredentialsError
 from botocore.parsers import ResponseParserError, create_parser
@@ -225,6 +231,7 @@ class FastSwfTransport:
 
     def __init__(self, client: Any) -> None:
         self._client = client
+        self._client_credentials = client_credentials_reader(client)
         meta = client.meta
         self.endpoint_url: str = meta.endpoint_url
         self.region: str = meta.region_name
@@ -263,10 +270,8 @@ class FastSwfTransport:
             await session.close()
 
     async def _credentials(self) -> FrozenCredentials:
-        # botocore keeps the client's credentials behind its request signer and offers no
-        # public accessor; this is the one botocore's own code uses. Refreshable
-        # credentials refresh themselves inside get_frozen_credentials when near expiry.
-        credentials = self._client._get_credentials()
+        # Refreshable credentials refresh themselves inside get_frozen_credentials when due.
+        credentials = self._client_credentials()
         if credentials is None:
             raise NoCredentialsError()
         frozen = await credentials.get_frozen_credentials()
@@ -350,6 +355,30 @@ class FastSwfTransport:
 
     async def get_workflow_execution_history(self, **params: Any) -> dict[str, Any]:
         return await self.call("GetWorkflowExecutionHistory", params)
+
+
+class IncompatibleBotocoreError(RuntimeError):
+    """The installed botocore lacks what :class:`FastSwfTransport` relies on."""
+
+
+def client_credentials_reader(client: Any) -> Callable[[], Any]:
+    """The function returning an aiobotocore client's current credentials object.
+
+    botocore keeps a client's credentials behind its request signer and offers no public
+    accessor; ``BaseClient._get_credentials`` is the one botocore's own code uses, private
+    and documented as subject to removal. Without it the transport cannot sign as the
+    client does, so the transport refuses to be built instead of failing on its first
+    request.
+    """
+    reader: Callable[[], Any] | None = getattr(client, "_get_credentials", None)
+    if not callable(reader):
+        raise IncompatibleBotocoreError(
+            "FastSwfTransport reads the client's credentials through botocore's private "
+            f"BaseClient._get_credentials, which botocore {botocore.__version__} (aiobotocore "
+            f"{version('aiobotocore')}) does not have; run the Worker with "
+            "fast_transport=False to send every call through the aiobotocore client"
+        )
+    return reader
 
 
 def _total_attempts(retries: dict[str, Any] | None) -> int:

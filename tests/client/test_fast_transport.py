@@ -13,13 +13,18 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiobotocore.session  # type: ignore[import-untyped]
+import botocore
 import botocore.auth
 import msgspec
 import pytest
+from aiobotocore.credentials import (  # type: ignore[import-untyped]
+    AioCredentialResolver,
+    AioRefreshableCredentials,
+)
 from aiohttp import web
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -32,7 +37,9 @@ from swfasync._client.connection import create_swf_client, make_config
 from swfasync._client.fast_transport import (
     FastSwfTransport,
     FrozenCredentials,
+    IncompatibleBotocoreError,
     SigV4Signer,
+    client_credentials_reader,
     sigv4_timestamp,
 )
 from swfasync._wire import events as e
@@ -231,25 +238,6 @@ async def test_requests_as_sent_carry_sigv4auth_signatures(
         assert_signed_with(credentials, ours, fixed_botocore_clock)
 
 
-async def test_refreshed_credentials_are_used_from_the_next_request() -> None:
-    async with scripted_server() as server:
-        session = aiobotocore.session.AioSession()
-        session.set_credentials("OLDKEY", "old")
-        async with (
-            session.create_client(
-                "swf", region_name=REGION, endpoint_url=server.url, config=make_config()
-            ) as client,
-            FastSwfTransport(client) as fast,
-        ):
-            await fast.respond_activity_task_canceled(taskToken="t")
-            # What a refresh does to the client's credentials object in place.
-            credentials = client._get_credentials()
-            credentials.access_key, credentials.secret_key = "NEWKEY", "new"
-            await fast.respond_activity_task_canceled(taskToken="t")
-    keys = [r.headers["Authorization"].split("Credential=")[1][:6] for r in server.requests]
-    assert keys == ["OLDKEY", "NEWKEY"]
-
-
 def assert_signed_with(
     credentials: FrozenCredentials,
     sent: Captured,
@@ -269,6 +257,134 @@ def assert_signed_with(
     expected = sigv4auth_headers(sent.url, REGION, credentials, unsigned, sent.body)
     assert sent.headers["Authorization"] == expected["Authorization"]
     assert sent.headers.get("X-Amz-Security-Token") == expected.get("X-Amz-Security-Token")
+
+
+# -- credentials ------------------------------------------------------------------------------
+
+
+@dataclass
+class ShortLivedKeys:
+    """A source of temporary credentials: each refresh hands out a new key that expires
+    ``lifetime`` after ``now``, a clock the test moves."""
+
+    now: datetime = FIXED_NOW
+    lifetime: timedelta = timedelta(seconds=5)
+    issued: list[FrozenCredentials] = field(default_factory=list)
+
+    def clock(self) -> datetime:
+        return self.now
+
+    async def refresh(self) -> dict[str, str]:
+        n = len(self.issued) + 1
+        self.issued.append(FrozenCredentials(f"AKIDSHORT{n}", f"secret/{n}", f"token{n}"))
+        return {
+            "access_key": f"AKIDSHORT{n}",
+            "secret_key": f"secret/{n}",
+            "token": f"token{n}",
+            "expiry_time": (self.now + self.lifetime).isoformat(),
+        }
+
+
+@dataclass
+class ShortLivedKeysProvider:
+    """A credential provider for an aiobotocore session's resolver: refreshable
+    credentials that refresh only once expired (no advisory or mandatory margin)."""
+
+    keys: ShortLivedKeys
+    METHOD = "short-lived-keys"
+
+    async def load(self) -> Any:
+        first = await self.keys.refresh()
+        return AioRefreshableCredentials(
+            access_key=first["access_key"],
+            secret_key=first["secret_key"],
+            token=first["token"],
+            expiry_time=self.keys.now + self.keys.lifetime,
+            refresh_using=self.keys.refresh,
+            method=self.METHOD,
+            time_fetcher=self.keys.clock,
+            advisory_timeout=0,
+            mandatory_timeout=0,
+        )
+
+
+async def test_requests_after_expiry_are_signed_with_the_refreshed_key(
+    fixed_botocore_clock: Callable[[datetime], None],
+) -> None:
+    keys = ShortLivedKeys()
+    session = aiobotocore.session.AioSession()
+    # The session's credential chain, replaced by one provider, as botocore's sessions
+    # take custom credential sources.
+    session.register_component(
+        "credential_provider", AioCredentialResolver([ShortLivedKeysProvider(keys)])
+    )
+    empty_poll = (200, b'{"startedEventId": 0}')
+    poll = {"domain": "d", "taskList": {"name": "t"}}
+    async with (
+        scripted_server(empty_poll) as server,
+        session.create_client(
+            "swf", region_name=REGION, endpoint_url=server.url, config=make_config()
+        ) as client,
+        FastSwfTransport(client) as fast,
+    ):
+        await fast.poll_for_activity_task(**poll)
+        keys.now += keys.lifetime - timedelta(seconds=1)
+        await fast.poll_for_activity_task(**poll)
+        keys.now += timedelta(seconds=2)  # the first key has expired
+        answer = await fast.poll_for_activity_task(**poll)
+        await fast.poll_for_activity_task(**poll)
+        await client.poll_for_activity_task(**poll)  # the client signs with it too
+    assert answer["startedEventId"] == 0
+    first, second = keys.issued
+    expected = [first, first, second, second, second]
+    assert len(server.requests) == len(expected)
+    for credentials, sent in zip(expected, server.requests, strict=True):
+        assert f"Credential={credentials.access_key}/" in sent.headers["Authorization"]
+        assert_signed_with(credentials, sent, fixed_botocore_clock)
+
+
+async def test_the_installed_botocore_gives_the_clients_credentials() -> None:
+    # FastSwfTransport reads credentials through botocore's private accessor: this fails
+    # first if an upgrade of botocore or aiobotocore removes or changes it.
+    async with create_swf_client(
+        endpoint_url="http://127.0.0.1:1",
+        region_name=REGION,
+        aws_access_key_id="AKIDPINNED",
+        aws_secret_access_key="pinned/secret",
+        aws_session_token="pinned-token",
+    ) as client:
+        credentials = client_credentials_reader(client)()
+        frozen = await credentials.get_frozen_credentials()
+    assert (frozen.access_key, frozen.secret_key, frozen.token) == (
+        "AKIDPINNED",
+        "pinned/secret",
+        "pinned-token",
+    )
+
+
+@dataclass
+class ClientWithoutCredentialAccessor:
+    """An aiobotocore client as a botocore without ``_get_credentials`` would leave it:
+    the public parts the transport reads, and nothing else."""
+
+    meta: Any
+    exceptions: Any
+
+
+async def test_a_botocore_without_the_credential_accessor_is_refused_clearly() -> None:
+    async with create_swf_client(
+        endpoint_url="http://127.0.0.1:1",
+        region_name=REGION,
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+    ) as client:
+        stripped = ClientWithoutCredentialAccessor(client.meta, client.exceptions)
+        with pytest.raises(IncompatibleBotocoreError) as refused:
+            FastSwfTransport(stripped)
+    message = str(refused.value)
+    assert "BaseClient._get_credentials" in message
+    assert f"botocore {botocore.__version__}" in message
+    assert "fast_transport=False" in message
 
 
 # -- faults -----------------------------------------------------------------------------------
