@@ -1,10 +1,11 @@
 """The dev server's state machine core: executions, history recording, decision-task
 scheduling, closing (with parent notification and child policies), timeouts, and the
-write-through to SQLite.
+write-through to SQLite (when the server has a database file).
 
 All state changes happen synchronously on the one event loop that owns the server; each
 request or timer firing ends with ``settle()``, which schedules the decision tasks the new
-events call for, hands tasks to waiting pollers, re-arms deadlines and commits once.
+events call for, hands tasks to waiting pollers, re-arms deadlines and commits once
+(nothing when the request changed nothing).
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def new_run_id() -> str:
 
 
 class Backend:
-    def __init__(self, store: Store, clock: Clock, time_skipping: bool) -> None:
-        self.store = store
+    def __init__(self, store: Store | None, clock: Clock, time_skipping: bool) -> None:
+        self.store = store  # None: state lives in this process only
         self.clock = clock
         self.domains: dict[str, Domain] = {}
         self.types: dict[str, TypeRecord] = {}
@@ -95,6 +96,7 @@ class Backend:
         self._seq = itertools.count()
         self._touched: dict[str, Execution] = {}
         self._persisted: dict[str, int] = {}
+        self._persisted_offset: float | None = None
         self._dirty_domains: set[str] = set()
         self._dirty_types: set[str] = set()
         self._deleted_types: set[str] = set()
@@ -105,17 +107,21 @@ class Backend:
     # -- loading ----------------------------------------------------------------------
 
     def _load(self) -> None:
-        for domain in self.store.domains():
+        store = self.store
+        if store is None:
+            return
+        for domain in store.domains():
             self.domains[domain.name] = domain
-        for record in self.store.types():
+        for record in store.types():
             self.types[record.key] = record
-        offset = self.store.meta("clock_offset")
+        offset = store.meta("clock_offset")
         if offset is not None and hasattr(self.clock, "offset"):
             self.clock.offset = max(self.clock.offset, float(offset))
-        executions = sorted(self.store.executions(), key=lambda e: e.start_ts)
+            self._persisted_offset = float(offset)
+        executions = sorted(store.executions(), key=lambda e: e.start_ts)
         for ex in executions:
             self.executions[ex.run_id] = ex
-            self.histories[ex.run_id] = self.store.events(ex.run_id)
+            self.histories[ex.run_id] = store.events(ex.run_id)
             self._persisted[ex.run_id] = len(self.histories[ex.run_id])
             if ex.is_open:
                 self.open_ids[(ex.domain, ex.workflow_id)] = ex.run_id
@@ -572,7 +578,29 @@ class Backend:
         self.scheduler.poke()
 
     def _flush(self, executions: dict[str, Execution]) -> None:
-        store = self.store
+        """Write what this state change touched, in one transaction."""
+        try:
+            if self.store is not None:
+                self._write(self.store, executions)
+        finally:
+            self._dirty_domains.clear()
+            self._dirty_types.clear()
+            self._deleted_types.clear()
+            self._deleted_runs.clear()
+
+    def _write(self, store: Store, executions: dict[str, Execution]) -> None:
+        offset = getattr(self.clock, "offset", None)
+        if not (isinstance(offset, float) and offset and offset != self._persisted_offset):
+            offset = None
+        if not (
+            executions
+            or offset is not None
+            or self._dirty_domains
+            or self._dirty_types
+            or self._deleted_types
+            or self._deleted_runs
+        ):
+            return  # a read, or a poll that found nothing: no transaction to pay for
         store.begin()
         try:
             for name in self._dirty_domains:
@@ -592,15 +620,11 @@ class Backend:
                 start = self._persisted[ex.run_id]
                 store.put_execution(ex, history[start:])
                 self._persisted[ex.run_id] = len(history)
-            offset = getattr(self.clock, "offset", None)
-            if isinstance(offset, float) and offset:
+            if offset is not None:
                 store.put_meta("clock_offset", repr(offset))
             store.commit()
         except BaseException:
             store.rollback()
             raise
-        finally:
-            self._dirty_domains.clear()
-            self._dirty_types.clear()
-            self._deleted_types.clear()
-            self._deleted_runs.clear()
+        if offset is not None:
+            self._persisted_offset = offset

@@ -104,7 +104,7 @@ class DevServer:
             self._backend.lambdas[name] = fn
 
     async def start(self) -> None:
-        store = Store(self.db_path)
+        store = Store(self.db_path) if self.db_path is not None else None
         backend = Backend(store, self.clock, self.time_skipping)
         backend.lambdas.update(self._lambdas)
         self._backend = backend
@@ -133,7 +133,8 @@ class DevServer:
             self._runner = None
         if backend is not None:
             await backend.aclose()
-            backend.store.close()
+            if backend.store is not None:
+                backend.store.close()
             self._backend = None
 
     async def __aenter__(self) -> DevServer:

@@ -1,4 +1,6 @@
-"""SQLite persistence: write-through, one transaction per request or timer firing.
+"""SQLite persistence: write-through, one transaction per request or timer firing that
+changed something. A dev server without a database file keeps its state in its own
+dictionaries only, with no store at all.
 
 In WAL mode with ``synchronous=NORMAL`` a committed transaction survives the process
 being killed (it would not survive losing power; a dev server does not need that).
@@ -29,14 +31,13 @@ _event_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
 class Store:
-    """The dev server's SQLite database (``:memory:`` when ``path`` is None)."""
+    """The dev server's SQLite database file."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self._db = sqlite3.connect(path or ":memory:", isolation_level=None)
-        if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
