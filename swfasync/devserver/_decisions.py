@@ -7,6 +7,7 @@ with SWF's cause, and that event calls for a new decision task.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -67,15 +68,25 @@ def decision_task_execution(b: Backend, token: str) -> Execution:
     return ex
 
 
+@functools.cache
+def _attributes_with_required_members() -> frozenset[str]:
+    """The decision attribute members that cannot be left out (read from the model once:
+    botocore builds its shape objects anew on every lookup)."""
+    members = service_model().shape_for("Decision").members  # type: ignore[attr-defined]
+    return frozenset(
+        name
+        for name, shape in members.items()
+        if name.endswith("DecisionAttributes") and shape.required_members
+    )
+
+
 def _validate_batch(decisions: list[Json]) -> None:
-    decision_shape = service_model().shape_for("Decision")
     for i, decision in enumerate(decisions, start=1):
         base = f"decisions.{i}.member"
         name = attrs_name(decision["decisionType"])
         attrs = decision.get(name)
-        shape = decision_shape.members[name]  # type: ignore[attr-defined]
         if attrs is None:
-            if shape.required_members:
+            if name in _attributes_with_required_members():
                 raise invalid(None, f"{base}.{name}", "Member must not be null")
             continue
         for other in decision:

@@ -4,6 +4,7 @@ enums and integer ranges, reported the way SWF's front end (Coral) reports them.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import botocore.session
@@ -38,76 +39,149 @@ def _show(value: Any) -> str:
     return "[...]" if isinstance(value, list) else "{...}"
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.errors: list[str] = []
+# A compiled check: (value, path, errors) appends a message for every broken constraint.
+Check = Callable[[Any, str, list[str]], None]
 
-    def add(self, value: Any, path: str, constraint: str) -> None:
-        self.errors.append(
-            f"Value {_show(value)} at '{path}' failed to satisfy constraint: {constraint}"
+
+def _error(value: Any, path: str, constraint: str) -> str:
+    return f"Value {_show(value)} at '{path}' failed to satisfy constraint: {constraint}"
+
+
+def _length_checks(meta: dict[str, Any]) -> list[tuple[int, bool, str]]:
+    """(bound, is_minimum, constraint) for a list's or a string's length limits."""
+    out: list[tuple[int, bool, str]] = []
+    if "min" in meta:
+        out.append(
+            (meta["min"], True, f"Member must have length greater than or equal to {meta['min']}")
         )
+    if "max" in meta:
+        out.append(
+            (meta["max"], False, f"Member must have length less than or equal to {meta['max']}")
+        )
+    return out
 
 
-def _check(shape: Shape, value: Any, path: str, out: _Collector) -> None:
-    kind = shape.type_name
-    meta = shape.metadata
-    if kind == "structure":
-        assert isinstance(shape, StructureShape)
+def _compile_structure(shape: StructureShape) -> Check:
+    required = tuple(shape.required_members)
+    members = tuple((name, _compile(member)) for name, member in shape.members.items())
+
+    def check_structure(value: Any, path: str, errors: list[str]) -> None:
         if not isinstance(value, dict):
-            out.add(value, path, "Member must be a structure")
+            errors.append(_error(value, path, "Member must be a structure"))
             return
-        for req in shape.required_members:
-            if value.get(req) is None:
-                out.add(None, f"{path}.{req}" if path else req, "Member must not be null")
-        for name, member in shape.members.items():
+        prefix = path + "." if path else ""
+        errors.extend(
+            _error(None, prefix + name, "Member must not be null")
+            for name in required
+            if value.get(name) is None
+        )
+        for name, check in members:
             sub = value.get(name)
             if sub is not None:
-                _check(member, sub, f"{path}.{name}" if path else name, out)
-        return
+                check(sub, prefix + name, errors)
+
+    return check_structure
+
+
+def _compile_list(shape: ListShape) -> Check:
+    lengths = _length_checks(shape.metadata)
+    check_item = _compile(shape.member)
+
+    def check_list(value: Any, path: str, errors: list[str]) -> None:
+        if not isinstance(value, list):
+            errors.append(_error(value, path, "Member must be a list"))
+            return
+        for bound, is_minimum, constraint in lengths:
+            if len(value) < bound if is_minimum else len(value) > bound:
+                errors.append(_error(value, path, constraint))
+        for i, item in enumerate(value, start=1):
+            if item is None:
+                errors.append(_error(None, f"{path}.{i}.member", "Member must not be null"))
+            else:
+                check_item(item, f"{path}.{i}.member", errors)
+
+    return check_list
+
+
+def _compile_string(shape: Shape) -> Check:
+    lengths = _length_checks(shape.metadata)
+    enum: list[str] = getattr(shape, "enum", None) or []
+    allowed = frozenset(enum)
+    enum_constraint = f"Member must satisfy enum value set: [{', '.join(enum)}]"
+
+    def check_string(value: Any, path: str, errors: list[str]) -> None:
+        if not isinstance(value, str):
+            errors.append(_error(value, path, "Member must be a string"))
+            return
+        for bound, is_minimum, constraint in lengths:
+            if len(value) < bound if is_minimum else len(value) > bound:
+                errors.append(_error(value, path, constraint))
+        if allowed and value not in allowed:
+            errors.append(_error(value, path, enum_constraint))
+
+    return check_string
+
+
+def _compile_integer(shape: Shape) -> Check:
+    meta = shape.metadata
+    low: int | None = meta.get("min")
+    high: int | None = meta.get("max")
+
+    def check_integer(value: Any, path: str, errors: list[str]) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(_error(value, path, "Member must be an integer"))
+            return
+        if low is not None and value < low:
+            errors.append(
+                _error(value, path, f"Member must have value greater than or equal to {low}")
+            )
+        if high is not None and value > high:
+            errors.append(
+                _error(value, path, f"Member must have value less than or equal to {high}")
+            )
+
+    return check_integer
+
+
+def _check_boolean(value: Any, path: str, errors: list[str]) -> None:
+    if not isinstance(value, bool):
+        errors.append(_error(value, path, "Member must be a boolean"))
+
+
+def _check_timestamp(value: Any, path: str, errors: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.append(_error(value, path, "Member must be a timestamp (epoch seconds)"))
+
+
+def _accept(value: Any, path: str, errors: list[str]) -> None:
+    """The model's other kinds (none occur in SWF's inputs) carry no checked constraint."""
+
+
+def _compile(shape: Shape) -> Check:
+    """The checks of ``shape``, built once: walking botocore's model objects on every
+    request cost more than the rest of a typical request's handling."""
+    kind = shape.type_name
+    if kind == "structure":
+        assert isinstance(shape, StructureShape)
+        return _compile_structure(shape)
     if kind == "list":
         assert isinstance(shape, ListShape)
-        if not isinstance(value, list):
-            out.add(value, path, "Member must be a list")
-            return
-        if "min" in meta and len(value) < meta["min"]:
-            out.add(value, path, f"Member must have length greater than or equal to {meta['min']}")
-        if "max" in meta and len(value) > meta["max"]:
-            out.add(value, path, f"Member must have length less than or equal to {meta['max']}")
-        for i, item in enumerate(value):
-            if item is None:
-                out.add(None, f"{path}.{i + 1}.member", "Member must not be null")
-            else:
-                _check(shape.member, item, f"{path}.{i + 1}.member", out)
-        return
+        return _compile_list(shape)
     if kind == "string":
-        if not isinstance(value, str):
-            out.add(value, path, "Member must be a string")
-            return
-        if "min" in meta and len(value) < meta["min"]:
-            out.add(value, path, f"Member must have length greater than or equal to {meta['min']}")
-        if "max" in meta and len(value) > meta["max"]:
-            out.add(value, path, f"Member must have length less than or equal to {meta['max']}")
-        enum: list[str] = getattr(shape, "enum", None) or []
-        if enum and value not in enum:
-            out.add(value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        return
+        return _compile_string(shape)
     if kind in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            out.add(value, path, "Member must be an integer")
-            return
-        if "min" in meta and value < meta["min"]:
-            out.add(value, path, f"Member must have value greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            out.add(value, path, f"Member must have value less than or equal to {meta['max']}")
-        return
+        return _compile_integer(shape)
     if kind == "boolean":
-        if not isinstance(value, bool):
-            out.add(value, path, "Member must be a boolean")
-        return
+        return _check_boolean
     if kind == "timestamp":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            out.add(value, path, "Member must be a timestamp (epoch seconds)")
-        return
+        return _check_timestamp
+    return _accept
+
+
+@functools.cache
+def _input_check(op_name: str) -> Check:
+    shape = operation(op_name).input_shape
+    return _accept if shape is None else _compile(shape)
 
 
 def validate_request(op_name: str, body: Any) -> dict[str, Any]:
@@ -117,13 +191,12 @@ def validate_request(op_name: str, body: Any) -> dict[str, Any]:
         ProtocolFault: unknown operation or a body that is not a JSON object.
         ValidationFault: every broken constraint, in one message.
     """
-    op = operation(op_name)
+    check = _input_check(op_name)
     if not isinstance(body, dict):
         raise ProtocolFault("SerializationException", "Request body must be a JSON object")
-    out = _Collector()
-    if op.input_shape is not None:
-        _check(op.input_shape, body, "", out)
-    raise_if(out.errors)
+    errors: list[str] = []
+    check(body, "", errors)
+    raise_if(errors)
     return body
 
 
@@ -136,7 +209,4 @@ def raise_if(errors: list[str]) -> None:
 
 def invalid(value: Any, path: str, constraint: str) -> ValidationFault:
     """A one-error ValidationFault in the same words as the model checks."""
-    return ValidationFault(
-        f"1 validation error detected: Value {_show(value)} at '{path}' "
-        f"failed to satisfy constraint: {constraint}"
-    )
+    return ValidationFault("1 validation error detected: " + _error(value, path, constraint))

@@ -82,6 +82,47 @@ async def test_validation_message_names_the_field(swf: Client, server: DevServer
     assert payload["message"].startswith("2 validation errors detected")
 
 
+async def test_validation_paths_inside_lists_and_structures(server: DevServer) -> None:
+    """Nested members are named by their path, list items as ``N.member``, in the model's
+    member order whatever the order of the body's keys."""
+    body = (
+        b'{"decisions": [null, {"startTimerDecisionAttributes": {"timerId": ""},'
+        b' "decisionType": "Sleep"}, {"decisionType": "StartTimer"}], "taskToken": 7}'
+    )
+    status, payload = await raw(server, "SimpleWorkflowService.RespondDecisionTaskCompleted", body)
+    assert status == 400
+    assert payload["message"] == (
+        "5 validation errors detected: "
+        "Value 7 at 'taskToken' failed to satisfy constraint: Member must be a string; "
+        "Value null at 'decisions.1.member' failed to satisfy constraint: "
+        "Member must not be null; "
+        "Value 'Sleep' at 'decisions.2.member.decisionType' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [ScheduleActivityTask, "
+        "RequestCancelActivityTask, CompleteWorkflowExecution, FailWorkflowExecution, "
+        "CancelWorkflowExecution, ContinueAsNewWorkflowExecution, RecordMarker, StartTimer, "
+        "CancelTimer, SignalExternalWorkflowExecution, "
+        "RequestCancelExternalWorkflowExecution, StartChildWorkflowExecution, "
+        "ScheduleLambdaFunction]; "
+        "Value null at 'decisions.2.member.startTimerDecisionAttributes.startToFireTimeout' "
+        "failed to satisfy constraint: Member must not be null; "
+        "Value '' at 'decisions.2.member.startTimerDecisionAttributes.timerId' failed to "
+        "satisfy constraint: Member must have length greater than or equal to 1"
+    )
+
+
+async def test_decision_without_its_required_attributes(swf: Client, h: Helper) -> None:
+    await h.start()
+    task = await h.decide()
+    with pytest.raises(ClientError) as info:
+        await h.respond(task, {"decisionType": "StartTimer"})
+    assert info.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value null at "
+        "'decisions.1.member.startTimerDecisionAttributes' failed to satisfy constraint: "
+        "Member must not be null"
+    )
+    await h.respond(task, {"decisionType": "CompleteWorkflowExecution"})
+
+
 async def test_fault_shape(server: DevServer) -> None:
     status, payload = await raw(
         server, "SimpleWorkflowService.DescribeDomain", b'{"name": "missing"}'
