@@ -575,7 +575,7 @@ class Backend:
         for ex in done.values():
             self.scheduler.sync(ex.run_id, self._deadlines(ex))
         self._flush(done)
-        self.scheduler.poke()
+        self.scheduler.state_changed()
 
     def _flush(self, executions: dict[str, Execution]) -> None:
         """Write what this state change touched, in one transaction."""

@@ -59,8 +59,15 @@ class Scheduler:
             self._by_run[run_id] = set(deadlines)
 
     def poke(self) -> None:
-        """Re-evaluate (state changed: time-skipping may now be possible)."""
+        """Re-evaluate now (the clock moved, or state changed)."""
         self._wake.set()
+
+    def state_changed(self) -> None:
+        """A request or a firing changed state. In time-skipping mode the server may have
+        fallen idle, so whether the clock may jump is decided again; otherwise only an
+        earlier deadline concerns the timer loop, and ``sync`` wakes it for that."""
+        if self.time_skipping:
+            self._wake.set()
 
     def _prune(self) -> None:
         while self._heap and self._live.get(self._heap[0][2]) != self._heap[0][0]:
