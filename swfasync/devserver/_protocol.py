@@ -7,8 +7,9 @@ logged and reported as ``InternalFailure`` rather than a 500, so SDK retries sta
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -87,11 +88,22 @@ def _strip(value: Any) -> Any:
     return value
 
 
+def _request_ids() -> Iterator[str]:
+    """Request ids in SWF's UUID form, unique: a random prefix per process and
+    a counter (a fresh uuid4 per response cost a system call for its randomness)."""
+    prefix = str(uuid.uuid4())[:24]
+    for number in itertools.count():
+        yield f"{prefix}{number:012x}"
+
+
+_next_request_id = _request_ids().__next__
+
+
 def _response(status: int, body: Any) -> web.Response:
     return web.Response(
         status=status,
         body=_encoder.encode(body),
-        headers={"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())},
+        headers={"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": _next_request_id()},
     )
 
 
