@@ -7,6 +7,7 @@ logged and reported as ``InternalFailure`` rather than a 500, so SDK retries sta
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import structlog
-from aiohttp import web
+from aiohttp import StreamReader, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http import HttpVersion11, RawRequestMessage
 
 from . import _decisions, _executions, _registry, _tasks, _visibility
 from ._faults import ProtocolFault, SwfFault
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("swfasync.devserver.protocol")
 
 TARGET_PREFIX = "SimpleWorkflowService."
+MAX_BODY = 16 * 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
 SyncOp = Callable[["Backend", Json], Json]
@@ -111,8 +115,39 @@ def _fault_response(fault: SwfFault) -> web.Response:
     return _response(400, {"__type": fault.wire_type, "message": fault.message})
 
 
-def make_app(backend: Backend, long_poll_timeout: float) -> web.Application:
-    async def handle(request: web.Request) -> web.Response:
+async def _expect_continue(request: web.BaseRequest, expect: str) -> None:
+    """Answer an ``Expect`` header as aiohttp's router does for the handlers it routes to
+    (this server takes every request without a router)."""
+    if request.version != HttpVersion11:
+        return
+    if expect.lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+    writer: Any = request.writer
+    await writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    writer.output_size = 0  # the interim answer is not part of the response
+    await writer.drain()
+
+
+def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
+    """The HTTP server: every path and method goes to one handler, with no router or
+    application in between (they cost about a tenth of aiohttp's time per request)."""
+    loop = asyncio.get_running_loop()
+
+    def new_request(
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: web.RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        return web.BaseRequest(
+            message, payload, protocol, writer, task, loop, client_max_size=MAX_BODY
+        )
+
+    async def handle(request: web.BaseRequest) -> web.Response:
+        expect = request.headers.get("Expect")
+        if expect:
+            await _expect_continue(request, expect)
         try:
             return await _handle(request)
         except SwfFault as fault:
@@ -129,7 +164,7 @@ def make_app(backend: Backend, long_poll_timeout: float) -> web.Application:
         finally:
             backend.settle()
 
-    async def _handle(request: web.Request) -> web.Response:
+    async def _handle(request: web.BaseRequest) -> web.Response:
         target = request.headers.get("X-Amz-Target", "")
         if request.method != "POST" or not target.startswith(TARGET_PREFIX):
             raise ProtocolFault(
@@ -155,6 +190,4 @@ def make_app(backend: Backend, long_poll_timeout: float) -> web.Application:
             result = SYNC_OPERATIONS[name](backend, req)
         return _response(200, _strip(result))
 
-    app = web.Application(client_max_size=16 * 1024 * 1024)
-    app.router.add_route("*", "/{tail:.*}", handle)
-    return app
+    return web.Server(handle, request_factory=new_request, access_log=None)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ._backend import Backend, LambdaFn
 from ._clock import Clock, SystemClock
-from ._protocol import make_app
+from ._protocol import make_server
 from ._store import Store
 
 log = structlog.get_logger("swfasync.devserver")
@@ -66,7 +66,7 @@ class DevServer:
         self.long_poll_timeout = long_poll_timeout
         self._lambdas: dict[str, LambdaFn] = {}
         self._backend: Backend | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
 
     @property
@@ -108,8 +108,8 @@ class DevServer:
         backend = Backend(store, self.clock, self.time_skipping)
         backend.lambdas.update(self._lambdas)
         self._backend = backend
-        runner = web.AppRunner(
-            make_app(backend, self.long_poll_timeout), access_log=None, shutdown_timeout=1.0
+        runner = web.ServerRunner(
+            make_server(backend, self.long_poll_timeout), shutdown_timeout=1.0
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -177,3 +178,57 @@ async def test_all_faults(swf: Client, h: Helper) -> None:
     assert await fault(swf.untag_resource(resourceArn=arn, tagKeys=[f"k{i}" for i in range(51)]))
     await swf.deprecate_domain(name=DOMAIN)
     assert await fault(swf.deprecate_domain(name=DOMAIN)) == "DomainDeprecatedFault"
+
+
+async def test_any_path_and_method_reach_the_protocol(server: DevServer) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            server.endpoint_url + "/some/path?x=1",
+            data=b'{"registrationStatus": "REGISTERED"}',
+            headers={**HEADERS, "X-Amz-Target": "SimpleWorkflowService.ListDomains"},
+        ) as resp:
+            assert resp.status == 200
+            assert await resp.json(content_type=None) == {"domainInfos": []}
+        async with session.get(server.endpoint_url + "/health") as resp:
+            assert resp.status == 400
+            assert (await resp.json(content_type=None))["__type"] == (
+                "com.amazon.coral.service#UnknownOperationException"
+            )
+
+
+async def exchange(server: DevServer, head: bytes, body: bytes | None = None) -> bytes:
+    """Send a request head, then (once the server answered something) its body."""
+    host, port = server.endpoint_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        first = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        if body is None:
+            return first
+        writer.write(body)
+        return first + await asyncio.wait_for(reader.readuntil(b"}"), 5)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_expect_100_continue(server: DevServer) -> None:
+    body = b'{"registrationStatus": "REGISTERED"}'
+    head = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\n"
+        b"Content-Type: application/x-amz-json-1.0\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    answer = await exchange(server, head, body)
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
+    assert answer.endswith(b'{"domainInfos":[]}')
+
+
+async def test_unknown_expectation_is_refused(server: DevServer) -> None:
+    head = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n"
+        b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\nContent-Length: 2\r\n\r\n"
+    )
+    answer = await exchange(server, head)
+    assert answer.startswith(b"HTTP/1.1 417 Expectation Failed\r\n")
