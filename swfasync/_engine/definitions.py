@@ -8,15 +8,17 @@ functions and classes around and keeps their static types.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import FunctionType
 from typing import Any, Literal
 
 from ..exceptions import WorkflowDefinitionError
-from . import converter
+from . import converter, static_guards
 
 Duration = timedelta | float | int
 ChildPolicy = Literal["TERMINATE", "REQUEST_CANCEL", "ABANDON"]
@@ -26,6 +28,11 @@ ACTIVITY_ATTR = "__swfasync_activity__"
 RUN_ATTR = "__swfasync_run__"
 SIGNAL_ATTR = "__swfasync_signal__"
 STATE_ATTR = "__swfasync_state__"
+
+# Definitions whose code named globals not defined when the decorator ran (helpers further
+# down the module): their determinism check runs again at their first lookup, once the
+# module has been loaded.
+_checks_pending: dict[int, tuple[WorkflowDefinition, Callable[[], bool]]] = {}
 
 
 def seconds(duration: Duration) -> float:
@@ -103,6 +110,10 @@ def workflow_definition(target: Any) -> WorkflowDefinition:
     found = getattr(target, WORKFLOW_ATTR, None)
     if not isinstance(found, WorkflowDefinition):
         raise WorkflowDefinitionError(f"{target!r} is not decorated with @workflow.defn")
+    pending = _checks_pending.get(id(found))
+    if pending is not None and pending[0] is found:
+        pending[1]()  # raises, and stays pending, while the code reads the clock
+        _checks_pending.pop(id(found), None)
     return found
 
 
@@ -180,6 +191,7 @@ def define_workflow(
         params = converter.parameter_types(run_fn, skip_self=True)
         result = converter.return_type(run_fn)
         default_name = cls.__name__
+        code = list(static_guards.class_functions(cls))
         doc = inspect.getdoc(cls)
     elif inspect.iscoroutinefunction(target):
         fn = target
@@ -194,6 +206,7 @@ def define_workflow(
         result = converter.return_type(fn)
         default_name = fn.__name__
         doc = inspect.getdoc(fn)
+        code = [(fn.__name__, fn)] if isinstance(fn, FunctionType) else []
     else:
         raise WorkflowDefinitionError(
             f"@workflow.defn needs a class or an `async def` function, got {target!r}"
@@ -215,6 +228,9 @@ def define_workflow(
         param_types=params,
         result_type=result,
     )
+    check = functools.partial(static_guards.check_workflow, definition.name, code)
+    if not check():
+        _checks_pending[id(definition)] = (definition, check)
     setattr(target, WORKFLOW_ATTR, definition)
     if cls is not target:
         setattr(cls, WORKFLOW_ATTR, definition)

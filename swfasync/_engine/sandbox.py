@@ -21,12 +21,14 @@ collection lifts the flag while it runs: the finalizers it calls belong to whate
 died, often the worker's own, and they and the collector's other callbacks may read the
 clock.
 
-Not covered: names bound to these functions before the guards were installed (``from
-time import monotonic`` ahead of importing swfasync), ``datetime.now()`` and ``utcnow()``,
-whose C implementation reads the clock without any hook, C extensions that read the clock
-or the entropy source themselves, and inputs that differ between processes without being a
-clock (environment variables, ``os.getpid()``, the iteration order of sets of strings under
-hash randomization).
+Not covered here: names bound to these functions before the guards were installed
+(``from time import monotonic`` ahead of importing swfasync) and ``datetime.now()`` /
+``utcnow()``, whose C implementation reads the clock without any hook. The definition-time
+check (:mod:`.static_guards`) rejects both where the workflow's own code names them; in
+functions of other modules that the workflow calls, neither is caught. Nothing catches C
+extensions that read the clock or the entropy source themselves, nor inputs that differ
+between processes without being a clock (environment variables, ``os.getpid()``, the
+iteration order of sets of strings under hash randomization).
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ _state = _ActivationFlag()
 _installed = False
 _install_lock = threading.Lock()
 _callbacks_lock = threading.Lock()
+# id(original) -> (original, what calling it does, what to use instead), for the functions
+# refused unconditionally: code that bound the original before install() still holds it.
+_refused_originals: dict[int, tuple[object, str, str]] = {}
 
 _BLOCKED_AUDIT_PREFIXES = (
     "socket.",
@@ -82,6 +87,14 @@ def restricted() -> bool:
 def refusal_message(what: str, instead: str) -> str:
     """The sentence every guard uses: what was done, why it is refused, what to do."""
     return f"{what} inside workflow code cannot be replayed deterministically; {instead}"
+
+
+def refused_original(target: object) -> tuple[str, str] | None:
+    """(what, instead) if ``target`` is the unguarded original of a refused function."""
+    entry = _refused_originals.get(id(target))
+    if entry is None or entry[0] is not target:
+        return None
+    return entry[1], entry[2]
 
 
 def _reading_python_source(args: tuple[Any, ...]) -> bool:
@@ -172,6 +185,7 @@ def _guard(
             raise RestrictedOperationError(message)
         return original()
 
+    _refused_originals[id(original)] = (original, what, instead)
     return functools.wraps(original)(guarded_call if takes_arguments else guarded_clock)
 
 
