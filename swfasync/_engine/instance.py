@@ -435,14 +435,16 @@ class WorkflowInstance:
             # run before the workflow's body.
             self._main_scheduled = True
             self.loop.call_soon(self._start_main)
-        with sandbox.restrictions():
-            # _running(), spelled out: this runs once per decision task of every replay.
-            loop_before = asyncio._get_running_loop()
-            asyncio._set_running_loop(self.loop)
-            try:
-                self._run_until_stable()
-            finally:
-                asyncio._set_running_loop(loop_before)
+        # sandbox.restrictions() and _running(), spelled out: this runs once per decision
+        # task of every replay.
+        restricted_before = sandbox.enter_restricted()
+        loop_before = asyncio._get_running_loop()
+        asyncio._set_running_loop(self.loop)
+        try:
+            self._run_until_stable()
+        finally:
+            asyncio._set_running_loop(loop_before)
+            sandbox.leave_restricted(restricted_before)
         self._decide_close()
         pending = self._pending
         self._pending = []

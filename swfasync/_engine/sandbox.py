@@ -288,16 +288,31 @@ def install() -> None:
         _installed = True
 
 
+def enter_restricted() -> bool:
+    """Flag this thread as running workflow code; returns the flag to restore.
+
+    The plain-call form of :func:`restrictions`, for the engine's activation, which runs
+    once per decision task of every replay: ``previous = enter_restricted()``, then
+    ``leave_restricted(previous)`` in a ``finally``.
+    """
+    _keep_collection_callbacks_outermost()
+    previous: bool = _state.active
+    _state.active = True
+    return previous
+
+
+def leave_restricted(previous: bool) -> None:
+    _state.active = previous
+
+
 @contextlib.contextmanager
 def restrictions() -> Iterator[None]:
     """Flag this thread as running workflow code."""
-    _keep_collection_callbacks_outermost()
-    previous = _state.active
-    _state.active = True
+    previous = enter_restricted()
     try:
         yield
     finally:
-        _state.active = previous
+        leave_restricted(previous)
 
 
 @contextlib.contextmanager
