@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import heapq
 import itertools
 import os
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from ._faults import UnknownResourceFault
 from ._polling import QueuedTask, TaskQueues
 from ._scheduler import Key, Scheduler
 from ._state import (
+    DAY,
     EVENT_LIMIT,
     DecisionTask,
     Domain,
@@ -88,6 +90,10 @@ class Backend:
         self.domains: dict[str, Domain] = {}
         self.types: dict[str, TypeRecord] = {}
         self.executions: dict[str, Execution] = {}
+        # the same executions by domain: visibility operations read one domain at a time
+        self.domain_executions: dict[str, dict[str, Execution]] = {}
+        # (when it leaves visibility, run id) for every closed execution, earliest first
+        self.retention_queue: list[tuple[float, str]] = []
         self.histories: dict[str, list[Json]] = {}
         self.open_ids: dict[tuple[str, str], str] = {}  # (domain, workflow id) -> run id
         self.lambdas: dict[str, LambdaFn] = {}
@@ -120,11 +126,13 @@ class Backend:
             self._persisted_offset = float(offset)
         executions = sorted(store.executions(), key=lambda e: e.start_ts)
         for ex in executions:
-            self.executions[ex.run_id] = ex
+            self._add_execution(ex)
             self.histories[ex.run_id] = store.events(ex.run_id)
             self._persisted[ex.run_id] = len(self.histories[ex.run_id])
             if ex.is_open:
                 self.open_ids[(ex.domain, ex.workflow_id)] = ex.run_id
+            else:
+                self._retain(ex)
         # re-queue every scheduled, not yet started task, in its original order
         pending: list[tuple[int, Execution, str]] = []
         for ex in executions:
@@ -192,6 +200,10 @@ class Backend:
     def events(self, ex: Execution) -> list[Json]:
         return self.histories[ex.run_id]
 
+    def _add_execution(self, ex: Execution) -> None:
+        self.executions[ex.run_id] = ex
+        self.domain_executions.setdefault(ex.domain, {})[ex.run_id] = ex
+
     # -- recording --------------------------------------------------------------------
 
     def touch(self, ex: Execution) -> None:
@@ -255,7 +267,7 @@ class Backend:
             parent_initiated_event_id=parent_initiated_event_id,
             execution_deadline=deadline(now, params["executionStartToCloseTimeout"]),
         )
-        self.executions[ex.run_id] = ex
+        self._add_execution(ex)
         self.histories[ex.run_id] = []
         self._persisted[ex.run_id] = 0
         self.open_ids[(domain, workflow_id)] = ex.run_id
@@ -367,6 +379,7 @@ class Backend:
         ex.status = "CLOSED"
         ex.close_status = close_status
         ex.close_ts = self.clock.now()
+        self._retain(ex)
         ex.decision = ex.queued_decision = None
         ex.needs_decision = False
         ex.activities.clear()
@@ -378,6 +391,13 @@ class Backend:
             self._apply_child_policy(ex, attrs.get("childPolicy") or ex.child_policy)
         if close_status != "CONTINUED_AS_NEW":
             self._notify_parent(ex, close_status, attrs)
+
+    def _retain(self, ex: Execution) -> None:
+        """Queue a closed execution for removal once its domain's retention period ends."""
+        assert ex.close_ts is not None
+        domain = self.domains.get(ex.domain)
+        days = int(domain.retention_days) if domain is not None else 0
+        heapq.heappush(self.retention_queue, (ex.close_ts + days * DAY, ex.run_id))
 
     def terminate(
         self,
@@ -554,6 +574,7 @@ class Backend:
 
     def drop_execution(self, ex: Execution) -> None:
         self.executions.pop(ex.run_id, None)
+        self.domain_executions.get(ex.domain, {}).pop(ex.run_id, None)
         self.histories.pop(ex.run_id, None)
         self._persisted.pop(ex.run_id, None)
         self._touched.pop(ex.run_id, None)

@@ -21,6 +21,7 @@ Json = dict[str, Any]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 EVENT_LIMIT = 25_000
+DAY = 86_400.0
 
 
 @dataclass

@@ -3,6 +3,7 @@ domain retention period that bounds how long closed executions stay visible."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -12,18 +13,15 @@ from ._state import Execution, Json, paged_answer
 if TYPE_CHECKING:
     from ._backend import Backend
 
-DAY = 86_400.0
-
 
 def purge_expired(b: Backend) -> None:
     """Forget closed executions older than their domain's retention period."""
     now = b.clock.now()
-    for ex in list(b.executions.values()):
-        if ex.is_open or ex.close_ts is None:
-            continue
-        domain = b.domains.get(ex.domain)
-        days = int(domain.retention_days) if domain is not None else 0
-        if ex.close_ts + days * DAY < now:
+    queue = b.retention_queue
+    while queue and queue[0][0] < now:
+        _, run_id = heapq.heappop(queue)
+        ex = b.executions.get(run_id)
+        if ex is not None:
             b.drop_execution(ex)
 
 
@@ -78,9 +76,8 @@ def _matching(b: Backend, req: Json, status: str) -> list[Execution]:
     cs = req.get("closeStatusFilter")
     found = [
         ex
-        for ex in b.executions.values()
-        if ex.domain == req["domain"]
-        and ex.status == status
+        for ex in b.domain_executions.get(req["domain"], {}).values()
+        if ex.status == status
         and _in_range(ex.start_ts, req.get("startTimeFilter"))
         and _in_range(ex.close_ts, req.get("closeTimeFilter"))
         and (ef is None or ex.workflow_id == ef["workflowId"])

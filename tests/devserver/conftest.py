@@ -73,11 +73,17 @@ SHORT_ACTIVITY_TIMEOUTS: Json = {
 }
 
 
-async def register_types(swf: Client, activity_timeouts: Json = SHORT_ACTIVITY_TIMEOUTS) -> None:
-    """The test domain, workflow type ``wf/1`` and activity type ``act/1``."""
-    await swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
+async def register_types(
+    swf: Client,
+    activity_timeouts: Json = SHORT_ACTIVITY_TIMEOUTS,
+    *,
+    domain: str = DOMAIN,
+    retention_days: str = "1",
+) -> None:
+    """A domain (the test domain unless told), workflow type ``wf/1``, activity type ``act/1``."""
+    await swf.register_domain(name=domain, workflowExecutionRetentionPeriodInDays=retention_days)
     await swf.register_workflow_type(
-        domain=DOMAIN,
+        domain=domain,
         name="wf",
         version="1",
         defaultTaskList={"name": "deciders"},
@@ -86,7 +92,7 @@ async def register_types(swf: Client, activity_timeouts: Json = SHORT_ACTIVITY_T
         defaultChildPolicy="TERMINATE",
     )
     await swf.register_activity_type(
-        domain=DOMAIN,
+        domain=domain,
         name="act",
         version="1",
         defaultTaskList={"name": "workers"},

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from botocore.exceptions import ClientError
 
-from swfasync.devserver import ManualClock
+from swfasync.devserver import DevServer, ManualClock
 
-from .conftest import DOMAIN, Client, Helper, complete, schedule
+from .conftest import DOMAIN, Client, Helper, complete, make_client, register_types, schedule
 
 EPOCH = {"oldestDate": 0}
 
@@ -99,3 +101,41 @@ async def test_describe_and_retention(h: Helper, swf: Client, clock: ManualClock
     with pytest.raises(ClientError) as info:
         await swf.describe_workflow_execution(domain=DOMAIN, execution=execution)
     assert info.value.response["Error"]["Code"] == "UnknownResourceFault"
+
+
+async def test_retention_per_domain(swf: Client, clock: ManualClock) -> None:
+    """Each domain lists its own executions and forgets closed ones by its own period."""
+    for name, days in (("keeps-none", "0"), ("keeps-a-day", "1")):
+        await register_types(swf, domain=name, retention_days=days)
+        await Helper(swf, name).start("same-id")
+        await swf.terminate_workflow_execution(domain=name, workflowId="same-id")
+    clock.advance(1)
+    gone = await swf.count_closed_workflow_executions(domain="keeps-none", startTimeFilter=EPOCH)
+    kept = await swf.list_closed_workflow_executions(domain="keeps-a-day", startTimeFilter=EPOCH)
+    assert gone["count"] == 0
+    assert [e["execution"]["workflowId"] for e in kept["executionInfos"]] == ["same-id"]
+    clock.advance(86400)
+    kept = await swf.list_closed_workflow_executions(domain="keeps-a-day", startTimeFilter=EPOCH)
+    assert kept["executionInfos"] == []
+
+
+async def test_retention_survives_a_restart(tmp_path: Path) -> None:
+    clock = ManualClock()
+    db = str(tmp_path / "swf.db")
+    async with (
+        DevServer(clock=clock, db_path=db) as server,
+        make_client(server.endpoint_url) as swf,
+    ):
+        await register_types(swf)
+        await Helper(swf, DOMAIN).start("closed")
+        await swf.terminate_workflow_execution(domain=DOMAIN, workflowId="closed")
+    clock.advance(86400 - 1)
+    async with (
+        DevServer(clock=clock, db_path=db) as server,
+        make_client(server.endpoint_url) as swf,
+    ):
+        count = await swf.count_closed_workflow_executions(domain=DOMAIN, startTimeFilter=EPOCH)
+        assert count["count"] == 1
+        clock.advance(2)
+        count = await swf.count_closed_workflow_executions(domain=DOMAIN, startTimeFilter=EPOCH)
+        assert count["count"] == 0
