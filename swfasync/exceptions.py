@@ -102,7 +102,8 @@ class UnknownTypeError(SwfAsyncError):
 
 
 class RestrictedOperationError(SwfAsyncError):
-    """Workflow code did something that cannot be replayed (I/O, threads, the wall clock)."""
+    """Workflow code did something that cannot be replayed: I/O, threads, reading a clock,
+    or drawing from a random source other than the run's seeded one."""
 
 
 class ApplicationError(SwfAsyncError):
