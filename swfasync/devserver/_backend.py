@@ -17,6 +17,7 @@ import itertools
 import os
 from collections.abc import Awaitable, Callable
 
+import msgspec
 import structlog
 
 from ._clock import Clock
@@ -37,6 +38,8 @@ from ._state import (
 from ._store import Store
 
 log = structlog.get_logger("swfasync.devserver")
+
+_event_encoder = msgspec.json.Encoder()
 
 LambdaFn = Callable[[str | None], "str | Awaitable[str | None] | None"]
 
@@ -94,7 +97,8 @@ class Backend:
         self.domain_executions: dict[str, dict[str, Execution]] = {}
         # (when it leaves visibility, run id) for every closed execution, earliest first
         self.retention_queue: list[tuple[float, str]] = []
-        self.histories: dict[str, list[Json]] = {}
+        # each event is encoded once, when recorded: pages and the store reuse its JSON
+        self.histories: dict[str, list[msgspec.Raw]] = {}
         self.open_ids: dict[tuple[str, str], str] = {}  # (domain, workflow id) -> run id
         self.lambdas: dict[str, LambdaFn] = {}
         self.queues = TaskQueues(self._task_is_valid)
@@ -197,7 +201,7 @@ class Backend:
             )
         return ex
 
-    def events(self, ex: Execution) -> list[Json]:
+    def events(self, ex: Execution) -> list[msgspec.Raw]:
         return self.histories[ex.run_id]
 
     def _add_execution(self, ex: Execution) -> None:
@@ -220,14 +224,13 @@ class Backend:
             )
             return 0
         event_id = len(history) + 1
-        history.append(
-            {
-                "eventTimestamp": self.clock.now(),
-                "eventType": event_type,
-                "eventId": event_id,
-                attrs_key(event_type): {k: v for k, v in attrs.items() if v is not None},
-            }
-        )
+        event = {
+            "eventTimestamp": self.clock.now(),
+            "eventType": event_type,
+            "eventId": event_id,
+            attrs_key(event_type): {k: v for k, v in attrs.items() if v is not None},
+        }
+        history.append(msgspec.Raw(_event_encoder.encode(event)))
         ex.event_count = event_id
         if event_type not in QUIET_EVENTS:
             ex.needs_decision = True
@@ -639,7 +642,7 @@ class Backend:
                     continue
                 history = self.histories[ex.run_id]
                 start = self._persisted[ex.run_id]
-                store.put_execution(ex, history[start:])
+                store.put_execution(ex, start + 1, history[start:])
                 self._persisted[ex.run_id] = len(history)
             if offset is not None:
                 store.put_meta("clock_offset", repr(offset))

@@ -7,7 +7,7 @@ dataclass that msgspec round-trips through SQLite.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,7 +217,7 @@ def decode_token(token: str, what: str = "token") -> Json:
 
 
 def paged_answer(
-    items: list[Any], req: Json, member: str, render: Callable[[Any], Any] = lambda x: x
+    items: Sequence[Any], req: Json, member: str, render: Callable[[Any], Any] = lambda x: x
 ) -> Json:
     """A list operation's answer: the page ``req`` asks for under ``member``, rendered,
     with ``nextPageToken`` when more remain."""
@@ -228,7 +228,9 @@ def paged_answer(
     return out
 
 
-def page(items: list[Any], token: str | None, size: int | None) -> tuple[list[Any], str | None]:
+def page(
+    items: Sequence[Any], token: str | None, size: int | None
+) -> tuple[Sequence[Any], str | None]:
     """Offset paging with an opaque ``nextPageToken``."""
     offset = 0
     if token:

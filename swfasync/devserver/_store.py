@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
 
 import msgspec
 
-from ._state import Domain, Execution, Json, TypeRecord
+from ._state import Domain, Execution, TypeRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS domains (name TEXT PRIMARY KEY, body BLOB NOT NULL);
@@ -26,8 +25,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-_event_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
 class Store:
@@ -57,11 +54,12 @@ class Store:
         for (body,) in self._db.execute("SELECT body FROM executions"):
             yield msgspec.json.decode(body, type=Execution)
 
-    def events(self, run_id: str) -> list[Json]:
+    def events(self, run_id: str) -> list[msgspec.Raw]:
+        """An execution's history, each event as the JSON it was recorded as."""
         rows = self._db.execute(
             "SELECT body FROM events WHERE run_id = ? ORDER BY event_id", (run_id,)
         )
-        return [_event_decoder.decode(body) for (body,) in rows]
+        return [msgspec.Raw(body) for (body,) in rows]
 
     def meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -92,13 +90,17 @@ class Store:
     def delete_type(self, key: str) -> None:
         self._db.execute("DELETE FROM types WHERE key = ?", (key,))
 
-    def put_execution(self, ex: Execution, new_events: list[Json]) -> None:
+    def put_execution(
+        self, ex: Execution, first_event_id: int, new_events: list[msgspec.Raw]
+    ) -> None:
+        """Write ``ex`` and the events it recorded since the last write, the first of which
+        has id ``first_event_id``."""
         self._db.execute(
             "INSERT OR REPLACE INTO executions VALUES (?, ?)", (ex.run_id, msgspec.json.encode(ex))
         )
         self._db.executemany(
             "INSERT OR REPLACE INTO events VALUES (?, ?, ?)",
-            [(ex.run_id, e["eventId"], msgspec.json.encode(e)) for e in new_events],
+            [(ex.run_id, first_event_id + i, event) for i, event in enumerate(new_events)],
         )
 
     def delete_execution(self, run_id: str) -> None:

@@ -20,29 +20,31 @@ DEFAULT_PAGE = 1000
 # -- decision tasks ---------------------------------------------------------------------
 
 
-def _decision_events(b: Backend, ex: Execution, started: int, opts: Json) -> list[Json]:
-    events = b.events(ex)[:started]
+def _decision_order(b: Backend, ex: Execution, started: int, opts: Json) -> range:
+    """The positions in the history of the events a decision task shows, in the order it
+    shows them: a range, so paging never copies the rest of a long history."""
+    order = range(len(b.events(ex)))[:started]
     if opts.get("sp") and opts.get("prev"):
-        events = events[opts["prev"] - 1 :]
+        order = order[opts["prev"] - 1 :]
     if opts.get("rev"):
-        events = events[::-1]
-    return events
+        order = order[::-1]
+    return order
 
 
 def decision_page(b: Backend, ex: Execution, token: str, started: int, opts: Json) -> Json:
-    events = _decision_events(b, ex, started, opts)
+    history = b.events(ex)
+    order = _decision_order(b, ex, started, opts)
     offset = opts.get("o", 0)
     size = opts.get("n") or DEFAULT_PAGE
-    chunk = events[offset : offset + size]
     out: Json = {
         "taskToken": token,
         "startedEventId": started,
         "workflowExecution": ex.ref,
         "workflowType": ex.workflow_type,
-        "events": chunk,
+        "events": [history[i] for i in order[offset : offset + size]],
         "previousStartedEventId": opts.get("prev", 0),
     }
-    if offset + size < len(events):
+    if offset + size < len(order):
         out["nextPageToken"] = encode_token({**opts, "t": token, "o": offset + size})
     return out
 

@@ -172,7 +172,9 @@ def describe_workflow_execution(b: Backend, req: Json) -> Json:
 
 def get_workflow_execution_history(b: Backend, req: Json) -> Json:
     ex = _execution(b, req)
-    events = b.events(ex)
+    history = b.events(ex)
+    # positions rather than events: a page of a long history copies only that page
+    order = range(len(history))
     if req.get("reverseOrder"):
-        events = events[::-1]
-    return paged_answer(events, req, "events")
+        order = order[::-1]
+    return paged_answer(order, req, "events", history.__getitem__)

@@ -122,6 +122,70 @@ async def test_decision_task_pages(h: Helper, swf: Client) -> None:
     assert attrs(history["events"][0]) == {"identity": "decider", "scheduledEventId": 24}
 
 
+async def test_decision_pages_in_every_order_and_size(h: Helper, swf: Client) -> None:
+    """Each way of asking for a decision task's events gives the history up to the task's
+    started event, from the previous started event when asked, backwards when asked,
+    in pages of the size asked."""
+    run_id = await h.start()
+    for i in range(12):
+        await swf.signal_workflow_execution(domain=DOMAIN, workflowId="wf-1", signalName=f"s{i}")
+    for from_previous in (False, True):
+        for reverse in (False, True):
+            for size in (1, 4, 1000):
+                first = await h.decide(
+                    startAtPreviousStartedEvent=from_previous,
+                    reverseOrder=reverse,
+                    maximumPageSize=size,
+                )
+                pages = [first]
+                while pages[-1].get("nextPageToken"):
+                    pages.append(
+                        await swf.poll_for_decision_task(
+                            domain=DOMAIN,
+                            taskList={"name": "deciders"},
+                            nextPageToken=pages[-1]["nextPageToken"],
+                            maximumPageSize=size,
+                        )
+                    )
+                whole = await h.history("wf-1", run_id)
+                expected = [e["eventId"] for e in whole][: first["startedEventId"]]
+                if from_previous and first["previousStartedEventId"]:
+                    expected = expected[first["previousStartedEventId"] - 1 :]
+                if reverse:
+                    expected = expected[::-1]
+                assert all(len(page["events"]) <= size for page in pages)
+                assert [e["eventId"] for p in pages for e in p["events"]] == expected
+                # the next task, for the next way of asking
+                await h.respond(first)
+                await swf.signal_workflow_execution(
+                    domain=DOMAIN, workflowId="wf-1", signalName="next"
+                )
+
+
+async def test_history_pages_backwards(h: Helper, swf: Client) -> None:
+    run_id = await h.start()
+    for i in range(6):
+        await swf.signal_workflow_execution(domain=DOMAIN, workflowId="wf-1", signalName=f"s{i}")
+    whole = [e["eventId"] for e in await h.history("wf-1", run_id)]
+    for size in (1, 2, 7, 1000):
+        ids: list[int] = []
+        token = None
+        while True:
+            page = await swf.get_workflow_execution_history(
+                domain=DOMAIN,
+                execution={"workflowId": "wf-1", "runId": run_id},
+                reverseOrder=True,
+                maximumPageSize=size,
+                **({"nextPageToken": token} if token else {}),
+            )
+            assert len(page["events"]) <= size
+            ids += [e["eventId"] for e in page["events"]]
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        assert ids == whole[::-1]
+
+
 async def test_pending_counts(h: Helper, swf: Client) -> None:
     await h.start("a")
     await h.start("b")
