@@ -13,7 +13,6 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import Callable
-from typing import Any
 
 import structlog
 
@@ -40,7 +39,11 @@ class Scheduler:
         self._live: dict[Key, float] = {}
         self._by_run: dict[str, set[Key]] = {}
         self._seq = itertools.count()
-        self._wake = asyncio.Event()
+        # Set by every wake-up; the loop waits on ``_waiter`` only when none came meanwhile.
+        self._woken = False
+        self._waiter: asyncio.Future[None] | None = None
+        # The clock jumped: a sleep begun before the jump ends too late in real time.
+        self._clock_moved = False
 
     def sync(self, run_id: str, deadlines: dict[Key, float]) -> None:
         """Make ``deadlines`` the complete set of pending deadlines of ``run_id``."""
@@ -54,20 +57,30 @@ class Scheduler:
                 heapq.heappush(self._heap, (when, next(self._seq), key))
                 if earliest is None or when < earliest:
                     earliest = when
-                    self._wake.set()
+                    self._wake()
         if deadlines:
             self._by_run[run_id] = set(deadlines)
 
     def poke(self) -> None:
-        """Re-evaluate now (the clock moved, or state changed)."""
-        self._wake.set()
+        """Re-evaluate now: the clock moved (or state changed)."""
+        self._clock_moved = True
+        self._wake()
 
     def state_changed(self) -> None:
         """A request or a firing changed state. In time-skipping mode the server may have
         fallen idle, so whether the clock may jump is decided again; otherwise only an
         earlier deadline concerns the timer loop, and ``sync`` wakes it for that."""
         if self.time_skipping:
-            self._wake.set()
+            self._wake()
+
+    def _wake(self) -> None:
+        self._woken = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def _slept(self, sleeper: asyncio.Task[None]) -> None:
+        if not sleeper.cancelled():
+            self._wake()
 
     def _prune(self) -> None:
         while self._heap and self._live.get(self._heap[0][2]) != self._heap[0][0]:
@@ -96,22 +109,40 @@ class Scheduler:
             fired += 1
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            self.fire_due()
-            upcoming = self.next_deadline()
-            if upcoming is not None and self.time_skipping and self._may_skip_to(upcoming):
-                self.clock.skip_to(upcoming)
-                # let request handlers run between jumps
-                await asyncio.sleep(0)
-                continue
-            waiter = asyncio.ensure_future(self._wake.wait())
-            tasks: set[asyncio.Future[Any]] = {waiter}
-            if upcoming is not None:
-                tasks.add(asyncio.ensure_future(self.clock.sleep_until(upcoming)))
-            try:
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        # One sleep until the earliest deadline, kept across wake-ups that leave that
+        # deadline and the clock as they were (in time-skipping mode, every request).
+        sleeper: asyncio.Task[None] | None = None
+        sleeping_until: float | None = None
+        try:
+            while True:
+                self._woken = False
+                self.fire_due()
+                upcoming = self.next_deadline()
+                if upcoming is not None and self.time_skipping and self._may_skip_to(upcoming):
+                    self.clock.skip_to(upcoming)
+                    self._clock_moved = True
+                    # let request handlers run between jumps
+                    await asyncio.sleep(0)
+                    continue
+                if sleeper is not None and (
+                    sleeper.done() or sleeping_until != upcoming or self._clock_moved
+                ):
+                    sleeper.cancel()
+                    sleeper = None
+                self._clock_moved = False
+                if sleeper is None and upcoming is not None:
+                    sleeper = loop.create_task(self.clock.sleep_until(upcoming))
+                    sleeper.add_done_callback(self._slept)
+                    sleeping_until = upcoming
+                if self._woken:
+                    continue
+                self._waiter = loop.create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
+        finally:
+            if sleeper is not None:
+                sleeper.cancel()
+                await asyncio.gather(sleeper, return_exceptions=True)

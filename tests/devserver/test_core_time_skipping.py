@@ -16,7 +16,17 @@ import pytest
 
 from swfasync.devserver import DevServer, ManualClock
 
-from .conftest import DOMAIN, Client, Helper, Json, complete, make_client, start_timer, types_of
+from .conftest import (
+    DOMAIN,
+    Client,
+    Helper,
+    Json,
+    complete,
+    make_client,
+    register_types,
+    start_timer,
+    types_of,
+)
 
 EXECUTION_TIMEOUT = 3600  # the "wf" type's default in conftest
 
@@ -160,3 +170,26 @@ async def test_advance_clock_works_without_time_skipping(clock: ManualClock) -> 
         before = clock.now()
         server.advance_clock(30 * 86400)
         assert clock.now() - before == 30 * 86400
+
+
+async def test_a_timer_fires_on_the_wall_clock_moved_by_advance_clock() -> None:
+    """On the system clock a pending timer fires once the moved clock reaches it, not when
+    the wall clock would have reached it without the move."""
+    async with (
+        DevServer(long_poll_timeout=5.0) as server,
+        make_client(server.endpoint_url) as swf,
+    ):
+        await register_types(swf)
+        h = Helper(swf, DOMAIN)
+        run_id = await h.start()
+        await h.respond(await h.decide(), start_timer("t", EXECUTION_TIMEOUT - 60))
+        # a first move, and a request to give the timer loop its turn: it now sleeps
+        # towards the timer, and the second move must shorten that sleep
+        server.advance_clock(1)
+        await swf.describe_workflow_execution(
+            domain=DOMAIN, execution={"workflowId": "wf-1", "runId": run_id}
+        )
+        server.advance_clock(EXECUTION_TIMEOUT - 60 - 1 - 0.2)
+        with anyio.fail_after(3):
+            await h.decide()  # held until the timer fires, 0.2 s of real time later
+        assert "TimerFired" in types_of(await h.history("wf-1", run_id))
