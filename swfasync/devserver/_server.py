@@ -18,7 +18,7 @@ log = structlog.get_logger("swfasync.devserver")
 
 
 class DevServer:
-    """A local, SWF-compatible endpoint backed by SQLite.
+    """A local, SWF-compatible endpoint, persisted in SQLite when given a file.
 
     Example:
         async with DevServer() as server:

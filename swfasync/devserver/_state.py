@@ -1,7 +1,8 @@
 """The dev server's state: domains, types and executions, as plain serialisable records.
 
-History events are kept as the dicts SWF puts on the wire; everything else is a
-dataclass that msgspec round-trips through SQLite.
+History events are kept as the JSON SWF puts on the wire, encoded once when recorded
+(see ``Backend.add_event``); everything else is a dataclass that msgspec round-trips
+through SQLite.
 """
 
 from __future__ import annotations
