@@ -21,7 +21,7 @@ from .._wire.common import ActivityType, WorkflowType
 CommandKey = tuple[str, ...]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Command:
     """Base of every command; ``key`` is what the non-determinism check compares."""
 
@@ -51,7 +51,7 @@ def _type_label(name: str, version: str) -> str:
     return f"{name}/{version}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ActivityCommand(Command):
     attributes: d.ScheduleActivityTaskDecisionAttributes = field(kw_only=True)
     future: asyncio.Future[str | None] = field(kw_only=True)
@@ -70,7 +70,7 @@ class ActivityCommand(Command):
         )
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CancelActivityCommand(Command):
     activity_id: str = field(kw_only=True)
 
@@ -83,7 +83,7 @@ class CancelActivityCommand(Command):
         return ("RequestCancelActivityTask", self.activity_id)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TimerCommand(Command):
     timer_id: str = field(kw_only=True)
     timeout: str = field(kw_only=True)
@@ -100,7 +100,7 @@ class TimerCommand(Command):
         return ("StartTimer", self.timer_id)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CancelTimerCommand(Command):
     timer_id: str = field(kw_only=True)
 
@@ -111,7 +111,7 @@ class CancelTimerCommand(Command):
         return ("CancelTimer", self.timer_id)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class MarkerCommand(Command):
     name: str = field(kw_only=True)
     details: str | None = field(kw_only=True)
@@ -125,7 +125,7 @@ class MarkerCommand(Command):
         return ("RecordMarker", self.name)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ChildWorkflowCommand(Command):
     attributes: d.StartChildWorkflowExecutionDecisionAttributes = field(kw_only=True)
     started: asyncio.Future[str] = field(kw_only=True)
@@ -143,7 +143,7 @@ class ChildWorkflowCommand(Command):
         )
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SignalExternalCommand(Command):
     attributes: d.SignalExternalWorkflowExecutionDecisionAttributes = field(kw_only=True)
     future: asyncio.Future[None] = field(kw_only=True)
@@ -159,7 +159,7 @@ class SignalExternalCommand(Command):
         )
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CancelExternalCommand(Command):
     attributes: d.RequestCancelExternalWorkflowExecutionDecisionAttributes = field(kw_only=True)
     future: asyncio.Future[None] = field(kw_only=True)
@@ -171,7 +171,7 @@ class CancelExternalCommand(Command):
         return ("RequestCancelExternalWorkflowExecution", self.attributes.workflow_id)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LambdaCommand(Command):
     attributes: d.ScheduleLambdaFunctionDecisionAttributes = field(kw_only=True)
     future: asyncio.Future[str | None] = field(kw_only=True)
@@ -183,7 +183,7 @@ class LambdaCommand(Command):
         return ("ScheduleLambdaFunction", self.attributes.id, self.attributes.name)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CloseCommand(Command):
     """One of the four decisions that close the run; always last in its batch."""
 
