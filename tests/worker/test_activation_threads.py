@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -49,6 +52,34 @@ async def test_exceptions_reach_the_caller() -> None:
         with pytest.raises(ZeroDivisionError):
             await threads.run(5.0, lambda: 1 / 0)
     finally:
+        threads.close()
+
+
+def sleep_then(seconds: float, then: Callable[[], object]) -> object:
+    time.sleep(seconds)
+    return then()
+
+
+async def test_a_call_longer_than_the_synchronous_wait_returns_through_the_loop() -> None:
+    threads = ActivationThreads("slow-test")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        # 0.3 s on the thread: the caller blocks its loop for SYNC_WAIT at most, then
+        # waits on the loop, which keeps running other tasks meanwhile.
+        assert await threads.run(5.0, sleep_then, 0.3, lambda: "slow") == "slow"
+        assert ticks >= 3  # the loop ran while the call did
+        with pytest.raises(ZeroDivisionError):
+            await threads.run(5.0, sleep_then, 0.05, lambda: 1 / 0)
+    finally:
+        ticker.cancel()
         threads.close()
 
 
