@@ -155,6 +155,9 @@ def decode_decision_task(data: bytes) -> tuple[DecisionTaskPage, list[AnyEvent]]
     return page, list(page.events)
 
 
+_DECODED_EVENT_TYPES: frozenset[type] = frozenset((*HISTORYEVENT_CLASSES.values(), UnknownEvent))
+
+
 def is_decoded_event(value: object) -> bool:
     """True for an event already decoded into a wire Struct (or an ``UnknownEvent``)."""
     return isinstance(value, HistoryEventBase | UnknownEvent)
@@ -175,7 +178,12 @@ def decode_events(events: Iterable[Any]) -> list[AnyEvent]:
         return value
 
     items: list[Any] = list(events)
-    undecoded = [index for index, item in enumerate(items) if not is_decoded_event(item)]
+    # By exact type first: a worker passes every page of every decision task through here.
+    undecoded = [
+        index
+        for index, item in enumerate(items)
+        if type(item) not in _DECODED_EVENT_TYPES and not is_decoded_event(item)
+    ]
     if not undecoded:
         return items
     normalized = [

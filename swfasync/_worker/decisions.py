@@ -158,11 +158,25 @@ def estimate_bytes(events: Sequence[AnyEvent]) -> int:
     total = EVENT_BYTES * len(events)
     for event in events:
         attributes = getattr(event, "attributes", None)
-        for name in _PAYLOAD_FIELDS:
-            value = getattr(attributes, name, None)
+        for name in _payload_fields(type(attributes)):
+            value = getattr(attributes, name)
             if isinstance(value, str):
                 total += len(value)
     return total
+
+
+_payload_fields_by_type: dict[type, tuple[str, ...]] = {}
+
+
+def _payload_fields(attributes_type: type) -> tuple[str, ...]:
+    """The payload fields an event's attributes have (most have none or one), looked up
+    once per type: the estimate runs on every decision."""
+    fields = _payload_fields_by_type.get(attributes_type)
+    if fields is None:
+        declared = getattr(attributes_type, "__struct_fields__", ())
+        fields = tuple(name for name in _PAYLOAD_FIELDS if name in declared)
+        _payload_fields_by_type[attributes_type] = fields
+    return fields
 
 
 @dataclass
