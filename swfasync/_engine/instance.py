@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import random as _random
 from collections import deque
@@ -126,7 +127,6 @@ class WorkflowInstance:
         self.domain = domain
         # The I/O methods mypy calls abstract are attached to the class as refusals.
         self.loop = WorkflowEventLoop(self)  # type: ignore[abstract]
-        self.random = _random.Random(int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8]))
         self.info: WorkflowInfo | None = None
         self.replaying = False
         self.closed = False
@@ -153,7 +153,21 @@ class WorkflowInstance:
         self._recorded_markers: dict[str, deque[e.MarkerRecorded]] | None = None
         self._patches: dict[str, bool] = {}
         self.last_started_event_id = 0
-        self.log = log.bind(workflow_id=workflow_id, run_id=run_id, workflow_type=definition.name)
+
+    # Both made on first use: most runs never draw a random number nor log, and a worker
+    # creates an instance for every run it decides.
+
+    @functools.cached_property
+    def random(self) -> _random.Random:
+        """The run's generator, seeded from its run id: the same on every replay."""
+        seed = int.from_bytes(hashlib.sha256(self.run_id.encode()).digest()[:8])
+        return _random.Random(seed)
+
+    @functools.cached_property
+    def log(self) -> Any:
+        return log.bind(
+            workflow_id=self.workflow_id, run_id=self.run_id, workflow_type=self.definition.name
+        )
 
     # -- the loop's owner protocol -------------------------------------------------------
 
