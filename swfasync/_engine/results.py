@@ -16,6 +16,7 @@ from .._wire import events as e
 from .._wire.common import WorkflowExecution
 from ..exceptions import (
     ActivityCancelledError,
+    ActivityError,
     ActivityFailedError,
     ActivityTimeoutError,
     ChildWorkflowCancelledError,
@@ -236,52 +237,61 @@ def _activity_completed(instance: WorkflowInstance, event: e.ActivityTaskComplet
         _settle(command.future, event.attributes.result)
 
 
-def _activity_failed(instance: WorkflowInstance, event: e.ActivityTaskFailed) -> None:
-    a = event.attributes
-    if (command := _activity(instance, a.scheduled_event_id)) is not None:
-        label = _activity_label(command)
+def _activity_ended_without_result(
+    instance: WorkflowInstance,
+    event: Any,
+    error_type: type[ActivityError],
+    message: Callable[[str, str], str],
+    **fields: Any,
+) -> None:
+    """The activity failed, timed out or was cancelled: its awaiting code gets
+    ``error_type``, with ``message(activity_id, type_label)``."""
+    if (command := _activity(instance, event.attributes.scheduled_event_id)) is not None:
+        activity_id, label = command.attributes.activity_id, _activity_label(command)
         _settle(
             command.future,
-            error=ActivityFailedError(
-                _failure_message(f"activity {command.attributes.activity_id} ({label})", a.reason),
-                reason=a.reason,
-                details=a.details,
+            error=error_type(
+                message(activity_id, label),
                 event_id=event.event_id,
-                activity_id=command.attributes.activity_id,
+                activity_id=activity_id,
                 activity_type=label,
+                **fields,
             ),
         )
+
+
+def _activity_failed(instance: WorkflowInstance, event: e.ActivityTaskFailed) -> None:
+    a = event.attributes
+    _activity_ended_without_result(
+        instance,
+        event,
+        ActivityFailedError,
+        lambda activity_id, label: _failure_message(f"activity {activity_id} ({label})", a.reason),
+        reason=a.reason,
+        details=a.details,
+    )
 
 
 def _activity_timed_out(instance: WorkflowInstance, event: e.ActivityTaskTimedOut) -> None:
     a = event.attributes
-    if (command := _activity(instance, a.scheduled_event_id)) is not None:
-        _settle(
-            command.future,
-            error=ActivityTimeoutError(
-                f"activity {command.attributes.activity_id} timed out ({a.timeout_type})",
-                timeout_type=a.timeout_type,
-                details=a.details,
-                event_id=event.event_id,
-                activity_id=command.attributes.activity_id,
-                activity_type=_activity_label(command),
-            ),
-        )
+    _activity_ended_without_result(
+        instance,
+        event,
+        ActivityTimeoutError,
+        lambda activity_id, _: f"activity {activity_id} timed out ({a.timeout_type})",
+        timeout_type=a.timeout_type,
+        details=a.details,
+    )
 
 
 def _activity_canceled(instance: WorkflowInstance, event: e.ActivityTaskCanceled) -> None:
-    a = event.attributes
-    if (command := _activity(instance, a.scheduled_event_id)) is not None:
-        _settle(
-            command.future,
-            error=ActivityCancelledError(
-                f"activity {command.attributes.activity_id} was cancelled",
-                details=a.details,
-                event_id=event.event_id,
-                activity_id=command.attributes.activity_id,
-                activity_type=_activity_label(command),
-            ),
-        )
+    _activity_ended_without_result(
+        instance,
+        event,
+        ActivityCancelledError,
+        lambda activity_id, _: f"activity {activity_id} was cancelled",
+        details=event.attributes.details,
+    )
 
 
 def _child_started(instance: WorkflowInstance, event: e.ChildWorkflowExecutionStarted) -> None:
