@@ -129,7 +129,7 @@ def heartbeat(*details: Any) -> None:
 
 def is_cancelled() -> bool:
     """True once SWF has answered a heartbeat with a cancellation request."""
-    return _context.get().cancel_requested.is_set()
+    return _context.get().cancel_requested
 
 
 def raise_if_cancelled() -> None:

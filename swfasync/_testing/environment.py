@@ -4,7 +4,6 @@ context manager; an activity run outside any worker with its heartbeats captured
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ import anyio
 
 from .._client.client import Client
 from .._worker import context as _context
-from .._worker.context import ActivityContext, ActivityInfo
+from .._worker.context import ActivityInfo
 from .._worker.worker import Worker
 from ..devserver import DevServer
 
@@ -146,13 +145,15 @@ class ActivityEnvironment:
         )
         self.on_heartbeat = on_heartbeat
         self.heartbeats: list[tuple[Any, ...]] = []
-        self._cancelled = threading.Event()
+        # Set by cancel() from any thread and read by the activity from any other: a flag
+        # is enough, as it only ever turns true.
+        self._cancel_requested = False
         self._scope: anyio.CancelScope | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def cancel(self) -> None:
         """Request cancellation of the running activity (thread-safe)."""
-        self._cancelled.set()
+        self._cancel_requested = True
         scope, loop = self._scope, self._loop
         if scope is not None and loop is not None:
             loop.call_soon_threadsafe(scope.cancel)
@@ -174,16 +175,13 @@ class ActivityEnvironment:
         A cancelled async activity raises ``anyio``'s cancellation out of here as
         ``asyncio.CancelledError``, as it would end the task in a worker.
         """
-        ctx = ActivityContext(
-            self.info, on_heartbeat=self._record, cancel_requested=self._cancelled
-        )
-        token = _context.current.set(ctx)
+        token = _context.current.set(_EnvironmentActivity(self))
         try:
             if asyncio.iscoroutinefunction(fn):
                 self._loop = asyncio.get_running_loop()
                 with anyio.CancelScope() as scope:
                     self._scope = scope
-                    if self._cancelled.is_set():
+                    if self._cancel_requested:
                         scope.cancel()
                     return await fn(*args)
                 raise asyncio.CancelledError("the activity was cancelled")
@@ -191,3 +189,22 @@ class ActivityEnvironment:
         finally:
             self._scope = None
             _context.current.reset(token)
+
+
+class _EnvironmentActivity:
+    """The context an activity run by an ``ActivityEnvironment`` reaches: the environment's
+    info, heartbeat record and cancellation flag."""
+
+    def __init__(self, environment: ActivityEnvironment) -> None:
+        self._environment = environment
+
+    @property
+    def info(self) -> ActivityInfo:
+        return self._environment.info
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._environment._cancel_requested
+
+    def heartbeat(self, details: tuple[Any, ...]) -> None:
+        self._environment._record(details)

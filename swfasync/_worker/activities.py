@@ -8,6 +8,10 @@ Outcomes and their answers:
 - ``complete_async()``      -> no answer; someone completes it with the task token
 - the task vanished (a heartbeat got UnknownResourceFault: timed out or closed) or the
   worker was stopped past its grace period -> no answer; SWF's timeouts hand it back
+
+A task is one ``ActivityTask``, which is also the context activity code reaches through
+``swfasync.activity``. What most tasks never use is made on first use: the ``ActivityInfo``,
+the logger bound to the task's ids, the heartbeat sender.
 """
 
 from __future__ import annotations
@@ -30,12 +34,12 @@ from .._engine.definitions import ActivityDefinition, seconds
 from .._engine.failures import encode_failure
 from ..exceptions import UnknownTypeError
 from . import context as _context
-from .context import ActivityContext, ActivityInfo, CompleteAsync
+from .context import ActivityInfo, CompleteAsync
 
 log = structlog.get_logger("swfasync.worker")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     kind: str  # "completed" | "failed" | "cancelled" | "async"
     value: Any = None
@@ -54,56 +58,142 @@ def _run_sync(fn: Callable[..., Any], args: list[Any]) -> _Outcome:
         return _Outcome("failed", error)
 
 
-class Heartbeater:
-    """Sends an activity's heartbeats, at most one per ``interval``, the latest details only.
+@dataclass(frozen=True, slots=True)
+class _ActivityType:
+    """What every task of one activity type shares, worked out once per runner."""
 
-    The first heartbeat goes out at once; later ones wait out the interval, so an activity
-    may call ``heartbeat()`` in a tight loop for free. The sending task is started in
-    ``background`` on the first heartbeat, so an activity that never heartbeats costs no
-    task; ``stop()`` ends it when the activity ends. A failure other than SWF's answers
-    (a lost connection) is kept in ``error`` and interrupts the activity like a cancellation.
+    definition: ActivityDefinition
+    label: str  # "name/version", as log events name the type
+    heartbeat_timeout: float | None  # seconds, as registered
+    heartbeat_interval: float  # the longest wait between two heartbeats sent to SWF
+
+
+def _task_log(log: Any, task: dict[str, Any], label: str) -> Any:
+    """``log`` bound to one task's ids: every event about a task names it."""
+    execution = task["workflowExecution"]
+    return log.bind(
+        workflow_id=execution["workflowId"],
+        run_id=execution["runId"],
+        activity_id=task["activityId"],
+        activity_type=label,
+    )
+
+
+class ActivityTask:
+    """One polled task from its receipt to its answer; activity code reaches it as its context.
+
+    Everything here runs on the event loop's thread except ``heartbeat`` and the reading of
+    ``cancel_requested``, which a sync activity does from its own thread.
     """
 
-    _wake: anyio.Event  # made with the sending task, on the first heartbeat
+    __slots__ = (
+        "_ended",
+        "_info",
+        "_received_at",
+        "_runner",
+        "_task",
+        "cancel_requested",
+        "heartbeater",
+        "latest_details",
+        "scope",
+        "type",
+    )
 
     def __init__(
-        self,
-        swf: Any,
-        ctx: ActivityContext,
-        *,
-        interval: float,
-        on_cancel: Callable[[], None],
-        bound_log: Any,
-        background: anyio.abc.TaskGroup,
+        self, runner: ActivityTaskRunner, task: dict[str, Any], activity_type: _ActivityType
     ) -> None:
+        self._runner = runner
+        self._task = task
+        self.type = activity_type
+        self._received_at = time.time()
+        self._info: ActivityInfo | None = None
+        self.cancel_requested = False
+        self.latest_details: tuple[Any, ...] = ()
+        self.heartbeater: Heartbeater | None = None
+        self._ended = False
+        # Around an async activity's call, so interrupt() can cancel it.
+        self.scope: anyio.CancelScope | None = None
+
+    @property
+    def token(self) -> str:
+        token: str = self._task["taskToken"]
+        return token
+
+    @property
+    def info(self) -> ActivityInfo:
+        # Made on first use: most activities never ask. Two threads asking at once may each
+        # make one; both are equal, and one of them is kept.
+        info = self._info
+        if info is None:
+            task = self._task
+            execution = task["workflowExecution"]
+            info = self._info = ActivityInfo(
+                task_token=task["taskToken"],
+                activity_id=task["activityId"],
+                activity_type=task["activityType"]["name"],
+                activity_version=task["activityType"]["version"],
+                workflow_id=execution["workflowId"],
+                run_id=execution["runId"],
+                domain=self._runner.domain,
+                task_list=self._runner.task_list,
+                started_event_id=int(task.get("startedEventId", 0)),
+                heartbeat_timeout=self.type.heartbeat_timeout,
+                started_at=datetime.fromtimestamp(self._received_at, UTC),
+            )
+        return info
+
+    def bound_log(self) -> Any:
+        """The worker's logger bound to this task (bound per event: events are rare)."""
+        return _task_log(self._runner.log, self._task, self.type.label)
+
+    def heartbeat(self, details: tuple[Any, ...]) -> None:
+        # Any thread: a sync activity heartbeats from its own.
+        self.latest_details = details
+        self._runner.loop.call_soon_threadsafe(self._heartbeat_recorded)
+
+    def _heartbeat_recorded(self) -> None:
+        if self._ended:
+            return
+        if self.heartbeater is None:
+            self.heartbeater = Heartbeater(self, self._runner.swf, self._runner.background)
+        self.heartbeater.wake()
+
+    def interrupt(self) -> None:
+        """Cancel an async activity at its next ``await``; sync ones poll ``cancel_requested``."""
+        if self.scope is not None:
+            self.scope.cancel()
+
+    def end(self) -> Heartbeater | None:
+        """Stop heartbeating (or keep it from starting); the sender, if one was made."""
+        self._ended = True
+        if self.heartbeater is not None:
+            self.heartbeater.stop()
+        return self.heartbeater
+
+
+class Heartbeater:
+    """Sends one task's heartbeats, at most one per interval, the latest details only.
+
+    Made on the task's first heartbeat, so an activity that never heartbeats costs no task;
+    that first heartbeat goes out at once, later ones wait out the interval, so an activity
+    may call ``heartbeat()`` in a tight loop for free. ``stop()`` ends the sending task when
+    the activity ends. A failure other than SWF's answers (a lost connection) is kept in
+    ``error`` and interrupts the activity like a cancellation.
+    """
+
+    def __init__(self, task: ActivityTask, swf: Any, background: anyio.abc.TaskGroup) -> None:
+        self.task = task
         self.swf = swf
-        self.ctx = ctx
-        self.interval = interval
-        self.on_cancel = on_cancel
-        self.log = bound_log
-        self.background = background
         self.lost = False
         self.error: Exception | None = None
-        self._latest: tuple[Any, ...] = ()
-        self._loop = asyncio.get_running_loop()
         # Touched on the event loop's thread only, so they need no lock.
-        self._started = False
+        self._wake = anyio.Event()
         self._stopped = False
         self._scope: anyio.CancelScope | None = None
-        ctx.on_heartbeat = self._record
+        background.start_soon(self._send_until_stopped)
 
-    def _record(self, details: tuple[Any, ...]) -> None:
-        # Any thread: a sync activity heartbeats from its own.
-        self._latest = details
-        self._loop.call_soon_threadsafe(self._wake_up)
-
-    def _wake_up(self) -> None:
-        if self._stopped:
-            return
-        if not self._started:
-            self._started = True
-            self._wake = anyio.Event()
-            self.background.start_soon(self._send_until_stopped)
+    def wake(self) -> None:
+        """New details were recorded: send them (once the interval allows)."""
         self._wake.set()
 
     def stop(self) -> None:
@@ -120,15 +210,16 @@ class Heartbeater:
                 await self.run()
             except Exception as error:
                 self.error = error
-                self.on_cancel()
+                self.task.interrupt()
 
     async def run(self) -> None:
+        task = self.task
         attempt = 0
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
-            details = self._latest
-            kwargs: dict[str, Any] = {"taskToken": self.ctx.info.task_token}
+            details = task.latest_details
+            kwargs: dict[str, Any] = {"taskToken": task.token}
             if details:
                 # activity.heartbeat() checked the size: cutting JSON would corrupt it
                 kwargs["details"] = converter.encode(list(details), "heartbeat_details")
@@ -142,20 +233,20 @@ class Heartbeater:
                     continue
                 if error_code(error) == "UnknownResourceFault":
                     # Timed out or closed: nobody will accept an answer any more.
-                    self.log.warning("activity_task_gone_on_heartbeat")
+                    task.bound_log().warning("activity_task_gone_on_heartbeat")
                     self.lost = True
-                    self.ctx.cancel_requested.set()
-                    self.on_cancel()
+                    task.cancel_requested = True
+                    task.interrupt()
                     return
-                self.log.warning("activity_heartbeat_failed", error=repr(error))
+                task.bound_log().warning("activity_heartbeat_failed", error=repr(error))
             else:
                 attempt = 0
                 if response.get("cancelRequested"):
-                    self.log.info("activity_cancel_requested")
-                    self.ctx.cancel_requested.set()
-                    self.on_cancel()
+                    task.bound_log().info("activity_cancel_requested")
+                    task.cancel_requested = True
+                    task.interrupt()
                     return
-            await anyio.sleep(self.interval)
+            await anyio.sleep(task.type.heartbeat_interval)
 
 
 class ActivityTaskRunner:
@@ -175,102 +266,81 @@ class ActivityTaskRunner:
         self.swf = swf
         # Where heartbeat senders run; it outlives every activity.
         self.background = background
+        # Sync activities heartbeat from their threads; the sender runs on this loop.
+        self.loop = asyncio.get_running_loop()
         self.domain = domain
         self.task_list = task_list
         self.thread_limiter = thread_limiter
         self.max_heartbeat_interval = max_heartbeat_interval
         self.definitions = {(a.name, a.version): a for a in activities}
+        self._types = {kind: self._activity_type(d) for kind, d in self.definitions.items()}
         self.log = log.bind(domain=domain, task_list=task_list)
 
-    def _info(self, task: dict[str, Any], definition: ActivityDefinition | None) -> ActivityInfo:
-        heartbeat = definition.heartbeat_timeout if definition else None
-        return ActivityInfo(
-            task_token=task["taskToken"],
-            activity_id=task["activityId"],
-            activity_type=task["activityType"]["name"],
-            activity_version=task["activityType"]["version"],
-            workflow_id=task["workflowExecution"]["workflowId"],
-            run_id=task["workflowExecution"]["runId"],
-            domain=self.domain,
-            task_list=self.task_list,
-            started_event_id=int(task.get("startedEventId", 0)),
-            heartbeat_timeout=seconds(float(heartbeat)) if heartbeat else None,
-            started_at=datetime.now(UTC),
+    def _activity_type(self, definition: ActivityDefinition) -> _ActivityType:
+        timeout = definition.heartbeat_timeout
+        timeout_seconds = seconds(float(timeout)) if timeout else None
+        interval = self.max_heartbeat_interval
+        if timeout_seconds:
+            interval = min(interval, 0.8 * timeout_seconds)
+        return _ActivityType(
+            definition=definition,
+            label=f"{definition.name}/{definition.version}",
+            heartbeat_timeout=timeout_seconds,
+            heartbeat_interval=interval,
         )
 
     async def run(self, task: dict[str, Any]) -> None:
         """Run one task to its answer (or to no answer, see the module docstring)."""
-        kind = (task["activityType"]["name"], task["activityType"]["version"])
-        definition = self.definitions.get(kind)
-        info = self._info(task, definition)
-        bound = self.log.bind(
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            activity_id=info.activity_id,
-            activity_type=f"{kind[0]}/{kind[1]}",
-        )
+        kind = task["activityType"]
+        activity_type = self._types.get((kind["name"], kind["version"]))
+        if activity_type is None:
+            label = f"{kind['name']}/{kind['version']}"
+            _task_log(self.log, task, label).error("activity_type_unknown")
+            error = UnknownTypeError(f"this worker has no activity {label}")
+            await self._respond(task, label, _Outcome("failed", error))
+            return
         started = time.monotonic()
-        if definition is None:
-            error = UnknownTypeError(f"this worker has no activity {kind[0]}/{kind[1]}")
-            bound.error("activity_type_unknown")
-            await self._respond(bound, _Outcome("failed", error), info)
+        running = ActivityTask(self, task, activity_type)
+        outcome = await self._execute(running, task.get("input"))
+        if outcome is None:
             return
-        ctx = ActivityContext(info)
-        outcome, lost = await self._execute(definition, ctx, task.get("input"), bound)
-        if lost:
-            return
-        await self._respond(bound, outcome, info, definition)
-        bound.debug("activity_finished", outcome=outcome.kind, seconds=time.monotonic() - started)
+        await self._respond(task, activity_type.label, outcome)
+        running.bound_log().debug(
+            "activity_finished", outcome=outcome.kind, seconds=time.monotonic() - started
+        )
 
-    async def _execute(
-        self, definition: ActivityDefinition, ctx: ActivityContext, payload: str | None, bound: Any
-    ) -> tuple[_Outcome, bool]:
+    async def _execute(self, running: ActivityTask, payload: str | None) -> _Outcome | None:
+        """The activity's outcome; None if its task is gone (no answer will be accepted)."""
+        definition = running.type.definition
         try:
             args = converter.decode_args(payload, definition.param_types)
         except Exception as error:
-            return _Outcome("failed", error), False
-        interval = self.max_heartbeat_interval
-        if ctx.info.heartbeat_timeout:
-            interval = min(interval, 0.8 * ctx.info.heartbeat_timeout)
-        scope = anyio.CancelScope()
-
-        def interrupt() -> None:
-            # Sync activities cannot be interrupted; they poll activity.is_cancelled().
-            if definition.is_async:
-                scope.cancel()
-
-        heartbeater = Heartbeater(
-            self.swf,
-            ctx,
-            interval=interval,
-            on_cancel=interrupt,
-            bound_log=bound,
-            background=self.background,
-        )
-        token = _context.current.set(ctx)
+            return _Outcome("failed", error)
+        token = _context.current.set(running)
         try:
-            outcome = await self._call(definition, args, scope)
+            if definition.is_async:
+                outcome = await self._call_async(running, definition.fn, args)
+            else:
+                outcome = await anyio.to_thread.run_sync(
+                    _run_sync, definition.fn, args, limiter=self.thread_limiter
+                )
         finally:
-            heartbeater.stop()
+            heartbeater = running.end()
             _context.current.reset(token)
-        if heartbeater.error is not None:
-            raise heartbeater.error
-        if scope.cancelled_caught:
-            outcome = _Outcome("cancelled")
-        return outcome, heartbeater.lost
+        if heartbeater is not None:
+            if heartbeater.error is not None:
+                raise heartbeater.error
+            if heartbeater.lost:
+                return None
+        return outcome
 
-    async def _call(
-        self, definition: ActivityDefinition, args: list[Any], scope: anyio.CancelScope
+    async def _call_async(
+        self, running: ActivityTask, fn: Callable[..., Any], args: list[Any]
     ) -> _Outcome:
-        if not definition.is_async:
-            result: _Outcome = await anyio.to_thread.run_sync(
-                _run_sync, definition.fn, args, limiter=self.thread_limiter
-            )
-            return result
         outcome = _Outcome("cancelled")
-        with scope:
+        with anyio.CancelScope() as running.scope:
             try:
-                outcome = _Outcome("completed", await definition.fn(*args))
+                outcome = _Outcome("completed", await fn(*args))
             except CompleteAsync:
                 outcome = _Outcome("async")
             except asyncio.CancelledError:
@@ -282,17 +352,11 @@ class ActivityTaskRunner:
                 outcome = _Outcome("failed", error)
         return outcome
 
-    async def _respond(
-        self,
-        bound: Any,
-        outcome: _Outcome,
-        info: ActivityInfo,
-        definition: ActivityDefinition | None = None,
-    ) -> None:
-        token = info.task_token
+    async def _respond(self, task: dict[str, Any], label: str, outcome: _Outcome) -> None:
+        token = task["taskToken"]
         try:
             if outcome.kind == "async":
-                bound.info("activity_completing_async")
+                _task_log(self.log, task, label).info("activity_completing_async")
                 return
             if outcome.kind == "completed":
                 try:
@@ -310,13 +374,13 @@ class ActivityTaskRunner:
                     )
                     return
             if outcome.kind == "cancelled":
-                bound.info("activity_cancelled")
+                _task_log(self.log, task, label).info("activity_cancelled")
                 await call_with_backoff(
                     lambda: self.swf.respond_activity_task_canceled(taskToken=token)
                 )
                 return
             reason, details = encode_failure(outcome.value)
-            bound.warning("activity_failed", reason=reason)
+            _task_log(self.log, task, label).warning("activity_failed", reason=reason)
             await call_with_backoff(
                 lambda: self.swf.respond_activity_task_failed(
                     taskToken=token, reason=reason, details=details
@@ -324,7 +388,9 @@ class ActivityTaskRunner:
             )
         except ClientError as error:
             if error_code(error) == "UnknownResourceFault":
-                bound.warning("activity_answer_rejected_task_gone", outcome=outcome.kind)
+                _task_log(self.log, task, label).warning(
+                    "activity_answer_rejected_task_gone", outcome=outcome.kind
+                )
                 return
             raise
 

@@ -7,11 +7,9 @@ activities see the same object as async ones.
 from __future__ import annotations
 
 import contextvars
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -49,20 +47,22 @@ class CompleteAsync(BaseException):
     """
 
 
-@dataclass(eq=False)
-class ActivityContext:
-    """Mutable state shared between a running activity and the worker that runs it."""
+class ActivityContext(Protocol):
+    """What ``swfasync.activity`` functions reach: one per running activity.
 
-    info: ActivityInfo
-    # Called (from any thread) whenever the activity records a heartbeat.
-    on_heartbeat: Callable[[tuple[Any, ...]], None] = lambda details: None
-    # Called (from any thread) when cancellation is requested, to interrupt async code.
-    cancel_requested: threading.Event = field(default_factory=threading.Event)
-    heartbeats: list[tuple[Any, ...]] = field(default_factory=list)
+    The worker's activity tasks and ``ActivityEnvironment`` each provide one.
+    """
+
+    @property
+    def cancel_requested(self) -> bool:
+        """True once cancellation was requested; read from any thread, so a plain flag."""
+
+    @property
+    def info(self) -> ActivityInfo:
+        """The task being run."""
 
     def heartbeat(self, details: tuple[Any, ...]) -> None:
-        self.heartbeats.append(details)
-        self.on_heartbeat(details)
+        """Record progress; called from any thread, never blocks."""
 
 
 current: contextvars.ContextVar[ActivityContext] = contextvars.ContextVar(
