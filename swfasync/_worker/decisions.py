@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 import structlog
 
 from .._engine.definitions import WorkflowDefinition, workflow_definition
@@ -51,9 +52,8 @@ _CLOSING_DECISIONS: Final = (
 )
 
 
-@dataclass(frozen=True)
-class DecisionTask:
-    """One polled decision task.
+class DecisionTask(msgspec.Struct, frozen=True, kw_only=True):
+    """One polled decision task (a Struct: one is made for every task polled).
 
     ``events`` is the whole history up to ``started_event_id``, unless the task was polled
     with ``startAtPreviousStartedEvent``: then it starts at the previous decision task and
@@ -142,9 +142,14 @@ async def fetch_full_history(swf: Any, *, domain: str, task: DecisionTask) -> li
 
 
 def closes_run(result: ActivationResult | None) -> bool:
-    """Whether the activation's decisions end the run (complete, fail, cancel, continue)."""
-    return result is not None and any(
-        isinstance(dec, _CLOSING_DECISIONS) for dec in result.decisions
+    """Whether the activation's decisions end the run (complete, fail, cancel, continue).
+
+    The engine puts a closing decision last, after everything else the activation decided.
+    """
+    return (
+        result is not None
+        and bool(result.decisions)
+        and isinstance(result.decisions[-1], _CLOSING_DECISIONS)
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import socket
@@ -15,6 +14,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import msgspec
 import structlog
 
 from .._client.client import Client
@@ -351,13 +351,17 @@ class Worker:
 
     # -- decisions ------------------------------------------------------------------------------
 
-    async def _decide(self, task: DecisionTask) -> None:
-        bound = self.log.bind(
+    def _task_log(self, task: DecisionTask) -> Any:
+        """The worker's logger bound to ``task``: made when something is logged, not for
+        every decision task."""
+        return self.log.bind(
             workflow_id=task.workflow_id,
             run_id=task.run_id,
             workflow_type=f"{task.workflow_type}/{task.workflow_version}",
             started_event_id=task.started_event_id,
         )
+
+    async def _decide(self, task: DecisionTask) -> None:
         started = time.monotonic()
         cached = self.handler.take(task)
         if cached is None and task.partial:
@@ -366,7 +370,7 @@ class Worker:
             full = await call_with_backoff(
                 lambda: fetch_full_history(self._swf, domain=self.client.domain, task=task)
             )
-            task = dataclasses.replace(task, events=full, partial=False)
+            task = msgspec.structs.replace(task, events=full, partial=False)
         assert self._activation_threads is not None, "decisions are taken while running"
         try:
             result = await self._activation_threads.run(
@@ -374,7 +378,7 @@ class Worker:
             )
         except TimeoutError:
             self.handler.evict(task.run_id)
-            bound.error(
+            self._task_log(task).error(
                 "workflow_deadlock_detected",
                 timeout=self.deadlock_timeout,
                 hint="workflow code blocked the activation; its decision task will time out",
@@ -385,7 +389,7 @@ class Worker:
             # out and is retried, by which time fixed code may have been deployed.
             self.handler.evict(task.run_id)
             cause = error.__cause__ or error
-            bound.error(
+            self._task_log(task).error(
                 "decision_task_failed",
                 error=repr(error),
                 cause=repr(cause),
@@ -415,11 +419,11 @@ class Worker:
         except Exception as error:
             self.handler.evict(task.run_id)
             if error_code(error) == "UnknownResourceFault":
-                bound.warning("decision_answer_rejected_task_gone")
+                self._task_log(task).warning("decision_answer_rejected_task_gone")
                 return
             raise
         self.completed_decisions += 1
-        bound.debug(
+        self._task_log(task).debug(
             "decision_task_completed",
             decisions=[type(dec).__name__ for dec in decisions],
             seconds=round(time.monotonic() - started, 4),
