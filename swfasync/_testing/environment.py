@@ -148,15 +148,25 @@ class ActivityEnvironment:
         # Set by cancel() from any thread and read by the activity from any other: a flag
         # is enough, as it only ever turns true.
         self._cancel_requested = False
-        self._scope: anyio.CancelScope | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The task awaiting an async activity, and how many times cancel() cancelled it:
+        # the worker's own way of interrupting an activity, taken back when it ends.
+        self._host: asyncio.Task[Any] | None = None
+        self._interrupts = 0
 
     def cancel(self) -> None:
         """Request cancellation of the running activity (thread-safe)."""
         self._cancel_requested = True
-        scope, loop = self._scope, self._loop
-        if scope is not None and loop is not None:
-            loop.call_soon_threadsafe(scope.cancel)
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._interrupt)
+
+    def _interrupt(self) -> None:
+        # A loop callback, never the activity's own task: the cancellation lands at the
+        # await where the activity is suspended.
+        if self._host is not None:
+            self._interrupts += 1
+            self._host.cancel()
 
     def _record(self, details: tuple[Any, ...]) -> None:
         self.heartbeats.append(details)
@@ -172,22 +182,26 @@ class ActivityEnvironment:
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Call ``fn(*args)`` in an activity context; sync functions run in a thread.
 
-        A cancelled async activity raises ``anyio``'s cancellation out of here as
-        ``asyncio.CancelledError``, as it would end the task in a worker.
+        A cancelled async activity that lets the cancellation through raises
+        ``asyncio.CancelledError`` out of here, as it would end the task in a worker.
         """
         token = _context.current.set(_EnvironmentActivity(self))
         try:
-            if asyncio.iscoroutinefunction(fn):
-                self._loop = asyncio.get_running_loop()
-                with anyio.CancelScope() as scope:
-                    self._scope = scope
-                    if self._cancel_requested:
-                        scope.cancel()
-                    return await fn(*args)
-                raise asyncio.CancelledError("the activity was cancelled")
-            return await anyio.to_thread.run_sync(lambda: fn(*args))
+            if not asyncio.iscoroutinefunction(fn):
+                return await anyio.to_thread.run_sync(lambda: fn(*args))
+            self._loop = asyncio.get_running_loop()
+            self._host = host = asyncio.current_task()
+            if self._cancel_requested:
+                self._loop.call_soon(self._interrupt)
+            try:
+                return await fn(*args)
+            finally:
+                self._host = None
+                interrupts, self._interrupts = self._interrupts, 0
+                if host is not None:
+                    for _ in range(interrupts):
+                        host.uncancel()
         finally:
-            self._scope = None
             _context.current.reset(token)
 
 

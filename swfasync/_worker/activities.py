@@ -88,14 +88,15 @@ class ActivityTask:
 
     __slots__ = (
         "_ended",
+        "_host",
         "_info",
+        "_interrupts",
         "_received_at",
         "_runner",
         "_task",
         "cancel_requested",
         "heartbeater",
         "latest_details",
-        "scope",
         "type",
     )
 
@@ -111,8 +112,10 @@ class ActivityTask:
         self.latest_details: tuple[Any, ...] = ()
         self.heartbeater: Heartbeater | None = None
         self._ended = False
-        # Around an async activity's call, so interrupt() can cancel it.
-        self.scope: anyio.CancelScope | None = None
+        # The asyncio task awaiting an async activity, while it awaits, and how many times
+        # interrupt() cancelled it.
+        self._host: asyncio.Task[Any] | None = None
+        self._interrupts = 0
 
     @property
     def token(self) -> str:
@@ -158,14 +161,34 @@ class ActivityTask:
             self.heartbeater = Heartbeater(self, self._runner.swf, self._runner.background)
         self.heartbeater.wake()
 
+    def interruptible(self) -> asyncio.Task[Any] | None:
+        """Let ``interrupt()`` cancel the calling asyncio task, which awaits the activity."""
+        self._host = asyncio.current_task()
+        return self._host
+
     def interrupt(self) -> None:
-        """Cancel an async activity at its next ``await``; sync ones poll ``cancel_requested``."""
-        if self.scope is not None:
-            self.scope.cancel()
+        """Cancel an async activity at its next ``await``; sync ones poll ``cancel_requested``.
+
+        ``Task.cancel`` rather than a cancel scope around every activity: only the few
+        interrupted tasks pay for it. ``stop_interrupting`` withdraws it again.
+        """
+        if self._host is not None:
+            self._interrupts += 1
+            self._host.cancel()
+
+    def stop_interrupting(self) -> None:
+        """The activity has ended: withdraw its interruptions (``Task.uncancel``), so that only
+        a cancellation from outside, the worker's shutdown, is left pending on the task."""
+        host, self._host = self._host, None
+        if host is not None:
+            for _ in range(self._interrupts):
+                host.uncancel()
+        self._interrupts = 0
 
     def end(self) -> Heartbeater | None:
         """Stop heartbeating (or keep it from starting); the sender, if one was made."""
         self._ended = True
+        self.stop_interrupting()
         if self.heartbeater is not None:
             self.heartbeater.stop()
         return self.heartbeater
@@ -337,20 +360,21 @@ class ActivityTaskRunner:
     async def _call_async(
         self, running: ActivityTask, fn: Callable[..., Any], args: list[Any]
     ) -> _Outcome:
-        outcome = _Outcome("cancelled")
-        with anyio.CancelScope() as running.scope:
+        host = running.interruptible()
+        try:
             try:
-                outcome = _Outcome("completed", await fn(*args))
-            except CompleteAsync:
-                outcome = _Outcome("async")
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise  # a real cancellation (ours via scope, or the worker's shutdown)
-                outcome = _Outcome("cancelled")  # raise_if_cancelled() in async code
-            except Exception as error:
-                outcome = _Outcome("failed", error)
-        return outcome
+                value = await fn(*args)
+            finally:
+                running.stop_interrupting()
+        except CompleteAsync:
+            return _Outcome("async")
+        except asyncio.CancelledError:
+            if host is not None and host.cancelling():
+                raise  # cancelled from outside too: the worker's shutdown ends the task
+            return _Outcome("cancelled")  # interrupted, or raise_if_cancelled() in async code
+        except Exception as error:
+            return _Outcome("failed", error)
+        return _Outcome("completed", value)
 
     async def _respond(self, task: dict[str, Any], label: str, outcome: _Outcome) -> None:
         token = task["taskToken"]

@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from structlog.testing import capture_logs
 
 from swfasync import activity, workflow
+from swfasync._wire import events as e
 from swfasync.client import WorkflowHandle
 from swfasync.exceptions import ActivityCancelledError, ActivityFailedError
-from swfasync.testing import WorkflowEnvironment
+from swfasync.testing import ActivityEnvironment, WorkflowEnvironment
 
 from .workflows import until
 
@@ -78,6 +80,49 @@ async def heartbeats_in_a_child_task() -> str:
 
 
 @activity.defn(start_to_close_timeout=timedelta(seconds=30))
+async def cleans_up_when_cancelled() -> str:
+    heartbeating.add(activity.info().activity_type)
+    try:
+        while True:
+            activity.heartbeat()
+            await anyio.sleep(0.01)
+    except asyncio.CancelledError:
+        events.append("cleaning up")
+        await anyio.sleep(0.01)  # cleanup may await: the cancellation came once
+        events.append("cleaned up")
+        raise
+
+
+@activity.defn(start_to_close_timeout=timedelta(seconds=30))
+async def returns_when_cancelled() -> str:
+    heartbeating.add(activity.info().activity_type)
+    try:
+        while True:
+            activity.heartbeat()
+            await anyio.sleep(0.01)
+    except asyncio.CancelledError:
+        await anyio.sleep(0.01)
+        return "stopped early"
+
+
+@activity.defn(start_to_close_timeout=timedelta(seconds=30))
+async def hangs_in_cleanup() -> str:
+    heartbeating.add(activity.info().activity_type)
+    try:
+        while True:
+            activity.heartbeat()
+            await anyio.sleep(0.01)
+    except asyncio.CancelledError:
+        events.append("cleaning up")
+        try:
+            await anyio.sleep_forever()
+        except asyncio.CancelledError:
+            events.append("cleanup cancelled")
+            raise
+    return "unreachable"
+
+
+@activity.defn(start_to_close_timeout=timedelta(seconds=30))
 async def heartbeats_until_stopped() -> str:
     heartbeating.add(activity.info().activity_type)
     try:
@@ -128,6 +173,9 @@ ACTIVITIES = [
     breaks,
     leaves_it_open,
     heartbeats_in_a_child_task,
+    cleans_up_when_cancelled,
+    returns_when_cancelled,
+    hangs_in_cleanup,
     heartbeats_until_stopped,
 ]
 TASK_FIELDS = ("workflow_id", "run_id", "activity_id", "activity_type", "domain", "task_list")
@@ -234,8 +282,16 @@ async def test_log_events_name_the_task() -> None:
         assert_names_the_task(left_open, leaving, "leaves_it_open/1")
 
 
-async def test_cancellation_request_interrupts_an_async_activity_in_a_child_task() -> None:
-    name = "heartbeats_in_a_child_task"
+@pytest.mark.parametrize(
+    ("name", "expected_events"),
+    [
+        ("heartbeats_in_a_child_task", ["child task group cancelled"]),
+        ("cleans_up_when_cancelled", ["cleaning up", "cleaned up"]),
+    ],
+)
+async def test_cancellation_request_interrupts_an_async_activity_once(
+    name: str, expected_events: list[str]
+) -> None:
     events.clear()
     heartbeating.clear()
     async with environment() as env:
@@ -244,13 +300,29 @@ async def test_cancellation_request_interrupts_an_async_activity_in_a_child_task
             await until(lambda: name in heartbeating)
             await handle.signal("cancel_it")
             assert await handle.result() == "cancelled"
-        assert events == ["child task group cancelled"]
+        assert events == expected_events
         requested = logged(logs, "activity_cancel_requested")
         assert_names_the_task(requested, handle, f"{name}/1")
         answered = logged(logs, "activity_cancelled")
         assert_names_the_task(answered, handle, f"{name}/1")
         kinds = [type(event).__name__ for event in await handle.history()]
         assert "ActivityTaskCanceled" in kinds
+
+
+async def test_an_activity_may_answer_a_cancellation_request_with_a_result() -> None:
+    heartbeating.clear()
+    async with environment() as env:
+        handle = await env.client.start_workflow(
+            CancelsOnSignal, "returns_when_cancelled", id="returns"
+        )
+        await until(lambda: "returns_when_cancelled" in heartbeating)
+        await handle.signal("cancel_it")
+        await handle.result()  # the workflow had given up on it: what it returns is its own
+        # The interruption was taken back once the activity ended: its answer went out.
+        history = await handle.history()
+        assert not [event for event in history if isinstance(event, e.ActivityTaskCanceled)]
+        completed = [event for event in history if isinstance(event, e.ActivityTaskCompleted)]
+        assert [event.attributes.result for event in completed] == ['"stopped early"']
 
 
 async def test_task_gone_on_heartbeat_interrupts_the_activity_and_answers_nothing() -> None:
@@ -272,10 +344,11 @@ async def test_task_gone_on_heartbeat_interrupts_the_activity_and_answers_nothin
         assert not [log for log in logs if log["event"] in answers]
 
 
-async def test_shutdown_past_its_grace_ends_heartbeating_activities() -> None:
+@pytest.mark.parametrize("cancel_first", [False, True], ids=["running", "in-cleanup"])
+async def test_shutdown_past_its_grace_ends_heartbeating_activities(cancel_first: bool) -> None:
     events.clear()
     heartbeating.clear()
-    name = "heartbeats_until_stopped"
+    name = "hangs_in_cleanup" if cancel_first else "heartbeats_until_stopped"
     async with WorkflowEnvironment(workflows=[CancelsOnSignal], task_list=TASK_LIST) as env:
         for definition in ACTIVITIES:
             await env.client.register_activity(definition, task_list=TASK_LIST)
@@ -289,11 +362,41 @@ async def test_shutdown_past_its_grace_ends_heartbeating_activities() -> None:
         with anyio.fail_after(10):
             async with worker:
                 await until(lambda: name in heartbeating)
+                if cancel_first:
+                    await handle.signal("cancel_it")
+                    await until(lambda: events == ["cleaning up"])
                 worker.shutdown()
-        assert events == ["cancelled"]
+        assert events == (["cleaning up", "cleanup cancelled"] if cancel_first else ["cancelled"])
         assert worker.completed_activities == 0
         kinds = [type(event).__name__ for event in await handle.history()]
         assert "ActivityTaskStarted" in kinds
         assert not {"ActivityTaskCompleted", "ActivityTaskCanceled", "ActivityTaskFailed"} & set(
             kinds
         )
+
+
+async def test_activity_environment_interrupts_as_the_worker_does() -> None:
+    events.clear()
+    cancelling = ActivityEnvironment(on_heartbeat=lambda details: cancelling.cancel())
+    with pytest.raises(asyncio.CancelledError):
+        await cancelling.run(cleans_up_when_cancelled)
+    assert events == ["cleaning up", "cleaned up"]
+    assert await cancelling.run(returns_when_cancelled) == "stopped early"
+    # Its interruptions were taken back: the caller's task goes on uncancelled.
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+    await anyio.lowlevel.checkpoint()  # a cancellation left pending would land here
+
+    @activity.defn
+    async def never_waits() -> str:
+        return "done"
+
+    cancelled_before = ActivityEnvironment()
+    cancelled_before.cancel()
+    assert await cancelled_before.run(never_waits) == "done"
+    await anyio.lowlevel.checkpoint()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled_before.run(heartbeats_until_stopped)
+    assert task.cancelling() == 0
+    await anyio.lowlevel.checkpoint()
