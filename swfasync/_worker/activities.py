@@ -17,6 +17,7 @@ the logger bound to the task's ids, the heartbeat sender.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -298,6 +299,11 @@ class ActivityTaskRunner:
         self.definitions = {(a.name, a.version): a for a in activities}
         self._types = {kind: self._activity_type(d) for kind, d in self.definitions.items()}
         self.log = log.bind(domain=domain, task_list=task_list)
+        # Where the logger can tell its level (structlog's filtering and stdlib loggers),
+        # a task skips the clock readings of its debug event when debug is off.
+        self._is_enabled_for: Callable[[int], bool] | None = getattr(
+            self.log, "is_enabled_for", None
+        )
 
     def _activity_type(self, definition: ActivityDefinition) -> _ActivityType:
         timeout = definition.heartbeat_timeout
@@ -322,15 +328,18 @@ class ActivityTaskRunner:
             error = UnknownTypeError(f"this worker has no activity {label}")
             await self._respond(task, label, _Outcome("failed", error))
             return
-        started = time.monotonic()
+        is_enabled_for = self._is_enabled_for
+        timed = is_enabled_for is None or is_enabled_for(logging.DEBUG)
+        started = time.monotonic() if timed else 0.0
         running = ActivityTask(self, task, activity_type)
         outcome = await self._execute(running, task.get("input"))
         if outcome is None:
             return
         await self._respond(task, activity_type.label, outcome)
-        running.bound_log().debug(
-            "activity_finished", outcome=outcome.kind, seconds=time.monotonic() - started
-        )
+        if timed:
+            running.bound_log().debug(
+                "activity_finished", outcome=outcome.kind, seconds=time.monotonic() - started
+            )
 
     async def _execute(self, running: ActivityTask, payload: str | None) -> _Outcome | None:
         """The activity's outcome; None if its task is gone (no answer will be accepted)."""

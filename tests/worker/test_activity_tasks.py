@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from swfasync import activity, workflow
@@ -280,6 +282,20 @@ async def test_log_events_name_the_task() -> None:
         assert_names_the_task(finished, failing, "breaks/1")
         left_open = logged(logs, "activity_completing_async")
         assert_names_the_task(left_open, leaving, "leaves_it_open/1")
+
+
+async def test_with_debug_filtered_out_the_other_events_still_name_the_task() -> None:
+    previous = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        async with environment() as env:  # its worker's logger is made under this level
+            with capture_logs() as logs:
+                failing = await env.client.start_workflow(RunsOne, "breaks", [], id="breaks")
+                assert await failing.result() == "failed: ValueError: broken on purpose"
+    finally:
+        structlog.configure(**previous)
+    assert_names_the_task(logged(logs, "activity_failed"), failing, "breaks/1")
+    assert not [log for log in logs if log["event"] == "activity_finished"]
 
 
 @pytest.mark.parametrize(
