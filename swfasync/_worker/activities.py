@@ -171,7 +171,9 @@ class ActivityTask:
         """Cancel an async activity at its next ``await``; sync ones poll ``cancel_requested``.
 
         ``Task.cancel`` rather than a cancel scope around every activity: only the few
-        interrupted tasks pay for it. ``stop_interrupting`` withdraws it again.
+        interrupted tasks pay for it. ``stop_interrupting`` withdraws it again. Called from
+        the heartbeat sender's task, never the activity's own, so the cancellation lands at
+        the await where the activity is suspended.
         """
         if self._host is not None:
             self._interrupts += 1
@@ -189,7 +191,6 @@ class ActivityTask:
     def end(self) -> Heartbeater | None:
         """Stop heartbeating (or keep it from starting); the sender, if one was made."""
         self._ended = True
-        self.stop_interrupting()
         if self.heartbeater is not None:
             self.heartbeater.stop()
         return self.heartbeater
