@@ -6,10 +6,12 @@ SWF_PREFIX = "com.amazonaws.swf.base.model#"
 
 
 class SwfFault(Exception):
-    """A fault returned to the caller as HTTP 400 with SWF's ``__type``."""
+    """A fault returned to the caller as HTTP 400 (unless ``status`` says otherwise) with
+    SWF's ``__type``."""
 
     type_name = ""
     prefix = SWF_PREFIX
+    status = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -66,3 +68,13 @@ class ProtocolFault(SwfFault):
     def __init__(self, type_name: str, message: str) -> None:
         super().__init__(message)
         self.type_name = type_name
+
+
+class RequestTooLargeFault(SwfFault):
+    """A request body over the dev server's size limit. HTTP 413, the status an HTTP front
+    end answers it with; botocore still reads the JSON body, so the caller's ``ClientError``
+    carries this code and the message naming the size and the limit."""
+
+    type_name = "RequestEntityTooLargeException"
+    prefix = "com.amazon.coral.service#"
+    status = 413

@@ -1,8 +1,9 @@
 """The SWF JSON 1.0 protocol over aiohttp: ``POST /`` with ``X-Amz-Target:
 SimpleWorkflowService.<Operation>``. SigV4 headers are accepted and not verified.
 
-Every failure is a well-formed JSON error with HTTP 400; an unexpected exception is
-logged and reported as ``InternalFailure`` rather than a 500, so SDK retries stay quiet.
+Every failure is a well-formed JSON error with HTTP 400 (413 for a body over ``MAX_BODY``
+bytes); an unexpected exception is logged and reported as ``InternalFailure`` rather than a
+500, so SDK retries stay quiet.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http import HttpVersion11, RawRequestMessage
 
 from . import _decisions, _executions, _registry, _tasks, _visibility
-from ._faults import ProtocolFault, SwfFault
+from ._faults import ProtocolFault, RequestTooLargeFault, SwfFault
 from ._state import Json
 from ._validation import validate_request
 
@@ -112,7 +113,17 @@ def _response(status: int, body: Any) -> web.Response:
 
 
 def _fault_response(fault: SwfFault) -> web.Response:
-    return _response(400, {"__type": fault.wire_type, "message": fault.message})
+    return _response(fault.status, {"__type": fault.wire_type, "message": fault.message})
+
+
+def _too_large(request: web.BaseRequest, operation: str) -> RequestTooLargeFault:
+    """The fault for a body ``request.read()`` refused; only the declared length, if any,
+    tells how large it was (aiohttp stops reading past the limit)."""
+    declared = request.content_length
+    size = f"of {declared} bytes" if declared is not None else f"of more than {MAX_BODY} bytes"
+    return RequestTooLargeFault(
+        f"Request body {size} for {operation} exceeds the dev server's limit of {MAX_BODY} bytes"
+    )
 
 
 async def _expect_continue(request: web.BaseRequest, expect: str) -> None:
@@ -171,11 +182,22 @@ def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
                 "UnknownOperationException", f"Unknown operation: {target or request.method}"
             )
         name = target[len(TARGET_PREFIX) :]
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            # aiohttp reads the rest of the body after the answer (its lingering close),
+            # so the client can read the fault and the connection stays usable
+            raise _too_large(request, target) from None
         try:
             body = msgspec.json.decode(raw) if raw.strip() else {}
         except msgspec.DecodeError as exc:
             raise ProtocolFault("SerializationException", f"Malformed JSON: {exc}") from None
+        except UnicodeDecodeError as exc:  # msgspec checks the bytes of strings this way
+            bad = exc.object[exc.start]
+            raise ProtocolFault(
+                "SerializationException",
+                f"Request body is not valid UTF-8: byte {bad:#04x} in a string ({exc.reason})",
+            ) from None
         req = validate_request(name, body)
         # deadlines that passed before this request arrived are applied first
         backend.scheduler.fire_due()

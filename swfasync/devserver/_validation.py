@@ -237,7 +237,9 @@ def validate_request(op_name: str, body: Any) -> dict[str, Any]:
     """
     accepting, check = _input_checks(op_name)
     if not isinstance(body, dict):
-        raise ProtocolFault("SerializationException", "Request body must be a JSON object")
+        raise ProtocolFault(
+            "SerializationException", f"Request body must be a JSON object, not {_kind(body)}"
+        )
     try:
         msgspec.convert(body, accepting)
     except msgspec.ValidationError:
@@ -245,6 +247,17 @@ def validate_request(op_name: str, body: Any) -> dict[str, Any]:
         check(body, "", errors)
         raise_if(errors)
     return body
+
+
+def _kind(value: Any) -> str:
+    """What a decoded JSON value is, in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array"
 
 
 def raise_if(errors: list[str]) -> None:

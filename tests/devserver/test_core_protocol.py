@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 from botocore.exceptions import ClientError
+from structlog.testing import capture_logs
 
 from swfasync.devserver import DevServer
+from swfasync.devserver._protocol import MAX_BODY
 
-from .conftest import DOMAIN, Client, Helper
+from .conftest import DOMAIN, Client, Helper, types_of
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.0"}
 
@@ -232,3 +235,104 @@ async def test_unknown_expectation_is_refused(server: DevServer) -> None:
     )
     answer = await exchange(server, head)
     assert answer.startswith(b"HTTP/1.1 417 Expectation Failed\r\n")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "ab\xffc"}', "Request body is not valid UTF-8: byte 0xff in a string"),
+        (b'{"name": "\xc3("}', "Request body is not valid UTF-8: byte 0xc3 in a string"),
+        (b"\xff{}", "Malformed JSON: JSON is malformed: invalid character (byte 0)"),
+        (b'["name"]', "Request body must be a JSON object, not an array"),
+        (b"42", "Request body must be a JSON object, not a number"),
+        (b'"name"', "Request body must be a JSON object, not a string"),
+        (b"true", "Request body must be a JSON object, not a boolean"),
+        (b"null", "Request body must be a JSON object, not null"),
+    ],
+)
+async def test_a_body_that_is_not_a_json_object_is_named(
+    server: DevServer, body: bytes, message: str
+) -> None:
+    status, payload = await raw(server, "SimpleWorkflowService.DescribeDomain", body)
+    assert status == 400
+    assert payload["__type"] == "com.amazon.coral.service#SerializationException"
+    assert payload["message"].startswith(message)
+
+
+TOO_LARGE = "com.amazon.coral.service#RequestEntityTooLargeException"
+
+
+# aiohttp, under aiobotocore, warns about any request body over 1 MiB given as bytes
+@pytest.mark.filterwarnings("ignore:Sending a large body directly:ResourceWarning")
+async def test_a_body_over_the_limit_is_a_413_naming_size_limit_and_operation(
+    swf: Client, h: Helper
+) -> None:
+    run_id = await h.start("big")
+    with capture_logs() as logs, pytest.raises(ClientError) as info:
+        await swf.signal_workflow_execution(
+            domain=DOMAIN, workflowId="big", signalName="s", input="x" * MAX_BODY
+        )
+    error = info.value.response["Error"]
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert error["Code"] == "RequestEntityTooLargeException"
+    size = int(error["Message"].removeprefix("Request body of ").split(" ")[0])
+    assert size > MAX_BODY
+    assert error["Message"] == (
+        f"Request body of {size} bytes for SimpleWorkflowService.SignalWorkflowExecution "
+        f"exceeds the dev server's limit of {MAX_BODY} bytes"
+    )
+    assert logs == []  # the client's mistake, not a failure of the server
+    # the signal never reached the execution, and the same client goes on working
+    events = await h.history("big", run_id)
+    assert types_of(events) == ["WorkflowExecutionStarted", "DecisionTaskScheduled"]
+
+
+async def post_streamed(
+    session: aiohttp.ClientSession, server: DevServer, target: str, chunks: list[bytes]
+) -> tuple[int, Any]:
+    """POST a body sent in chunks, without a Content-Length (chunked transfer encoding)."""
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    async with session.post(
+        server.endpoint_url + "/", data=body(), headers={**HEADERS, "X-Amz-Target": target}
+    ) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+async def test_a_streamed_body_over_the_limit_is_refused_and_the_connection_reused(
+    server: DevServer,
+) -> None:
+    """Without a Content-Length the size is known only to exceed the limit. The server reads
+    the rest of the body after answering, so the client's connection serves the next call."""
+    block = b" " * (1 << 20)
+    over = [block] * (MAX_BODY // len(block)) + [b"{}"]
+    connections_opened = 0
+
+    async def count_opened(*_: object) -> None:
+        nonlocal connections_opened
+        connections_opened += 1
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_connection_create_end.append(count_opened)
+    async with aiohttp.ClientSession(trace_configs=[tracing]) as session:
+        status, payload = await post_streamed(
+            session, server, "SimpleWorkflowService.ListDomains", over
+        )
+        assert (status, payload["__type"]) == (413, TOO_LARGE)
+        assert payload["message"] == (
+            f"Request body of more than {MAX_BODY} bytes for SimpleWorkflowService.ListDomains "
+            f"exceeds the dev server's limit of {MAX_BODY} bytes"
+        )
+        # a body of exactly the limit is served, on the same connection
+        exact = [block] * (MAX_BODY // len(block) - 1) + [
+            b'{"registrationStatus": "REGISTERED"}'.ljust(len(block))
+        ]
+        assert sum(map(len, exact)) == MAX_BODY
+        status, payload = await post_streamed(
+            session, server, "SimpleWorkflowService.ListDomains", exact
+        )
+        assert (status, payload) == (200, {"domainInfos": []})
+    assert connections_opened == 1

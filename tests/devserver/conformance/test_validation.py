@@ -152,6 +152,14 @@ def test_server_errors_are_reported() -> None:
     assert [p.path for p in found] == ["<status>"]
 
 
+def test_only_a_body_too_large_is_413() -> None:
+    too_large = "com.amazon.coral.service#RequestEntityTooLargeException"
+    assert fault(too_large, status=413) == []
+    assert [p.path for p in fault(too_large)] == ["<status>"]
+    found = fault("com.amazonaws.swf.base.model#UnknownResourceFault", status=413)
+    assert [p.path for p in found] == ["<status>"]
+
+
 def test_fault_members_are_validated() -> None:
     [problem] = fault("com.amazonaws.swf.base.model#UnknownResourceFault", extra="x")
     assert "unknown member" in problem.message

@@ -56,8 +56,12 @@ COMMON_FAULTS = frozenset(
         "com.amazon.coral.service#IncompleteSignatureException",
         "com.amazon.coral.service#InvalidSignatureException",
         "com.amazon.coral.service#SerializationException",
+        "com.amazon.coral.service#RequestEntityTooLargeException",
     }
 )
+#: The HTTP status of a fault, where it is not 400: a body over the size limit is refused
+#: with HTTP's own status for it, before any operation reads it.
+FAULT_STATUS: Mapping[str, int] = {"com.amazon.coral.service#RequestEntityTooLargeException": 413}
 SWF_FAULT_PREFIX = "com.amazonaws.swf.base.model#"
 #: What a poll that found no task may answer, by operation. The API reference: "If no task is
 #: available within 60 seconds, the poll returns an empty result. An empty result, in this
@@ -250,9 +254,9 @@ def validate_wire_response(
     """Check one raw HTTP response to an SWF operation; return the decoded body and problems.
 
     A success must be ``application/x-amz-json-1.0`` and match the operation's output shape.
-    A fault must be HTTP 400 (never 5xx), ``{"__type": ..., "message": ...}`` with a
-    ``__type`` that the operation declares (or a common coral fault), and its members must
-    match the fault's shape.
+    A fault must be HTTP 400 (never 5xx; 413 for a body over the size limit),
+    ``{"__type": ..., "message": ...}`` with a ``__type`` that the operation declares (or a
+    common coral fault), and its members must match the fault's shape.
     """
     if isinstance(operation, str):
         operation = service_model().operation_model(operation)
@@ -275,8 +279,10 @@ def validate_wire_response(
         else:
             problems += empty
         return decoded, problems
-    if status != 400:
-        problems.append(Problem("<status>", f"HTTP {status}: SWF faults are HTTP 400"))
+    fault_type = decoded.get("__type") if isinstance(decoded, dict) else None
+    expected = FAULT_STATUS.get(fault_type, 400) if isinstance(fault_type, str) else 400
+    if status != expected:
+        problems.append(Problem("<status>", f"HTTP {status}: this fault is HTTP {expected}"))
     problems += fault_problems(operation, decoded)
     return decoded, problems
 
