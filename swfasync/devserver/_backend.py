@@ -105,7 +105,9 @@ class Backend:
         self.scheduler = Scheduler(clock, self._fire, self.may_skip_to, time_skipping)
         self._seq = itertools.count()
         self._touched: dict[str, Execution] = {}
-        self._persisted: dict[str, int] = {}
+        # executions a failed write left unwritten: the next write takes them along
+        self._unwritten: dict[str, Execution] = {}
+        self._persisted: dict[str, int] = {}  # run id -> events committed to the store
         self._persisted_offset: float | None = None
         self._dirty_domains: set[str] = set()
         self._dirty_types: set[str] = set()
@@ -581,6 +583,7 @@ class Backend:
         self.histories.pop(ex.run_id, None)
         self._persisted.pop(ex.run_id, None)
         self._touched.pop(ex.run_id, None)
+        self._unwritten.pop(ex.run_id, None)
         self._deleted_runs.add(ex.run_id)
 
     def settle(self) -> None:
@@ -601,18 +604,52 @@ class Backend:
         self._flush(done)
         self.scheduler.state_changed()
 
-    def _flush(self, executions: dict[str, Execution]) -> None:
-        """Write what this state change touched, in one transaction."""
+    def _flush(self, executions: dict[str, Execution]) -> bool:
+        """Write what this state change touched, and what failed writes left, in one
+        transaction; True once the database holds every change.
+
+        A write that fails is logged, not raised: the change stands in memory (the request
+        that made it is answered) and every later flush writes it again."""
+        store = self.store
+        if store is None:  # nothing to write: the marks are only dropped
+            if (
+                self._dirty_domains
+                or self._dirty_types
+                or self._deleted_types
+                or self._deleted_runs
+            ):
+                self._forget_changes()
+            return True
+        if self._unwritten:
+            self._unwritten.update(executions)
+            executions = self._unwritten
         try:
-            if self.store is not None:
-                self._write(self.store, executions)
-        finally:
-            self._dirty_domains.clear()
-            self._dirty_types.clear()
-            self._deleted_types.clear()
-            self._deleted_runs.clear()
+            self._write(store, executions)
+        except Exception as exc:
+            self._unwritten = executions
+            log.exception(
+                "store_write_failed",
+                db=store.path,
+                error=str(exc),
+                unwritten_executions=len(executions),
+            )
+            return False
+        if self._unwritten:
+            self._unwritten = {}
+        self._forget_changes()
+        return True
+
+    def _forget_changes(self) -> None:
+        """The marked changes are written (or there is no store to write them to)."""
+        self._dirty_domains.clear()
+        self._dirty_types.clear()
+        self._deleted_types.clear()
+        self._deleted_runs.clear()
 
     def _write(self, store: Store, executions: dict[str, Execution]) -> None:
+        """One transaction. What is recorded as written (``_persisted``,
+        ``_persisted_offset``) changes only once it has committed; after a rollback the
+        next write starts from what the database holds."""
         offset = getattr(self.clock, "offset", None)
         if not (isinstance(offset, float) and offset and offset != self._persisted_offset):
             offset = None
@@ -625,6 +662,7 @@ class Backend:
             or self._deleted_runs
         ):
             return  # a read, or a poll that found nothing: no transaction to pay for
+        written: list[tuple[str, int]] = []
         store.begin()
         try:
             for name in self._dirty_domains:
@@ -643,12 +681,31 @@ class Backend:
                 history = self.histories[ex.run_id]
                 start = self._persisted[ex.run_id]
                 store.put_execution(ex, start + 1, history[start:])
-                self._persisted[ex.run_id] = len(history)
+                written.append((ex.run_id, len(history)))
             if offset is not None:
                 store.put_meta("clock_offset", repr(offset))
             store.commit()
         except BaseException:
             store.rollback()
             raise
+        for run_id, events in written:
+            self._persisted[run_id] = events
         if offset is not None:
             self._persisted_offset = offset
+
+    def close_store(self) -> None:
+        """Write what failed writes left, if anything, and close the database file; what
+        still cannot be written is named in the log, never dropped without a word."""
+        store = self.store
+        if store is None:
+            return
+        if not self._flush({}):
+            log.error(
+                "store_changes_lost_at_close",
+                db=store.path,
+                executions=sorted(self._unwritten),
+                domains=sorted(self._dirty_domains),
+                types=sorted(self._dirty_types | self._deleted_types),
+                deleted_executions=len(self._deleted_runs),
+            )
+        store.close()

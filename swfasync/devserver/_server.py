@@ -133,8 +133,7 @@ class DevServer:
             self._runner = None
         if backend is not None:
             await backend.aclose()
-            if backend.store is not None:
-                backend.store.close()
+            backend.close_store()
             self._backend = None
 
     async def __aenter__(self) -> DevServer:

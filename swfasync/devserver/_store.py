@@ -1,6 +1,8 @@
 """SQLite persistence: write-through, one transaction per request or timer firing that
 changed something. A dev server without a database file keeps its state in its own
-dictionaries only, with no store at all.
+dictionaries only, with no store at all. A transaction that fails (a full disk, a locked
+file) is rolled back and its changes go with the next one: the backend records a change as
+written only once it has committed.
 
 In WAL mode with ``synchronous=NORMAL`` a committed transaction survives the process
 being killed (it would not survive losing power; a dev server does not need that).
@@ -74,7 +76,10 @@ class Store:
         self._db.execute("COMMIT")
 
     def rollback(self) -> None:
-        self._db.execute("ROLLBACK")
+        # SQLite ends the transaction itself after some errors (a full disk, an I/O error);
+        # a ROLLBACK then would fail and hide the error that caused it
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def put_domain(self, domain: Domain) -> None:
         self._db.execute(
