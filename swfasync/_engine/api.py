@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import functools
 import uuid as _uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
@@ -19,7 +19,7 @@ import msgspec
 import structlog
 
 from .._wire import decisions as d
-from .._wire.common import TaskList, WorkflowType
+from .._wire.common import ActivityType, TaskList, WorkflowType
 from ..exceptions import (
     ActivityError,
     ScheduleActivityTaskError,
@@ -162,9 +162,9 @@ class ActivityCancellation(enum.Enum):
     ABANDON = "abandon"
 
 
-@dataclass(frozen=True, slots=True)
-class _ActivityCall:
-    """One ``execute_activity``/``start_activity`` call, resolved when it is made."""
+class _ActivityCall(msgspec.Struct, frozen=True):
+    """One ``execute_activity``/``start_activity`` call, resolved when it is made (a Struct:
+    one is made for every activity a replay runs again)."""
 
     name: str
     args: tuple[Any, ...]
@@ -186,6 +186,12 @@ def _resolve_activity(activity: Any, version: str | None) -> tuple[str, str, Any
             )
         return activity, version, Any, None
     raise WorkflowDefinitionError(f"{activity!r} is not an @activity.defn function or a name")
+
+
+@functools.lru_cache(maxsize=1024)
+def _activity_type(name: str, version: str) -> ActivityType:
+    """The (frozen, so shareable) type of every call of one activity, made once."""
+    return activity_type(name, version)
 
 
 def _activity_call(
@@ -212,7 +218,7 @@ def _activity_call(
         args=args,
         result_type=result_type if result_type is not None else inferred,
         attributes=d.ScheduleActivityTaskDecisionAttributes(
-            activity_type=activity_type(name, resolved_version),
+            activity_type=_activity_type(name, resolved_version),
             activity_id=activity_id or f"a{seq}",
             task_list=TaskList(name=task_list) if task_list else None,
             task_priority=str(priority) if priority is not None else None,
