@@ -46,8 +46,7 @@ from .definitions import (
     seconds,
     swf_duration,
 )
-from .instance import ContinueAsNewError, WorkflowInfo, WorkflowInstance
-from .loop import WorkflowEventLoop
+from .instance import ContinueAsNewError, WorkflowInfo, WorkflowInstance, running_instance
 from .retry import RetryPolicy
 
 R = TypeVar("R")
@@ -58,17 +57,15 @@ SIDE_EFFECT_MARKER = "swfasync.side_effect"
 
 def current_instance() -> WorkflowInstance:
     """The workflow running on this thread, or a clear error outside workflow code."""
-    loop = asyncio._get_running_loop()
-    if isinstance(loop, WorkflowEventLoop):
-        owner = loop._owner
-        if isinstance(owner, WorkflowInstance):
-            return owner
-    raise WorkflowDefinitionError("this function can only be called from workflow code")
+    instance = running_instance()
+    if instance is None:
+        raise WorkflowDefinitionError("this function can only be called from workflow code")
+    return instance
 
 
 def in_workflow() -> bool:
     """True inside workflow code."""
-    return isinstance(asyncio._get_running_loop(), WorkflowEventLoop)
+    return running_instance() is not None
 
 
 # -- time, randomness, identity ----------------------------------------------------------

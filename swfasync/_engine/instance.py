@@ -20,6 +20,7 @@ import contextlib
 import functools
 import hashlib
 import random as _random
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -99,14 +100,37 @@ class ActivationResult:
     execution_context: str | None
 
 
+class _ThisThread(threading.local):
+    """The instance whose workflow code runs on this thread, if any.
+
+    Workflow APIs find their instance here rather than through asyncio's running loop:
+    asyncio's lookup makes a ``getpid()`` system call every time, and a replay looks its
+    instance up for every activity it runs again.
+    """
+
+    instance: WorkflowInstance | None = None
+
+
+_this_thread = _ThisThread()
+
+
+def running_instance() -> WorkflowInstance | None:
+    """The instance whose workflow code this thread is running, or None."""
+    return _this_thread.instance
+
+
 @contextlib.contextmanager
-def _running(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
-    previous = asyncio._get_running_loop()
-    asyncio._set_running_loop(loop)
+def _running(instance: WorkflowInstance) -> Iterator[None]:
+    """Run workflow code of ``instance`` in the block: its loop is asyncio's running loop."""
+    previous_loop = asyncio._get_running_loop()
+    previous_instance = _this_thread.instance
+    asyncio._set_running_loop(instance.loop)
+    _this_thread.instance = instance
     try:
         yield
     finally:
-        asyncio._set_running_loop(previous)
+        _this_thread.instance = previous_instance
+        asyncio._set_running_loop(previous_loop)
 
 
 class WorkflowInstance:
@@ -398,7 +422,7 @@ class WorkflowInstance:
         )
         self._now = timestamp
         self._args = converter.decode_args(attrs.input, self.definition.param_types)
-        with sandbox.restrictions(), _running(self.loop):
+        with sandbox.restrictions(), _running(self):
             self._object = self.definition.cls()
         for name, method in self.definition.signals.items():
             self.set_signal_handler(name, getattr(self._object, method))
@@ -453,10 +477,13 @@ class WorkflowInstance:
         # task of every replay.
         restricted_before = sandbox.enter_restricted()
         loop_before = asyncio._get_running_loop()
+        instance_before = _this_thread.instance
         asyncio._set_running_loop(self.loop)
+        _this_thread.instance = self
         try:
             self._run_until_stable()
         finally:
+            _this_thread.instance = instance_before
             asyncio._set_running_loop(loop_before)
             sandbox.leave_restricted(restricted_before)
         self._decide_close()
@@ -559,7 +586,7 @@ class WorkflowInstance:
         method = self.definition.state_method
         if method is None or self._object is None:
             return None
-        with sandbox.restrictions(), _running(self.loop):
+        with sandbox.restrictions(), _running(self):
             value = getattr(self._object, method)()
         return converter.encode(value, "execution_context")
 
