@@ -7,7 +7,7 @@ import dataclasses
 import logging
 from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 import anyio.lowlevel
@@ -81,13 +81,18 @@ async def heartbeats_in_a_child_task() -> str:
     return "never cancelled"
 
 
+async def heartbeat_until_cancelled() -> NoReturn:
+    """Heartbeat every 10 ms, so a cancellation request reaches the activity soon."""
+    heartbeating.add(activity.info().activity_type)
+    while True:
+        activity.heartbeat()
+        await anyio.sleep(0.01)
+
+
 @activity.defn(start_to_close_timeout=timedelta(seconds=30))
 async def cleans_up_when_cancelled() -> str:
-    heartbeating.add(activity.info().activity_type)
     try:
-        while True:
-            activity.heartbeat()
-            await anyio.sleep(0.01)
+        await heartbeat_until_cancelled()
     except asyncio.CancelledError:
         events.append("cleaning up")
         await anyio.sleep(0.01)  # cleanup may await: the cancellation came once
@@ -97,11 +102,8 @@ async def cleans_up_when_cancelled() -> str:
 
 @activity.defn(start_to_close_timeout=timedelta(seconds=30))
 async def returns_when_cancelled() -> str:
-    heartbeating.add(activity.info().activity_type)
     try:
-        while True:
-            activity.heartbeat()
-            await anyio.sleep(0.01)
+        await heartbeat_until_cancelled()
     except asyncio.CancelledError:
         await anyio.sleep(0.01)
         return "stopped early"
@@ -109,11 +111,8 @@ async def returns_when_cancelled() -> str:
 
 @activity.defn(start_to_close_timeout=timedelta(seconds=30))
 async def hangs_in_cleanup() -> str:
-    heartbeating.add(activity.info().activity_type)
     try:
-        while True:
-            activity.heartbeat()
-            await anyio.sleep(0.01)
+        await heartbeat_until_cancelled()
     except asyncio.CancelledError:
         events.append("cleaning up")
         try:
@@ -126,11 +125,8 @@ async def hangs_in_cleanup() -> str:
 
 @activity.defn(start_to_close_timeout=timedelta(seconds=30))
 async def heartbeats_until_stopped() -> str:
-    heartbeating.add(activity.info().activity_type)
     try:
-        while True:
-            activity.heartbeat()
-            await anyio.sleep(0.01)
+        await heartbeat_until_cancelled()
     except asyncio.CancelledError:
         events.append("cancelled")
         raise
