@@ -4,15 +4,29 @@ Workflow code is the user's and may block (a ``time.sleep``, a lock, an endless 
 activation therefore runs on a thread of its own, and its caller stops waiting at the
 deadline; the thread is abandoned, never interrupted (Python cannot), and later calls go
 to other threads. The threads are long-lived and fed through a queue, so a decision pays
-a queue hand-off, not a thread start, a capacity limiter and a cancel scope; they are
-daemon threads, so an abandoned one cannot keep the process from exiting.
+a queue hand-off, not a thread start; they are daemon threads, so an abandoned one cannot
+keep the process from exiting.
 
-Most activations take well under a millisecond, so the caller first waits for the outcome
-on a lock, for at most ``SYNC_WAIT`` seconds, and only then goes back to its event loop to
-wait out the deadline. Waiting on the lock releases the GIL straight to the activation
-thread and brings the outcome back without a wake-up of the loop: the hop to another
-thread costs about what running inline would, while a stuck activation still holds the
-loop up for ``SYNC_WAIT`` at most.
+The hand-off itself is the cost that matters: waking a sleeping thread can take a few
+hundred microseconds when the other CPU is busy, more than most activations take. So calls
+travel in batches: a call made while no batch is pending schedules a callback on the loop, the
+calls made until it runs (this iteration of the loop and the next) join it, and the
+callback hands them all to one thread, which runs them one after another, each in a copy
+of its caller's context and with its own outcome for its own caller. Decision tasks that
+arrive together pay one wake-up between them.
+
+Most activations take well under a millisecond, so the dispatching callback first waits
+for the whole batch on a lock, for at most ``SYNC_WAIT`` seconds, and only then goes back
+to the loop, where the thread reports each outcome as it comes. Waiting on the lock
+releases the GIL straight to the thread and brings the outcomes back without a wake-up of
+the loop, while a stuck activation holds the loop up for ``SYNC_WAIT`` at most.
+
+A call's deadline counts from when it starts on its thread, not from when it was made, so
+a call is never charged for the calls queued before it in its batch. While a batch is
+out, a timer on the loop follows the call in progress; once that call passes its deadline,
+its caller gets ``TimeoutError``, its thread is abandoned with it, and the calls of the
+batch that had not started go to another thread as a new batch. A stuck call thus holds up
+the calls behind it for its own deadline at most.
 """
 
 from __future__ import annotations
@@ -22,134 +36,273 @@ import contextlib
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import Callable
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, TypeVar
 
 T = TypeVar("T")
 
-# How long a caller blocks its event loop waiting for a call before it waits on the loop.
+# How long the dispatching callback blocks the event loop waiting for its batch before it
+# leaves the outcomes to be delivered through the loop.
 SYNC_WAIT: Final = 0.005
 
 
-class _Call(Generic[T]):
-    """One call on its way through a thread, and how its outcome gets back."""
+class _Call:
+    """One call, and where its outcome goes."""
 
-    __slots__ = ("args", "context", "finished", "fn", "future", "loop", "outcome", "returned")
+    __slots__ = ("args", "cancelled", "context", "deadline", "fn", "future", "outcome")
 
     def __init__(
-        self, fn: Callable[..., T], args: tuple[Any, ...], loop: asyncio.AbstractEventLoop
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        deadline: float,
+        future: asyncio.Future[Any],
     ) -> None:
         self.context = contextvars.copy_context()
         self.fn = fn
         self.args = args
+        self.deadline = deadline
+        self.future = future
+        # Set (under the threads' lock) when the caller stopped waiting: not started yet,
+        # the call is skipped.
+        self.cancelled = False
+        self.outcome: tuple[bool, Any] = (False, None)
+
+
+class _Batch:
+    """Calls that one thread runs in order, and how far it has got."""
+
+    __slots__ = (
+        "abandoned",
+        "calls",
+        "delivered",
+        "finished",
+        "loop",
+        "on_loop",
+        "returned",
+        "running_since",
+        "shortest_deadline",
+        "started",
+        "watchdog",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, calls: list[_Call]) -> None:
         self.loop = loop
-        # Held until the outcome is in: the caller's first, synchronous, wait is on it.
+        # Appended to on the loop's thread until the batch is dispatched; afterwards only
+        # cut short, under the lock, when the batch is abandoned.
+        self.calls = calls
+        self.shortest_deadline = min(call.deadline for call in calls)
+        # Held until the batch is over: the dispatching callback's first wait is on it.
         self.returned = threading.Lock()
         self.returned.acquire()
-        self.finished = False
-        self.outcome: tuple[bool, Any] = (False, None)
-        # Set (under the threads' lock) once the caller waits on its loop instead.
-        self.future: asyncio.Future[Any] | None = None
+        # The thread's progress, under the threads' lock: calls[:finished] are over (run
+        # or skipped), calls[finished:started] is the one in progress, since
+        # running_since (time.monotonic()).
+        self.started = 0
+        self.finished = 0
+        self.running_since = 0.0
+        # Set under the lock once the outcomes go through the loop instead of the first
+        # wait; from then on the thread reports each outcome there.
+        self.on_loop = False
+        # Set under the lock when the call in progress passed its deadline.
+        self.abandoned = False
+        # Loop-side only: how many outcomes were handed to their callers, and the timer
+        # following the call in progress.
+        self.delivered = 0
+        self.watchdog: asyncio.TimerHandle | None = None
+
+    @property
+    def running(self) -> _Call | None:
+        return self.calls[self.finished] if self.finished < self.started else None
+
+    def start_next(self) -> _Call | None:
+        """The next call to run, marked as started; None when the batch is over.
+
+        Called under the threads' lock. Calls whose callers stopped waiting are skipped.
+        """
+        while self.started < len(self.calls):
+            call = self.calls[self.started]
+            self.started += 1
+            if not call.cancelled:
+                self.running_since = time.monotonic()
+                return call
+            # What its caller already got: its wait was cancelled.
+            call.outcome = (False, asyncio.CancelledError())
+            self.finished += 1
+        return None
 
 
 class ActivationThreads:
     """Runs blocking calls on daemon threads, started as needed and reused.
 
-    A call that finds no idle thread starts one, so a thread stuck in an abandoned call
+    A batch that finds no idle thread starts one, so a thread stuck in an abandoned call
     never delays the next; the number of threads that are not stuck stays within the
-    caller's own concurrency limit (the worker's decision slots). ``close()`` ends the
-    idle threads and, as they finish, the busy ones.
+    callers' own concurrency limit (the worker's decision slots). One instance serves the
+    event loop it is first used on. ``close()`` ends the idle threads and, as their batches
+    end, the busy ones.
     """
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._calls: queue.SimpleQueue[_Call[Any] | None] = queue.SimpleQueue()
+        self._batches: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0
         self._started = 0
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # The batch gathering calls until its dispatch; touched on the loop's thread only.
+        self._pending: _Batch | None = None
 
     async def run(self, deadline: float, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a thread, in a copy of the caller's context.
 
         Raises:
-            TimeoutError: ``fn`` did not return within ``deadline`` seconds; its thread is
-                abandoned and whatever it returns later is dropped.
+            TimeoutError: ``fn`` did not return within ``deadline`` seconds of starting;
+                its thread is abandoned and whatever it returns later is dropped.
+            ValueError: ``deadline`` is not a positive number of seconds.
+            RuntimeError: the threads are closed, or serve another event loop.
         """
+        if not deadline > 0:
+            raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
         loop = asyncio.get_running_loop()
-        call: _Call[T] = _Call(fn, args, loop)
-        self._submit(call)
-        first_wait = min(SYNC_WAIT, deadline)
-        if call.returned.acquire(timeout=first_wait):
-            return _unwrap(call)
         with self._lock:
-            if call.finished:  # it returned between the timeout and the lock
-                return _unwrap(call)
-            future: asyncio.Future[T] = loop.create_future()
-            call.future = future
-        expiry = loop.call_later(deadline - first_wait, _expire, future, deadline)
+            if self._closed:
+                raise RuntimeError(f"{self.name} threads are closed")
+            if self._loop is not loop:
+                if self._loop is not None:
+                    raise RuntimeError(
+                        f"{self.name} threads serve the event loop they were first used on"
+                    )
+                self._loop = loop
+        future: asyncio.Future[T] = loop.create_future()
+        call = _Call(fn, args, deadline, future)
+        batch = self._pending
+        if batch is None:
+            batch = self._pending = _Batch(loop, [call])
+            loop.call_soon(self._dispatch_soon, batch)
+        else:
+            batch.calls.append(call)
+            batch.shortest_deadline = min(batch.shortest_deadline, deadline)
         try:
             return await future
-        finally:
-            expiry.cancel()
+        except asyncio.CancelledError:
+            with self._lock:
+                call.cancelled = True
+            raise
 
     def close(self) -> None:
-        """End the idle threads now and the busy ones when their call returns."""
+        """End the idle threads now and the busy ones when their batch ends."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, 0
         for _ in range(idle):
-            self._calls.put(None)
+            self._batches.put(None)
 
-    def _submit(self, call: _Call[Any]) -> None:
+    def _dispatch_soon(self, batch: _Batch) -> None:
+        # Calls that come together reach run() an iteration or so apart (the awaits on
+        # their way there vary): dispatching one iteration later lets them share a batch.
+        batch.loop.call_soon(self._dispatch, batch)
+
+    def _dispatch(self, batch: _Batch) -> None:
+        """Hand ``batch`` to a thread and wait for it, briefly, on the lock."""
+        if batch is self._pending:
+            self._pending = None
         with self._lock:
-            if self._closed:
-                raise RuntimeError(f"{self.name} threads are closed")
-            # An idle thread is reserved for this call here, under the lock, so two calls
-            # never count on the same idle thread.
+            # An idle thread is reserved for this batch here, under the lock, so two
+            # batches never count on the same idle thread. Calls accepted before close()
+            # still run: their thread ends after them.
             start = self._idle == 0
             if start:
                 self._started += 1
                 number = self._started
             else:
                 self._idle -= 1
-        self._calls.put(call)
+        self._batches.put(batch)
         if start:
             threading.Thread(target=self._serve, name=f"{self.name}-{number}", daemon=True).start()
+        if batch.returned.acquire(timeout=min(SYNC_WAIT, batch.shortest_deadline)):
+            for call in batch.calls:
+                _deliver(call.future, call.outcome)
+            return
+        with self._lock:
+            batch.on_loop = True
+        self._watch(batch)
+
+    def _watch(self, batch: _Batch) -> None:
+        """Deliver the outcomes that came in and time the call in progress.
+
+        Runs on the loop: after the first wait, whenever the thread reports an outcome,
+        and when the call in progress may have passed its deadline.
+        """
+        now = time.monotonic()
+        expired = False
+        rest: list[_Call] = []
+        with self._lock:
+            if batch.abandoned:  # a report sent before the batch was abandoned
+                return
+            finished = batch.calls[batch.delivered : batch.finished]
+            batch.delivered = batch.finished
+            running = batch.running
+            check_at: float | None = None
+            if running is not None:
+                expiry = batch.running_since + running.deadline
+                if now >= expiry:
+                    expired = batch.abandoned = True
+                    rest = batch.calls[batch.started :]
+                    del batch.calls[batch.started :]
+                else:
+                    check_at = expiry
+            elif batch.started < len(batch.calls):
+                # The next call has not started yet: it cannot expire before this.
+                check_at = now + batch.shortest_deadline
+        for call in finished:
+            _deliver(call.future, call.outcome)
+        if batch.watchdog is not None:
+            batch.watchdog.cancel()
+            batch.watchdog = None
+        if check_at is not None:
+            batch.watchdog = batch.loop.call_later(check_at - now, self._watch, batch)
+        elif expired:
+            assert running is not None
+            _expire(running.future, running.deadline)
+            if rest:
+                self._dispatch(_Batch(batch.loop, rest))
 
     def _serve(self) -> None:
-        while self._run(self._calls.get()):
-            pass
+        while True:
+            batch = self._batches.get()
+            if batch is None or not self._run(batch):
+                return
 
-    def _run(self, call: _Call[Any] | None) -> bool:
-        """Make one call and hand its outcome to the caller; False means stop."""
-        if call is None:
-            return False
-        try:
-            outcome: tuple[bool, Any] = (True, call.context.run(call.fn, *call.args))
-        except BaseException as error:  # delivered to the caller, who decides
-            outcome = (False, error)
-        call.outcome = outcome
-        # Idle before the caller hears back, so the caller's next call finds this thread.
-        with self._lock:
-            serving = not self._closed
-            if serving:
-                self._idle += 1
-            call.finished = True
-            future = call.future
-        call.returned.release()
-        if future is not None:  # the caller went back to its loop: wake it there
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                call.loop.call_soon_threadsafe(_deliver, future, outcome)
-        return serving
-
-
-def _unwrap(call: _Call[T]) -> T:
-    returned, value = call.outcome
-    if returned:
-        result: T = value
-        return result
-    raise value
+    def _run(self, batch: _Batch) -> bool:
+        """Make the batch's calls and hand their outcomes back; False means stop."""
+        done: _Call | None = None
+        outcome: tuple[bool, Any] = (False, None)
+        while True:
+            with self._lock:
+                if done is not None:
+                    done.outcome = outcome
+                    batch.finished += 1
+                call = batch.start_next()
+                if call is None:
+                    # Idle before the callers hear back, so their next calls find this
+                    # thread.
+                    serving = not self._closed
+                    if serving:
+                        self._idle += 1
+                report = done is not None and batch.on_loop and not batch.abandoned
+            if report:  # the outcome goes through the loop: wake it there
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                    batch.loop.call_soon_threadsafe(self._watch, batch)
+            if call is None:
+                batch.returned.release()
+                return serving
+            try:
+                outcome = (True, call.context.run(call.fn, *call.args))
+            except BaseException as error:  # delivered to the caller, who decides
+                outcome = (False, error)
+            done = call
 
 
 def _deliver(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
@@ -158,6 +311,11 @@ def _deliver(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
     returned, value = outcome
     if returned:
         future.set_result(value)
+    elif isinstance(value, StopIteration):
+        # A future refuses it; a coroutine raising it would raise this instead.
+        error = RuntimeError("the call raised StopIteration")
+        error.__cause__ = value
+        future.set_exception(error)
     else:
         future.set_exception(value)
 

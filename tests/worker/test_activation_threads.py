@@ -109,3 +109,185 @@ def test_an_abandoned_thread_does_not_keep_the_process_alive() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=30, check=True
     )
     assert done.stdout == "abandoned\n"
+
+
+async def test_calls_made_together_run_in_order_on_one_thread_with_their_own_outcomes() -> None:
+    threads = ActivationThreads("batch-test")
+    ran: list[tuple[str, str]] = []
+
+    def record(label: str) -> str:
+        ran.append((label, threading.current_thread().name))
+        return label
+
+    def fail() -> None:
+        record("fail")
+        raise KeyError("fail")
+
+    try:
+        # gather's tasks all call run() in the same loop iteration: one batch.
+        outcomes = await asyncio.gather(
+            threads.run(5.0, record, "first"),
+            threads.run(5.0, fail),
+            threads.run(5.0, record, "third"),
+            return_exceptions=True,
+        )
+        assert outcomes[0] == "first"
+        assert isinstance(outcomes[1], KeyError)
+        assert outcomes[2] == "third"
+        assert [label for label, _ in ran] == ["first", "fail", "third"]
+        assert len({thread for _, thread in ran}) == 1
+        assert len(named_threads("batch-test")) == 1
+    finally:
+        threads.close()
+
+
+async def test_calls_queued_behind_a_stuck_call_run_on_another_thread() -> None:
+    threads = ActivationThreads("stuck-batch-test")
+    release = threading.Event()
+    ran_on: dict[str, str] = {}
+
+    def record(label: str) -> str:
+        ran_on[label] = threading.current_thread().name
+        return label
+
+    def stuck() -> None:
+        record("stuck")
+        release.wait()
+
+    try:
+        outcomes = await asyncio.gather(
+            threads.run(0.2, stuck),
+            threads.run(0.2, record, "second"),
+            threads.run(0.2, record, "third"),
+            return_exceptions=True,
+        )
+        # Had the queued calls' deadlines counted while they waited behind the stuck
+        # one, they would have timed out with it.
+        assert isinstance(outcomes[0], TimeoutError)
+        assert list(outcomes[1:]) == ["second", "third"]
+        assert ran_on["second"] == ran_on["third"] != ran_on["stuck"]
+    finally:
+        release.set()
+        threads.close()
+
+
+async def test_a_deadline_counts_from_when_the_call_starts() -> None:
+    threads = ActivationThreads("start-test")
+    try:
+        # The second call starts 0.2 s after it was made and takes 0.2 s: within its
+        # 0.3 s deadline from its start, past it from when it was made.
+        outcomes = await asyncio.gather(
+            threads.run(0.3, sleep_then, 0.2, lambda: "first"),
+            threads.run(0.3, sleep_then, 0.2, lambda: "second"),
+        )
+        assert list(outcomes) == ["first", "second"]
+    finally:
+        threads.close()
+
+
+async def test_cancelled_callers_leave_the_rest_of_their_batch_alone() -> None:
+    threads = ActivationThreads("cancel-test")
+    started, gate = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def first() -> str:
+        started.set()
+        gate.wait(5.0)
+        ran.append("first")
+        return "first"
+
+    def record(label: str) -> str:
+        ran.append(label)
+        return label
+
+    try:
+        running = asyncio.create_task(threads.run(5.0, first))
+        queued = asyncio.create_task(threads.run(5.0, record, "second"))
+        last = asyncio.create_task(threads.run(5.0, record, "third"))
+        await asyncio.to_thread(started.wait, 5.0)
+        running.cancel()
+        queued.cancel()
+        await asyncio.wait([running, queued])
+        gate.set()
+        assert await last == "third"
+        assert running.cancelled()
+        assert queued.cancelled()
+        # The running call finished, its outcome dropped; the queued one was skipped.
+        assert ran == ["first", "third"]
+    finally:
+        gate.set()
+        threads.close()
+
+
+async def test_close_lets_a_busy_batch_finish_then_ends_its_thread() -> None:
+    threads = ActivationThreads("close-busy-test")
+    started, gate = threading.Event(), threading.Event()
+
+    def first() -> str:
+        started.set()
+        gate.wait(5.0)
+        return "first"
+
+    batch = asyncio.gather(threads.run(5.0, first), threads.run(5.0, int, "7"))
+    await asyncio.to_thread(started.wait, 5.0)
+    [thread] = named_threads("close-busy-test")
+    threads.close()
+    with pytest.raises(RuntimeError, match="close-busy-test threads are closed"):
+        await threads.run(5.0, int)
+    gate.set()
+    assert list(await batch) == ["first", 7]
+    thread.join(5.0)
+    assert not thread.is_alive()
+
+
+def test_an_outcome_for_a_closed_loop_does_not_make_its_thread_raise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    errors: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+    threads = ActivationThreads("closed-loop-test")
+    release = threading.Event()
+
+    async def give_up_waiting() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(threads.run(5.0, release.wait), 0.05)
+
+    asyncio.run(give_up_waiting())
+    # The call returns after its loop closed: the thread cannot report it there.
+    release.set()
+    threads.close()
+    [thread] = named_threads("closed-loop-test")
+    thread.join(5.0)
+    assert not thread.is_alive()
+    assert errors == []
+
+
+async def test_a_deadline_must_be_positive() -> None:
+    threads = ActivationThreads("deadline-test")
+    try:
+        for deadline in (0.0, -1.0, float("nan")):
+            with pytest.raises(ValueError, match="deadline must be a positive number"):
+                await threads.run(deadline, int)
+    finally:
+        threads.close()
+
+
+def test_threads_serve_the_loop_they_were_first_used_on() -> None:
+    threads = ActivationThreads("loop-test")
+    try:
+        assert asyncio.run(threads.run(5.0, int, "1")) == 1
+        with pytest.raises(RuntimeError, match="event loop they were first used on"):
+            asyncio.run(threads.run(5.0, int, "2"))
+    finally:
+        threads.close()
+
+
+async def test_stop_iteration_reaches_the_caller_as_a_coroutine_would_raise_it() -> None:
+    threads = ActivationThreads("stop-test")
+    try:
+        # A future cannot hold StopIteration; left undelivered, the caller would hang.
+        with pytest.raises(RuntimeError, match="raised StopIteration") as raised:
+            await threads.run(5.0, next, iter(()))
+        assert isinstance(raised.value.__cause__, StopIteration)
+    finally:
+        threads.close()
