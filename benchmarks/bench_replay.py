@@ -389,10 +389,13 @@ async def run(quick: bool) -> Section:
             "reach 2x on this workflow. The engine's own share is replay / (msgspec + "
             f"coroutines alone), {min(engine_shares):.1f}-{max(engine_shares):.1f}x: matching "
             "command events, delivering results, building commands and decisions, and the "
-            "bookkeeping of each activation (the profile above). What makes the gap matter "
-            "less is replaying less: the worker's per-run cache and sticky task lists give a "
-            "cached run only the events since its last decision (see the decision cost "
-            "benchmark), so a full replay is the exception (a new worker, an evicted run), "
-            "not the rule."
+            "bookkeeping of each activation (the profile above). An engine that cost "
+            "nothing would still leave that floor; closing the gap to 2x would take "
+            "a workflow model whose steps cost less than asyncio's tasks, futures and "
+            "callbacks (plain generators driven by the engine, no task per call), which is "
+            "not the asyncio-native API this SDK offers. What makes the gap matter less is "
+            "replaying less: the worker's per-run cache and sticky task lists give a cached "
+            "run only the events since its last decision (see the decision cost benchmark), "
+            "so a full replay is the exception (a new worker, an evicted run), not the rule."
         )
     return section
