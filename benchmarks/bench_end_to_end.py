@@ -123,7 +123,7 @@ def killed_with_this_process(argv: list[str]) -> list[str]:
 
 @asynccontextmanager
 async def dev_server_process(*extra_args: str) -> AsyncIterator[DevServerProcess]:
-    """``swfasync dev-server`` in a subprocess (in-memory SQLite); stopped with SIGTERM."""
+    """``swfasync dev-server`` in a subprocess (state in memory, no --db); stopped with SIGTERM."""
     argv = [sys.executable, "-m", "swfasync.cli", "dev-server", "--port", "0", *extra_args]
     process = await asyncio.create_subprocess_exec(
         *killed_with_this_process(argv),

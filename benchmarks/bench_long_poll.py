@@ -221,7 +221,7 @@ async def run(quick: bool) -> Section:
             "the work is scheduled; a poll that had not yet arrived would be answered at "
             "once and show as a smaller latency, not a larger one.",
             "One SDK client (aiobotocore with the SDK's parser) in this process; the dev "
-            "server in its own process with in-memory SQLite; loopback HTTP.",
+            "server in its own process, its state in memory (no --db); loopback HTTP.",
         ]
     )
     return section
