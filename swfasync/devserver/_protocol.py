@@ -158,6 +158,14 @@ def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
     async def handle(request: web.BaseRequest) -> web.Response:
         expect = request.headers.get("Expect")
         if expect:
+            if (request.content_length or 0) > MAX_BODY:
+                # Refused before the client sends it, so no "100 Continue" invites a body
+                # that would be discarded; the connection closes, the body never having
+                # been sent.
+                target = request.headers.get("X-Amz-Target", "")
+                refusal = _fault_response(_too_large(request, target))
+                refusal.force_close()
+                return refusal
             await _expect_continue(request, expect)
         try:
             return await _handle(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -226,6 +227,38 @@ async def test_expect_100_continue(server: DevServer) -> None:
     answer = await exchange(server, head, body)
     assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
     assert answer.endswith(b'{"domainInfos":[]}')
+
+
+async def test_a_body_announced_over_the_limit_is_refused_before_it_is_sent(
+    server: DevServer,
+) -> None:
+    """With ``Expect: 100-continue`` the client waits before sending: a Content-Length over
+    the limit gets the 413 at once, with no "100 Continue" inviting the body, and
+    ``Connection: close``, since the body the server would have to skip never comes."""
+    head = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\n"
+        b"Content-Type: application/x-amz-json-1.0\r\n"
+        b"Content-Length: " + str(MAX_BODY + 1).encode() + b"\r\n\r\n"
+    )
+    host, port = server.endpoint_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = int(answer.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+        body = await asyncio.wait_for(reader.readexactly(length), 5)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"\r\nConnection: close\r\n" in answer
+    payload = json.loads(body)
+    assert payload["__type"] == TOO_LARGE
+    assert payload["message"] == (
+        f"Request body of {MAX_BODY + 1} bytes for SimpleWorkflowService.ListDomains "
+        f"exceeds the dev server's limit of {MAX_BODY} bytes"
+    )
 
 
 async def test_unknown_expectation_is_refused(server: DevServer) -> None:
