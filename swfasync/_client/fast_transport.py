@@ -31,9 +31,9 @@ depth (a decision with an unknown key or without a required member, a task list 
 its name, a nested value of the wrong type or under the model's ``min``), with the same
 ``ParamValidationError`` report lines. Each operation's check is compiled once from
 botocore's model (:mod:`swfasync._client.param_checks`), so a passing call costs a few
-isinstance checks per value instead of botocore's model walk. The checks always run:
-botocore resolves ``parameter_validation=False`` (from a ``Config`` or a profile) into the
-client's private serializer without recording it anywhere public.
+isinstance checks per value instead of botocore's model walk. A client made with
+``parameter_validation=False`` (from a ``Config`` or a profile) sends its calls unchecked,
+and so does the transport: see :func:`validates_parameters`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ import msgspec
 from botocore.exceptions import NoCredentialsError
 from botocore.parsers import ResponseParserError, create_parser
 from botocore.utils import normalize_url_path
+from botocore.validate import ParamValidationDecorator
 
 from .._wire.codec import HistoryBodyDecoder
 from .connection import LONG_POLL_READ_TIMEOUT, THROTTLING_CODES, backoff_delay
@@ -246,6 +247,7 @@ class FastSwfTransport:
         self._operations = {
             name: _Operation(meta.service_model.operation_model(name)) for name in HOT_OPERATIONS
         }
+        self.validates_parameters = validates_parameters(client)
         self._error_parser = create_parser("json")
         self._session: aiohttp.ClientSession | None = None
 
@@ -283,7 +285,8 @@ class FastSwfTransport:
         if session is None:
             raise RuntimeError("FastSwfTransport is not open: use it with 'async with'")
         operation = self._operations[operation_name]
-        operation.params.check(params)
+        if self.validates_parameters:
+            operation.params.check(params)
         body = _encoder.encode(params)
         attempt = 0
         while True:
@@ -379,6 +382,17 @@ def client_credentials_reader(client: Any) -> Callable[[], Any]:
             "fast_transport=False to send every call through the aiobotocore client"
         )
     return reader
+
+
+def validates_parameters(client: Any) -> bool:
+    """Whether an aiobotocore client checks parameters before sending them.
+
+    botocore records ``parameter_validation`` nowhere public: it wraps the client's private
+    serializer in ``ParamValidationDecorator`` when the setting is on. A client without that
+    attribute is taken to check (the safe side: a refused call is never sent).
+    """
+    serializer = getattr(client, "_serializer", None)
+    return serializer is None or isinstance(serializer, ParamValidationDecorator)
 
 
 def _total_attempts(retries: dict[str, Any] | None) -> int:

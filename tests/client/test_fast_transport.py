@@ -712,6 +712,30 @@ async def test_refused_parameters_get_aiobotocores_report(dev_server: DevServer)
             assert str(ours.value) == str(theirs.value), (method, params)
 
 
+async def test_a_client_without_parameter_validation_sends_calls_unchecked(
+    dev_server: DevServer,
+) -> None:
+    """``parameter_validation=False`` is the client's choice to let SWF judge the calls:
+    both paths send them, and the server's fault is the same on both."""
+    # Refused by the checks, yet shaped so that botocore's serializer can still send them.
+    unchecked_calls: list[tuple[str, dict[str, Any]]] = [
+        ("poll_for_activity_task", {"taskList": TASK_LIST}),
+        ("poll_for_decision_task", {"domain": "d", "taskList": TASK_LIST, "maximumPageSize": -1}),
+        ("respond_activity_task_failed", {"taskToken": "", "reason": "r"}),
+    ]
+    config = make_config().merge(Config(parameter_validation=False))
+    async with both_paths(dev_server.endpoint_url, config=config) as (client, fast):
+        assert not fast.validates_parameters
+        for method, params in unchecked_calls:
+            with pytest.raises(ClientError) as ours:
+                await getattr(fast, method)(**params)
+            with pytest.raises(ClientError) as theirs:
+                await getattr(client, method)(**params)
+            assert fault(ours.value) == fault(theirs.value), (method, params)
+    async with both_paths(dev_server.endpoint_url) as (_, fast):
+        assert fast.validates_parameters
+
+
 # Well-formed at every depth: past the parameter checks, the dev server answers both paths
 # with the same fault for the unknown token or domain.
 ACCEPTED_CALLS: list[tuple[str, dict[str, Any]]] = [
