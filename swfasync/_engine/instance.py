@@ -296,6 +296,12 @@ class WorkflowInstance:
 
     def process(self, events: Sequence[AnyEvent]) -> ActivationResult | None:
         """Apply events in order; return the decisions of the live activation, if any."""
+        # The loop is made the running one once for all the activations of the events, not
+        # for each: asyncio's setter makes a getpid() system call every time.
+        with _running(self):
+            return self._apply(events)
+
+    def _apply(self, events: Sequence[AnyEvent]) -> ActivationResult | None:
         # Events are routed by their exact type below, which mypy cannot narrow on; each
         # handler they reach is typed for its own event class.
         history: Sequence[Any] = events
@@ -422,7 +428,7 @@ class WorkflowInstance:
         )
         self._now = timestamp
         self._args = converter.decode_args(attrs.input, self.definition.param_types)
-        with sandbox.restrictions(), _running(self):
+        with sandbox.restrictions():  # inside process(): the loop is the running one
             self._object = self.definition.cls()
         for name, method in self.definition.signals.items():
             self.set_signal_handler(name, getattr(self._object, method))
@@ -473,18 +479,12 @@ class WorkflowInstance:
             # run before the workflow's body.
             self._main_scheduled = True
             self.loop.call_soon(self._start_main)
-        # sandbox.restrictions() and _running(), spelled out: this runs once per decision
-        # task of every replay.
+        # sandbox.restrictions(), spelled out: this runs once per decision task of every
+        # replay. process() has made the loop the running one.
         restricted_before = sandbox.enter_restricted()
-        loop_before = asyncio._get_running_loop()
-        instance_before = _this_thread.instance
-        asyncio._set_running_loop(self.loop)
-        _this_thread.instance = self
         try:
             self._run_until_stable()
         finally:
-            _this_thread.instance = instance_before
-            asyncio._set_running_loop(loop_before)
             sandbox.leave_restricted(restricted_before)
         self._decide_close()
         pending = self._pending
@@ -586,7 +586,7 @@ class WorkflowInstance:
         method = self.definition.state_method
         if method is None or self._object is None:
             return None
-        with sandbox.restrictions(), _running(self):
+        with sandbox.restrictions():  # inside process(): the loop is the running one
             value = getattr(self._object, method)()
         return converter.encode(value, "execution_context")
 
