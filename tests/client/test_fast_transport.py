@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiobotocore.session  # type: ignore[import-untyped]
 import botocore
@@ -606,6 +606,21 @@ def fault(error: ClientError) -> tuple[type[ClientError], str, Any]:
     return type(error), error.operation_name, error.response["Error"]
 
 
+E = TypeVar("E", bound=BaseException)
+
+
+async def raised_on_both(
+    client: Any, fast: FastSwfTransport, method: str, params: dict[str, Any], error: type[E]
+) -> tuple[E, E]:
+    """What calling ``method`` with ``params`` raises through the transport and through the
+    aiobotocore client, in that order."""
+    with pytest.raises(error) as ours:
+        await getattr(fast, method)(**params)
+    with pytest.raises(error) as theirs:
+        await getattr(client, method)(**params)
+    return ours.value, theirs.value
+
+
 async def test_faults_are_the_client_errors_aiobotocore_raises(dev_server: DevServer) -> None:
     calls: list[tuple[str, dict[str, Any]]] = [
         ("respond_activity_task_completed", {"taskToken": "no-such-token", "result": "1"}),
@@ -618,13 +633,10 @@ async def test_faults_are_the_client_errors_aiobotocore_raises(dev_server: DevSe
     codes = []
     async with both_paths(dev_server.endpoint_url) as (client, fast):
         for method, params in calls:
-            with pytest.raises(ClientError) as ours:
-                await getattr(fast, method)(**params)
-            with pytest.raises(ClientError) as theirs:
-                await getattr(client, method)(**params)
-            assert fault(ours.value) == fault(theirs.value)
-            assert str(ours.value) == str(theirs.value)
-            codes.append(ours.value.response["Error"]["Code"])
+            ours, theirs = await raised_on_both(client, fast, method, params, ClientError)
+            assert fault(ours) == fault(theirs)
+            assert str(ours) == str(theirs)
+            codes.append(ours.response["Error"]["Code"])
     assert codes[0] == "UnknownResourceFault"
     assert "ValidationException" in codes
 
@@ -705,11 +717,8 @@ REFUSED_CALLS: list[tuple[str, dict[str, Any]]] = [
 async def test_refused_parameters_get_aiobotocores_report(dev_server: DevServer) -> None:
     async with both_paths(dev_server.endpoint_url) as (client, fast):
         for method, params in REFUSED_CALLS:
-            with pytest.raises(ParamValidationError) as ours:
-                await getattr(fast, method)(**params)
-            with pytest.raises(ParamValidationError) as theirs:
-                await getattr(client, method)(**params)
-            assert str(ours.value) == str(theirs.value), (method, params)
+            ours, theirs = await raised_on_both(client, fast, method, params, ParamValidationError)
+            assert str(ours) == str(theirs), (method, params)
 
 
 async def test_a_client_without_parameter_validation_sends_calls_unchecked(
@@ -727,11 +736,8 @@ async def test_a_client_without_parameter_validation_sends_calls_unchecked(
     async with both_paths(dev_server.endpoint_url, config=config) as (client, fast):
         assert not fast.validates_parameters
         for method, params in unchecked_calls:
-            with pytest.raises(ClientError) as ours:
-                await getattr(fast, method)(**params)
-            with pytest.raises(ClientError) as theirs:
-                await getattr(client, method)(**params)
-            assert fault(ours.value) == fault(theirs.value), (method, params)
+            ours, theirs = await raised_on_both(client, fast, method, params, ClientError)
+            assert fault(ours) == fault(theirs), (method, params)
     async with both_paths(dev_server.endpoint_url) as (_, fast):
         assert fast.validates_parameters
 
@@ -775,11 +781,8 @@ ACCEPTED_CALLS: list[tuple[str, dict[str, Any]]] = [
 async def test_well_formed_parameters_reach_swf(dev_server: DevServer) -> None:
     async with both_paths(dev_server.endpoint_url) as (client, fast):
         for method, params in ACCEPTED_CALLS:
-            with pytest.raises(ClientError) as ours:
-                await getattr(fast, method)(**params)
-            with pytest.raises(ClientError) as theirs:
-                await getattr(client, method)(**params)
-            assert fault(ours.value) == fault(theirs.value), (method, params)
+            ours, theirs = await raised_on_both(client, fast, method, params, ClientError)
+            assert fault(ours) == fault(theirs), (method, params)
 
 
 async def test_transport_takes_the_clients_limits() -> None:
