@@ -82,7 +82,6 @@ class _Batch:
         "on_loop",
         "returned",
         "running_since",
-        "shortest_deadline",
         "started",
         "watchdog",
     )
@@ -92,7 +91,6 @@ class _Batch:
         # Appended to on the loop's thread until the batch is dispatched; afterwards only
         # cut short, under the lock, when the batch is abandoned.
         self.calls = calls
-        self.shortest_deadline = min(call.deadline for call in calls)
         # Held until the batch is over: the dispatching callback's first wait is on it.
         self.returned = threading.Lock()
         self.returned.acquire()
@@ -111,6 +109,10 @@ class _Batch:
         # following the call in progress.
         self.delivered = 0
         self.watchdog: asyncio.TimerHandle | None = None
+
+    @property
+    def shortest_deadline(self) -> float:
+        return min(call.deadline for call in self.calls)
 
     @property
     def running(self) -> _Call | None:
@@ -183,7 +185,6 @@ class ActivationThreads:
             loop.call_soon(self._dispatch_soon, batch)
         else:
             batch.calls.append(call)
-            batch.shortest_deadline = min(batch.shortest_deadline, deadline)
         try:
             return await future
         except asyncio.CancelledError:
