@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import enum
 import functools
+import hashlib
 import uuid as _uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -452,6 +453,30 @@ def start_activity(
 # -- child workflows and other executions --------------------------------------------------
 
 
+# SWF measures ids in UTF-16 code units and refuses ``:``, ``/`` and ``|`` in them, so the
+# separator is ``#``; a parent id too long to take the suffix is shortened with a digest of
+# itself, which keeps the child id deterministic and distinct per parent.
+_MAX_WORKFLOW_ID = 256
+
+
+def default_child_id(parent_workflow_id: str, seq: int) -> str:
+    """The id a child workflow gets when the caller names none: ``<parent id>#<n>``."""
+    suffix = f"#{seq}"
+    child_id = parent_workflow_id + suffix
+    if _utf16_length(child_id) <= _MAX_WORKFLOW_ID:
+        return child_id
+    digest = "~" + hashlib.sha256(parent_workflow_id.encode()).hexdigest()[:16]
+    room = _MAX_WORKFLOW_ID - len(digest) - len(suffix)
+    prefix = parent_workflow_id
+    while _utf16_length(prefix) > room:
+        prefix = prefix[:-1]
+    return prefix + digest + suffix
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _resolve_workflow(workflow: Any, version: str | None) -> tuple[str, str, Any]:
     definition = getattr(workflow, WORKFLOW_ATTR, None)
     if isinstance(definition, WorkflowDefinition):
@@ -523,7 +548,8 @@ async def start_child_workflow(
 
     Args:
         workflow: a ``@workflow.defn`` class/function, or a type name with ``version=``.
-        workflow_id: default ``<this workflow id>:<n>``, deterministic per run.
+        workflow_id: default ``<this workflow id>#<n>``, deterministic per run (see
+            :func:`default_child_id`).
         child_policy: what SWF does to the child when this workflow closes
             (``TERMINATE``, ``REQUEST_CANCEL``, ``ABANDON``; default from the type).
 
@@ -533,7 +559,7 @@ async def start_child_workflow(
     instance = current_instance()
     name, resolved_version, inferred = _resolve_workflow(workflow, version)
     seq = instance.next_seq("child")
-    child_id = workflow_id or f"{instance.workflow_id}:{seq}"
+    child_id = workflow_id or default_child_id(instance.workflow_id, seq)
     command = ChildWorkflowCommand(
         instance.next_seq("command"),
         attributes=d.StartChildWorkflowExecutionDecisionAttributes(

@@ -97,16 +97,16 @@ def test_child_workflows_and_external_executions() -> None:
         d.StartChildWorkflowExecution(
             attributes=d.StartChildWorkflowExecutionDecisionAttributes(
                 workflow_type=first[0].attributes.workflow_type,  # type: ignore[union-attr]
-                workflow_id="p:1",
+                workflow_id="p#1",
                 input="[21]",
                 child_policy="ABANDON",
             )
         )
     ]
     assert first[0].attributes.workflow_type.name == "Child"  # type: ignore[union-attr]
-    sim.builder.child_started("p:1")
+    sim.builder.child_started("p#1")
     assert sim.decide() == []
-    sim.builder.child_completed("p:1", "42")
+    sim.builder.child_completed("p#1", "42")
     assert summary(sim.decide()) == [("StartChildWorkflowExecution", "kid-2")]
     sim.builder.child_started("kid-2", run_id="r2")
     assert summary(sim.decide()) == [("SignalExternalWorkflowExecution", "kid-2")]
@@ -261,3 +261,20 @@ def test_deprecated_patch_replays_patched_runs_and_records_nothing_new() -> None
     open_old_run = _old_histories()[0]
     with pytest.raises(NondeterminismError):
         Replayer([foo_patch_retired]).replay(open_old_run)
+
+
+def test_default_child_ids_follow_swf_id_rules() -> None:
+    from swfasync._engine.api import default_child_id
+
+    assert default_child_id("order-42", 3) == "order-42#3"
+    long_parent = "p" * 256
+    first, second = default_child_id(long_parent, 1), default_child_id(long_parent, 2)
+    assert len(first) == len(second) == 256
+    assert first != second
+    assert default_child_id("q" * 256, 1) != first
+    emoji_parent = "\N{GRINNING FACE}" * 130  # 260 UTF-16 code units
+    child = default_child_id(emoji_parent, 7)
+    assert len(child.encode("utf-16-le")) // 2 <= 256
+    assert child.endswith("#7")
+    for forbidden in (":", "/", "|"):
+        assert forbidden not in default_child_id("plain", 1)
