@@ -273,9 +273,12 @@ async def test_unknown_expectation_is_refused(server: DevServer) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'{"name": "ab\xffc"}', "Request body is not valid UTF-8: byte 0xff in a string"),
-        (b'{"name": "\xc3("}', "Request body is not valid UTF-8: byte 0xc3 in a string"),
-        (b"\xff{}", "Malformed JSON: JSON is malformed: invalid character (byte 0)"),
+        (b'{"name": "ab\xffc"}', "Request body is not valid UTF-8: byte 0xff at offset 12"),
+        (b'{"name": "\xc3("}', "Request body is not valid UTF-8: byte 0xc3 at offset 10"),
+        (b"\xff{}", "Request body is not valid UTF-8: byte 0xff at offset 0"),
+        (b'{"name": "\xed\xa0\x80"}', "Request body is not valid UTF-8: byte 0xed at offset 10"),
+        (b'{"name": "x"', "Malformed JSON: "),
+        (b'{"name": "x"} {}', "Malformed JSON: "),
         (b'["name"]', "Request body must be a JSON object, not an array"),
         (b"42", "Request body must be a JSON object, not a number"),
         (b'"name"', "Request body must be a JSON object, not a string"),
