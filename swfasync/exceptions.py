@@ -13,6 +13,7 @@
     ├── WorkflowFailureError          a workflow execution closed other than COMPLETED
     │                                 (client side: raised by ``handle.result()``)
     ├── WorkflowAlreadyStartedError   start_workflow found an open execution with that id
+    │   └── WorkflowIdConflictError   an idempotent start's id is bound to another request
     ├── ApplicationError              raised by user code to fail an activity/workflow on purpose
     └── FailureError                  something a workflow awaited did not succeed
         ├── ActivityError             an activity failed, timed out or was cancelled
@@ -163,11 +164,37 @@ class WorkflowAlreadyStartedError(SwfAsyncError):
 
     Attributes:
         workflow_id: the id asked for.
+        run_id: the existing run, where it is known.
     """
 
-    def __init__(self, workflow_id: str) -> None:
-        super().__init__(f"workflow {workflow_id} is already running")
+    def __init__(self, workflow_id: str, run_id: str | None = None) -> None:
+        super().__init__(self._message(workflow_id, run_id))
         self.workflow_id = workflow_id
+        self.run_id = run_id
+
+    @staticmethod
+    def _message(workflow_id: str, run_id: str | None) -> str:
+        return f"workflow {workflow_id} is already running"
+
+
+class WorkflowIdConflictError(WorkflowAlreadyStartedError):
+    """An idempotent start named a workflow id already bound to a different request.
+
+    Raised by ``start_workflow(..., id_reuse_policy=IdReusePolicy.IDEMPOTENT)`` when the
+    id's run (open, or closed within the domain's retention period) was started with
+    another workflow type, version or input.
+
+    Attributes:
+        workflow_id: the id asked for.
+        run_id: the run the id is bound to.
+    """
+
+    @staticmethod
+    def _message(workflow_id: str, run_id: str | None) -> str:
+        return (
+            f"workflow id {workflow_id} is bound to run {run_id}, started with a different "
+            "request (workflow type, version or input); choose another id for this request"
+        )
 
 
 class FailureError(SwfAsyncError):

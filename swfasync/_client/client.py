@@ -24,7 +24,7 @@ from .._engine.definitions import (
 )
 from .._engine.failures import encode_failure
 from ..exceptions import WorkflowAlreadyStartedError
-from . import registration
+from . import idempotency, registration
 from .connection import call_with_backoff, create_swf_client, error_code
 from .handle import WorkflowHandle
 
@@ -34,17 +34,32 @@ R = TypeVar("R")
 
 
 class IdReusePolicy(enum.Enum):
-    """What ``start_workflow`` does when an execution with the same id is open.
+    """What ``start_workflow`` does when the workflow id is already in use.
 
-    SWF itself allows one open execution per workflow id; a closed one never blocks a start.
+    SWF itself allows one open execution per workflow id; a closed one never blocks a
+    start. Only ``IDEMPOTENT`` looks at closed runs.
     """
 
     FAIL = "fail"
-    """Raise ``WorkflowAlreadyStartedError``."""
+    """An open execution with the id: raise ``WorkflowAlreadyStartedError``."""
     USE_EXISTING = "use_existing"
-    """Return a handle to the open execution: an idempotent start."""
+    """An open execution with the id: return a handle to it, whatever request started it.
+
+    Open runs only: once that run has closed, the same call starts a new run. A retried
+    start that must never run twice (a payment) wants ``IDEMPOTENT``.
+    """
     TERMINATE_EXISTING = "terminate_existing"
-    """Terminate the open execution and start a new one."""
+    """An open execution with the id: terminate it and start a new one."""
+    IDEMPOTENT = "idempotent"
+    """Step Functions' rule: the id names the first request made with it.
+
+    The same request (workflow type, version and encoded input) returns the existing run,
+    open or closed, with ``newly_started`` False; a different request raises
+    ``WorkflowIdConflictError`` naming the run. A closed run is found while SWF keeps it:
+    the domain's retention period (``workflowExecutionRetentionPeriodInDays``). After
+    that the id is free again and the same request starts a new run. The request's
+    fingerprint travels as one of the execution's tags, so it takes one of SWF's five.
+    """
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,8 @@ class Client:
         Raises:
             WorkflowAlreadyStartedError: an execution with ``id`` is open and the policy
                 is ``FAIL``.
+            WorkflowIdConflictError: the policy is ``IDEMPOTENT`` and ``id`` is bound to
+                a run started with a different request.
         """
         if isinstance(workflow, str):
             if version is None:
@@ -260,8 +277,10 @@ class Client:
         }
         kwargs.update({k: v for k, v in optional.items() if v is not None})
         rtype = result_type if result_type is not None else inferred
+        if id_reuse_policy is IdReusePolicy.IDEMPOTENT:
+            return await self._start_idempotently(kwargs, rtype)
         try:
-            response = await call_with_backoff(lambda: self.raw.start_workflow_execution(**kwargs))
+            response = await self._call("start_workflow_execution", kwargs)
         except ClientError as error:
             if error_code(error) != "WorkflowExecutionAlreadyStartedFault":
                 raise
@@ -271,9 +290,63 @@ class Client:
             if id_reuse_policy is IdReusePolicy.USE_EXISTING:
                 return existing
             await existing.terminate(reason="replaced by a new start (TERMINATE_EXISTING)")
-            response = await self.raw.start_workflow_execution(**kwargs)
+            response = await self._call("start_workflow_execution", kwargs)
         self.log.info("workflow_started", workflow_id=id, run_id=response["runId"], type=name)
-        return WorkflowHandle(self, id, response["runId"], rtype)
+        return WorkflowHandle(self, id, response["runId"], rtype, newly_started=True)
+
+    async def _start_idempotently(self, kwargs: dict[str, Any], rtype: Any) -> WorkflowHandle[Any]:
+        kind = kwargs["workflowType"]
+        workflow_id: str = kwargs["workflowId"]
+        tag = idempotency.fingerprint(kind["name"], kind["version"], kwargs.get("input"))
+        tags = [t for t in kwargs.get("tagList", ()) if t != tag]
+        if len(tags) >= idempotency.MAX_TAGS:
+            raise ValueError(
+                f"tag_list has {len(tags)} tags; an IDEMPOTENT start needs one of SWF's "
+                f"{idempotency.MAX_TAGS} for its request's fingerprint"
+            )
+        kwargs = {**kwargs, "tagList": [*tags, tag]}
+
+        async def start() -> str | None:
+            try:
+                response = await self._call("start_workflow_execution", kwargs)
+            except ClientError as error:
+                if error_code(error) == "WorkflowExecutionAlreadyStartedFault":
+                    return None
+                raise
+            run_id: str = response["runId"]
+            return run_id
+
+        run_id, started = await idempotency.start_idempotently(self, workflow_id, tag, start)
+        event = "workflow_started" if started else "workflow_start_deduplicated"
+        self.log.info(event, workflow_id=workflow_id, run_id=run_id, type=kind["name"])
+        return WorkflowHandle(self, workflow_id, run_id, rtype, newly_started=started)
+
+    async def _call(self, operation: str, kwargs: dict[str, Any]) -> Any:
+        """One SWF call by its aiobotocore method name."""
+        return await call_with_backoff(lambda: getattr(self.raw, operation)(**kwargs))
+
+    async def _start_time(self, workflow_id: str, run_id: str) -> datetime:
+        raw = await self._call(
+            "describe_workflow_execution",
+            {"domain": self.domain, "execution": {"workflowId": workflow_id, "runId": run_id}},
+        )
+        start: datetime = raw["executionInfo"]["startTimestamp"]
+        return start
+
+    async def _terminate_if_open(self, workflow_id: str, run_id: str, reason: str) -> None:
+        try:
+            await self._call(
+                "terminate_workflow_execution",
+                {
+                    "domain": self.domain,
+                    "workflowId": workflow_id,
+                    "runId": run_id,
+                    "reason": reason[:256],
+                },
+            )
+        except ClientError as error:
+            if error_code(error) != "UnknownResourceFault":  # it closed already
+                raise
 
     async def get_workflow_handle(
         self, workflow_id: str, run_id: str | None = None, *, result_type: Any = Any

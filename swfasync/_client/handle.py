@@ -54,15 +54,27 @@ class WorkflowHandle(Generic[R]):
     """A workflow execution: wait for its result, signal, cancel, inspect it.
 
     Obtained from ``Client.start_workflow`` or ``Client.get_workflow_handle``.
+
+    Attributes:
+        newly_started: True when the call that made this handle started the run; False
+            for a handle to an existing run (``get_workflow_handle``, or a start that
+            found its run under ``USE_EXISTING`` or ``IDEMPOTENT``).
     """
 
     def __init__(
-        self, client: Client, workflow_id: str, run_id: str, result_type: Any = Any
+        self,
+        client: Client,
+        workflow_id: str,
+        run_id: str,
+        result_type: Any = Any,
+        *,
+        newly_started: bool = False,
     ) -> None:
         self.client = client
         self.workflow_id = workflow_id
         self.run_id = run_id
         self.result_type = result_type
+        self.newly_started = newly_started
 
     def __repr__(self) -> str:
         return f"WorkflowHandle(workflow_id={self.workflow_id!r}, run_id={self.run_id!r})"
