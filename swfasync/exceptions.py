@@ -5,6 +5,9 @@
     SwfAsyncError
     ├── PayloadError                  a value cannot be encoded/decoded
     │   └── PayloadTooLargeError      a field exceeds SWF's size limit (names field, size, limit)
+    ├── SwfValidationError            a value breaks one of SWF's rules (also a ValueError):
+    │   │                             a length, the characters of an id, a range, a digit count
+    │   └── PayloadTooLargeError      (also a PayloadError)
     ├── HistoryError                  a history cannot be decoded or is inconsistent
     ├── NondeterminismError           workflow code diverged from its recorded history
     ├── WorkflowDefinitionError       a workflow/activity definition is unusable
@@ -13,6 +16,8 @@
     ├── WorkflowFailureError          a workflow execution closed other than COMPLETED
     │                                 (client side: raised by ``handle.result()``)
     ├── WorkflowAlreadyStartedError   start_workflow found an open execution with that id
+    ├── WorkflowDecisionFailedError   the execution's workflow code failed a decision task
+    │                                 (client side: ``handle.result()`` asked to raise on it)
     │   └── WorkflowIdConflictError   an idempotent start's id is bound to another request
     ├── ApplicationError              raised by user code to fail an activity/workflow on purpose
     └── FailureError                  something a workflow awaited did not succeed
@@ -32,14 +37,19 @@
 
 ``FailureError`` subclasses carry SWF's own words: ``reason``/``details`` of the failure,
 ``cause`` of a refused decision, ``timeout_type`` of a timeout, and the ids needed to act.
-Inside a workflow, every one of them can be caught; uncaught, an ``ApplicationError`` or
-``FailureError`` fails the workflow execution, and anything else fails only the decision
-task (SWF then retries it, so a fixed deployment can recover the execution).
+Inside a workflow, every one of them can be caught; uncaught, an ``ApplicationError``,
+``FailureError`` or ``SwfValidationError`` fails the workflow execution, and anything else
+fails only the decision task: the failure is recorded in the history (see
+``WorkflowHandle.describe()``) and the task is retried with backoff, so a fixed deployment
+can recover the execution.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._engine.task_failures import DecisionFailure
 
 
 class SwfAsyncError(Exception):
@@ -50,20 +60,55 @@ class PayloadError(SwfAsyncError):
     """A value could not be converted to or from its wire form."""
 
 
-class PayloadTooLargeError(PayloadError):
+class SwfValidationError(SwfAsyncError, ValueError):
+    """A value breaks one of SWF's rules, found before anything was sent.
+
+    SWF measures lengths in UTF-16 code units (a character outside the Basic Multilingual
+    Plane counts twice), forbids ``:``, ``/``, ``|``, control characters and the literal
+    ``arn`` in ids and names, takes durations as at most 8 decimal digits of seconds, and
+    refuses negative durations.
+
+    Attributes:
+        field: the parameter or decision field, e.g. ``"activity_id"``.
+        value: the offending value (as given).
+        rule: which rule: ``"length"``, ``"characters"``, ``"digits"``, ``"range"``,
+            ``"negative"``, ``"integer"``.
+        size: the measured size (length, digit count, number), where it applies.
+        limit: SWF's bound for it, where it applies.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: Any,
+        rule: str,
+        message: str,
+        *,
+        size: int | None = None,
+        limit: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.rule = rule
+        self.size = size
+        self.limit = limit
+
+
+class PayloadTooLargeError(PayloadError, SwfValidationError):
     """A field is larger than SWF accepts.
 
     Attributes:
         field: which field (``"input"``, ``"result"``, ``"details"``, ``"reason"`` ...).
-        size: its length in characters.
+        size: its length in characters (UTF-16 code units, as SWF counts them).
         limit: SWF's maximum for that field.
     """
 
-    def __init__(self, field: str, size: int, limit: int) -> None:
-        super().__init__(f"{field} is {size} characters long; SWF accepts at most {limit}")
-        self.field = field
-        self.size = size
-        self.limit = limit
+    def __init__(self, field: str, size: int, limit: int, value: Any = None) -> None:
+        message = f"{field} is {size} characters long; SWF accepts at most {limit}"
+        if isinstance(value, str) and len(value) != size:
+            message += " (UTF-16 code units, as SWF counts them)"
+        SwfValidationError.__init__(self, field, value, "length", message, size=size, limit=limit)
 
 
 class HistoryError(SwfAsyncError):
@@ -195,6 +240,33 @@ class WorkflowIdConflictError(WorkflowAlreadyStartedError):
             f"workflow id {workflow_id} is bound to run {run_id}, started with a different "
             "request (workflow type, version or input); choose another id for this request"
         )
+
+
+class WorkflowDecisionFailedError(SwfAsyncError):
+    """The execution's workflow code failed a decision task (seen by a client).
+
+    Raised by ``handle.result(raise_on_decision_failure=True)`` (the default under
+    ``WorkflowEnvironment``) as soon as the history records a failed decision task: a bug,
+    a non-determinism, a guarded operation. The execution itself stays open and SWF
+    retries the task with backoff; deploying fixed code recovers it.
+
+    Attributes:
+        workflow_id, run_id: the execution.
+        failure: what failed, where in the workflow's code, and when it is retried.
+    """
+
+    def __init__(self, workflow_id: str, run_id: str, failure: DecisionFailure) -> None:
+        where = f" at {failure.file}:{failure.line}" if failure.file else ""
+        text = (
+            f"workflow {workflow_id} (run {run_id}) failed decision task attempt "
+            f"{failure.attempt}: {failure.error_type}: {failure.message}{where}"
+        )
+        if failure.stack:
+            text += "\nworkflow stack (most recent call last):\n" + failure.stack.rstrip()
+        super().__init__(text)
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.failure = failure
 
 
 class FailureError(SwfAsyncError):

@@ -13,31 +13,20 @@ from typing import Any, Final, get_type_hints
 
 import msgspec
 
-from ..exceptions import PayloadError, PayloadTooLargeError
+from .._wire import rules
+from ..exceptions import PayloadError
 
-# SWF's field limits, in characters (the API reference's "Length Constraints").
-LIMITS: Final[dict[str, int]] = {
-    "input": 32_768,
-    "result": 32_768,
-    "details": 32_768,
-    "control": 32_768,
-    "execution_context": 32_768,
-    "reason": 256,
-    "heartbeat_details": 2_048,
-    "signal_name": 256,
-    "marker_name": 256,
-}
+# SWF's field limits, in characters as SWF counts them (UTF-16 code units).
+LIMITS: Final[dict[str, int]] = rules.LIMITS
 
 _encoder = msgspec.json.Encoder()
 _json_decoder = msgspec.json.Decoder()
 
 
 def check_size(field: str, text: str) -> str:
-    """Return ``text`` if it fits SWF's limit for ``field``; raise otherwise."""
-    limit = LIMITS[field]
-    if len(text) > limit:
-        raise PayloadTooLargeError(field, len(text), limit)
-    return text
+    """Return ``text`` if it fits SWF's limit for ``field``; raise otherwise
+    (``PayloadTooLargeError`` for a payload, ``SwfValidationError`` for a name)."""
+    return rules.check_length(field, text)
 
 
 def truncate(field: str, text: str) -> str:
