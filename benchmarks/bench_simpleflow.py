@@ -4,7 +4,8 @@ simpleflow (boto3, a process forked per decision and per activity task) runs unm
 from its own virtual environment, ``.venv-simpleflow``, because its botocore pin differs
 from aiobotocore's; it reaches the dev server through boto3's standard
 ``AWS_ENDPOINT_URL_SWF`` variable. The full run creates that environment when it is
-missing; ``--quick`` never installs and skips with a note instead.
+missing, from ``benchmarks/simpleflow.lock`` (``make lock`` regenerates it from
+``benchmarks/simpleflow.in``); ``--quick`` never installs and skips with a note instead.
 
 Each side runs as its own processes, started by this benchmark with their usual commands
 and default concurrency:
@@ -62,7 +63,8 @@ from .bench_end_to_end import WORKLOADS as END_TO_END_WORKLOADS
 
 REPO = Path(__file__).resolve().parent.parent
 SIMPLEFLOW_VENV = REPO / ".venv-simpleflow"
-SIMPLEFLOW_REQUIREMENT = "simpleflow==0.36.0"
+SIMPLEFLOW_LOCK = REPO / "benchmarks" / "simpleflow.lock"
+SIMPLEFLOW_REQUIREMENT = (REPO / "benchmarks" / "simpleflow.in").read_text().strip()
 COMMAND = ".venv/bin/python -m benchmarks simpleflow"
 # Decision and activity pollers on each side: the swfasync worker's defaults, and
 # simpleflow's own default (one per CPU) on the 2-core machines the figures come from.
@@ -91,10 +93,17 @@ async def _check_call(*argv: str) -> None:
 
 
 async def install_simpleflow() -> None:
-    """Create ``.venv-simpleflow`` with simpleflow from the package index pip is set up for."""
-    await _check_call(sys.executable, "-m", "venv", str(SIMPLEFLOW_VENV))
+    """Create ``.venv-simpleflow`` with the versions ``benchmarks/simpleflow.lock`` pins."""
+    uv = str(Path(sys.executable).parent / "uv")
+    await _check_call(uv, "venv", "--quiet", "--python", sys.executable, str(SIMPLEFLOW_VENV))
     await _check_call(
-        str(SIMPLEFLOW_VENV / "bin" / "pip"), "install", "--quiet", SIMPLEFLOW_REQUIREMENT
+        uv,
+        "pip",
+        "sync",
+        "--quiet",
+        "--python",
+        str(SIMPLEFLOW_VENV / "bin" / "python"),
+        str(SIMPLEFLOW_LOCK),
     )
 
 
