@@ -62,7 +62,6 @@ from ._engine.definitions import (
 )
 from ._engine.definitions import WorkflowDefinition as WorkflowDefinition
 from ._engine.instance import WorkflowInfo as WorkflowInfo
-from ._engine.sandbox import install as _install_sandbox
 
 __all__ = (
     "ActivityCancellation",
@@ -98,9 +97,6 @@ __all__ = (
     "uuid4",
     "wait_condition",
 )
-
-# Guard the wall clock and threads before workflow modules import them by name.
-_install_sandbox()
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])

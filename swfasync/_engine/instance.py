@@ -124,6 +124,8 @@ def _running(instance: WorkflowInstance) -> Iterator[None]:
     """Run workflow code of ``instance`` in the block: its loop is asyncio's running loop."""
     previous_loop = asyncio._get_running_loop()
     previous_instance = _this_thread.instance
+    # The guards stay in place from one activation of the block to the next.
+    sandbox.hold()
     asyncio._set_running_loop(instance.loop)
     _this_thread.instance = instance
     try:
@@ -131,6 +133,7 @@ def _running(instance: WorkflowInstance) -> Iterator[None]:
     finally:
         _this_thread.instance = previous_instance
         asyncio._set_running_loop(previous_loop)
+        sandbox.release()
 
 
 class WorkflowInstance:
@@ -144,7 +147,6 @@ class WorkflowInstance:
         run_id: str,
         domain: str = "",
     ) -> None:
-        sandbox.install()
         self.definition = definition
         self.workflow_id = workflow_id
         self.run_id = run_id

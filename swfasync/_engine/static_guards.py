@@ -1,8 +1,9 @@
 """The definition-time check for what the runtime guards of :mod:`.sandbox` cannot see.
 
 ``datetime.datetime.now()`` and ``utcnow()`` read the clock in C without any hook, and a
-name bound to ``time.monotonic`` (or another refused function) before the sandbox was
-installed still holds the unguarded original. Only reading the code catches them:
+name bound to ``time.monotonic`` (or another refused function) outside workflow code holds
+the unguarded original: the sandbox puts its guards in place only while workflow code
+runs, in the modules, not in names already bound. Only reading the code catches them:
 :func:`check_workflow` walks the bytecode of a workflow when ``@workflow.defn`` runs and
 raises :class:`WorkflowDefinitionError` naming every such reference, where it is and what
 to use instead.
