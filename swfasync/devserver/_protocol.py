@@ -23,7 +23,7 @@ from aiohttp.http import HttpVersion11, RawRequestMessage
 from . import _decisions, _executions, _registry, _tasks, _visibility
 from ._faults import ProtocolFault, RequestTooLargeFault, SwfFault
 from ._state import Json
-from ._validation import validate_request
+from ._validation import decode_request
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -139,31 +139,6 @@ async def _expect_continue(request: web.BaseRequest, expect: str) -> None:
     await writer.drain()
 
 
-def _check_utf8(raw: bytes) -> None:
-    """Refuse a body that is not UTF-8, in the server's own words, whatever the JSON
-    decoder would make of it (decoders differ in what they check, and how they say it)."""
-    if raw.isascii():  # no allocation, and the common case
-        return
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProtocolFault(
-            "SerializationException",
-            f"Request body is not valid UTF-8: byte {raw[exc.start]:#04x} at offset {exc.start}",
-        ) from None
-
-
-def _decode(raw: bytes) -> Any:
-    """The request body as JSON (an empty body is an empty object)."""
-    _check_utf8(raw)
-    if not raw.strip():
-        return {}
-    try:
-        return msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise ProtocolFault("SerializationException", f"Malformed JSON: {exc}") from None
-
-
 def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
     """The HTTP server: every path and method goes to one handler, with no router or
     application in between (they cost about a tenth of aiohttp's time per request)."""
@@ -221,8 +196,7 @@ def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
             # aiohttp reads the rest of the body after the answer (its lingering close),
             # so the client can read the fault and the connection stays usable
             raise _too_large(request, target) from None
-        body = _decode(raw)
-        req = validate_request(name, body)
+        req = decode_request(name, raw)
         # deadlines that passed before this request arrived are applied first
         backend.scheduler.fire_due()
         if name in POLL_OPERATIONS:

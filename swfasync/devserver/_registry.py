@@ -24,6 +24,7 @@ from ._state import (
     parse_duration,
     type_key,
 )
+from ._rules import parse_integer
 from ._validation import invalid
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def _check_tags(tags: list[Json]) -> None:
 
 def register_domain(b: Backend, req: Json) -> Json:
     days = req["workflowExecutionRetentionPeriodInDays"]
-    if not days.isdigit() or int(days) > MAX_RETENTION_DAYS:
+    number = parse_integer(days)
+    if number is None or not 0 <= number <= MAX_RETENTION_DAYS:
         raise invalid(
             days,
             "workflowExecutionRetentionPeriodInDays",

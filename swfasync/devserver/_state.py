@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from ._faults import UnknownResourceFault
+from ._rules import parse_integer
 from ._validation import invalid
 
 Json = dict[str, Any]
@@ -164,7 +165,7 @@ class Execution:
 
     @property
     def priority(self) -> int:
-        return int(self.task_priority) if self.task_priority is not None else 0
+        return parse_integer(self.task_priority) or 0 if self.task_priority is not None else 0
 
 
 # -- durations -------------------------------------------------------------------------
@@ -178,9 +179,10 @@ def parse_duration(value: str | None, path: str, *, allow_none: bool = True) -> 
         if allow_none:
             return None
         raise invalid(value, path, "Member must be a number of seconds, NONE is not allowed")
-    if not value.isdigit():
+    seconds = parse_integer(value)
+    if seconds is None or seconds < 0:
         raise invalid(value, path, "Member must be a number of seconds or NONE")
-    return float(int(value))
+    return float(seconds)
 
 
 def deadline(now: float, value: str | None) -> float | None:
@@ -191,10 +193,9 @@ def deadline(now: float, value: str | None) -> float | None:
 def parse_priority(value: str | None, path: str) -> int:
     if value is None:
         return 0
-    try:
-        number = int(value)
-    except ValueError:
-        raise invalid(value, path, "Member must be an integer in string form") from None
+    number = parse_integer(value)
+    if number is None:
+        raise invalid(value, path, "Member must be an integer in string form")
     if not -(2**31) <= number <= 2**31 - 1:
         raise invalid(value, path, "Member must be a 32-bit integer")
     return number
