@@ -14,6 +14,7 @@ from ._faults import (
     TypeNotDeprecatedFault,
     UnknownResourceFault,
 )
+from ._rules import parse_integer
 from ._state import (
     ACCOUNT,
     REGION,
@@ -24,7 +25,6 @@ from ._state import (
     parse_duration,
     type_key,
 )
-from ._rules import parse_integer
 from ._validation import invalid
 
 if TYPE_CHECKING:
