@@ -31,6 +31,7 @@ from ._state import (
     Domain,
     Execution,
     Json,
+    PageTokens,
     TypeRecord,
     deadline,
     type_key,
@@ -102,6 +103,7 @@ class Backend:
         self.open_ids: dict[tuple[str, str], str] = {}  # (domain, workflow id) -> run id
         self.lambdas: dict[str, LambdaFn] = {}
         self.queues = TaskQueues(self._task_is_valid)
+        self.page_tokens = PageTokens(os.urandom(32))
         self.scheduler = Scheduler(clock, self._fire, self.may_skip_to, time_skipping)
         self._seq = itertools.count()
         self._touched: dict[str, Execution] = {}

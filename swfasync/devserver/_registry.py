@@ -100,7 +100,7 @@ def list_domains(b: Backend, req: Json) -> Json:
         key=lambda d: d.name,
         reverse=bool(req.get("reverseOrder")),
     )
-    return paged_answer(found, req, "domainInfos", _domain_info)
+    return paged_answer(b.page_tokens, found, req, "domainInfos", _domain_info)
 
 
 def deprecate_domain(b: Backend, req: Json) -> Json:
@@ -245,7 +245,7 @@ def _list(b: Backend, kind: str, req: Json) -> Json:
         key=lambda r: (r.name, r.version),
         reverse=bool(req.get("reverseOrder")),
     )
-    return paged_answer(found, req, "typeInfos", _type_info)
+    return paged_answer(b.page_tokens, found, req, "typeInfos", _type_info)
 
 
 def list_workflow_types(b: Backend, req: Json) -> Json:

@@ -8,6 +8,8 @@ through SQLite.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,27 +220,44 @@ def decode_token(token: str, what: str = "token") -> Json:
     return value
 
 
+class PageTokens:
+    """``nextPageToken`` values sealed with an HMAC under a key of this server's own, so a
+    forged or altered token is refused instead of read (a token is the server's word on
+    where a listing stopped; it is not stored anywhere, so it cannot be looked up)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _mac(self, body: bytes) -> str:
+        digest = hmac.new(self._key, body, hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(digest).decode()
+
+    def seal(self, payload: Json) -> str:
+        body = base64.urlsafe_b64encode(msgspec.json.encode(payload)).decode()
+        return f"{body}.{self._mac(body.encode())}"
+
+    def open(self, token: str) -> Json:
+        """The payload of a token this server sealed; a ValidationFault for any other."""
+        body, _, mac = token.rpartition(".")
+        if body.isascii() and hmac.compare_digest(mac, self._mac(body.encode())):
+            value = msgspec.json.decode(base64.urlsafe_b64decode(body))
+            if isinstance(value, dict):
+                return value
+        raise invalid(token, "nextPageToken", "Member must be a nextPageToken this server returned")
+
+
 def paged_answer(
-    items: Sequence[Any], req: Json, member: str, render: Callable[[Any], Any] = lambda x: x
+    tokens: PageTokens,
+    items: Sequence[Any],
+    req: Json,
+    member: str,
+    render: Callable[[Any], Any] = lambda x: x,
 ) -> Json:
     """A list operation's answer: the page ``req`` asks for under ``member``, rendered,
     with ``nextPageToken`` when more remain."""
-    chunk, token = page(items, req.get("nextPageToken"), req.get("maximumPageSize"))
-    out: Json = {member: [render(item) for item in chunk]}
-    if token:
-        out["nextPageToken"] = token
+    offset = tokens.open(req["nextPageToken"])["o"] if req.get("nextPageToken") else 0
+    limit = req.get("maximumPageSize") or 1000
+    out: Json = {member: [render(item) for item in items[offset : offset + limit]]}
+    if offset + limit < len(items):
+        out["nextPageToken"] = tokens.seal({"o": offset + limit})
     return out
-
-
-def page(
-    items: Sequence[Any], token: str | None, size: int | None
-) -> tuple[Sequence[Any], str | None]:
-    """Offset paging with an opaque ``nextPageToken``."""
-    offset = 0
-    if token:
-        data = decode_token(token, "nextPageToken")
-        offset = data.get("o", 0) if isinstance(data.get("o"), int) else 0
-    limit = size or 1000
-    chunk = items[offset : offset + limit]
-    more = offset + limit < len(items)
-    return chunk, encode_token({"o": offset + limit}) if more else None

@@ -45,7 +45,7 @@ def decision_page(b: Backend, ex: Execution, token: str, started: int, opts: Jso
         "previousStartedEventId": opts.get("prev", 0),
     }
     if offset + size < len(order):
-        out["nextPageToken"] = encode_token({**opts, "t": token, "o": offset + size})
+        out["nextPageToken"] = b.page_tokens.seal({**opts, "t": token, "o": offset + size})
     return out
 
 
@@ -108,12 +108,12 @@ async def poll_for_decision_task(
     }
     if req.get("nextPageToken"):
         b.domain(req["domain"])
-        data = decode_token(req["nextPageToken"], "nextPageToken")
-        task_data = decode_token(str(data.get("t", "")), "taskToken")
-        ex = b.executions.get(str(task_data.get("r")))
-        if ex is None or not isinstance(data.get("o"), int):
+        data = b.page_tokens.open(req["nextPageToken"])
+        task_data = decode_token(data["t"], "taskToken")
+        ex = b.executions.get(task_data["r"])
+        if ex is None:  # deleted when its retention period passed
             raise UnknownResourceFault("Unknown decision task for nextPageToken")
-        return decision_page(b, ex, data["t"], int(task_data["s"]), {**data, "n": opts["n"]})
+        return decision_page(b, ex, data["t"], task_data["s"], {**data, "n": opts["n"]})
     return await _long_poll(
         b,
         "decision",

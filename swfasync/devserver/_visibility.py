@@ -101,7 +101,7 @@ def _matching(b: Backend, req: Json, status: str) -> list[Execution]:
 
 def _list(b: Backend, req: Json, status: str) -> Json:
     found = _matching(b, req, status)
-    return paged_answer(found, req, "executionInfos", execution_info)
+    return paged_answer(b.page_tokens, found, req, "executionInfos", execution_info)
 
 
 def list_open_workflow_executions(b: Backend, req: Json) -> Json:
@@ -177,4 +177,4 @@ def get_workflow_execution_history(b: Backend, req: Json) -> Json:
     order = range(len(history))
     if req.get("reverseOrder"):
         order = order[::-1]
-    return paged_answer(order, req, "events", history.__getitem__)
+    return paged_answer(b.page_tokens, order, req, "events", history.__getitem__)
