@@ -15,18 +15,17 @@ callback hands them all to one thread, which runs them one after another, each i
 of its caller's context and with its own outcome for its own caller. Decision tasks that
 arrive together pay one wake-up between them.
 
-Most activations take well under a millisecond, so the dispatching callback first waits
-for the whole batch on a lock, for at most ``SYNC_WAIT`` seconds, and only then goes back
-to the loop, where the thread reports each outcome as it comes. Waiting on the lock
-releases the GIL straight to the thread and brings the outcomes back without a wake-up of
-the loop, while a stuck activation holds the loop up for ``SYNC_WAIT`` at most.
+The event loop never waits for a thread: the dispatching callback hands the batch over
+and returns, and the thread reports its outcomes through the loop, one wake-up for all
+the outcomes that finish before the loop gets round to them.
 
 A call's deadline counts from when it starts on its thread, not from when it was made, so
 a call is never charged for the calls queued before it in its batch. While a batch is
 out, a timer on the loop follows the call in progress; once that call passes its deadline,
-its caller gets ``TimeoutError``, its thread is abandoned with it, and the calls of the
-batch that had not started go to another thread as a new batch. A stuck call thus holds up
-the calls behind it for its own deadline at most.
+its caller gets :class:`CallTimeoutError` (a ``TimeoutError``) carrying the stack the
+thread was stuck in, its thread is abandoned with it, and the calls of the batch that had
+not started go to another thread as a new batch. A stuck call thus holds up the calls
+behind it for its own deadline at most.
 """
 
 from __future__ import annotations
@@ -34,17 +33,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import linecache
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from contextlib import AbstractContextManager
+from types import FrameType
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# How long the dispatching callback blocks the event loop waiting for its batch before it
-# leaves the outcomes to be delivered through the loop.
-SYNC_WAIT: Final = 0.005
+
+class CallTimeoutError(TimeoutError):
+    """A call did not return within its deadline; its thread is abandoned.
+
+    Attributes:
+        blocked_at: where the thread was when the deadline passed: the innermost line of
+            the caller's own code (file, line and its source), then the innermost line
+            overall when that is elsewhere (a lock's wait in ``threading``); empty when
+            the thread had no Python frame to show.
+        stack: the thread's stack at that moment, innermost last, without the frames of
+            the machinery that runs the call (this module, asyncio, swfasync).
+    """
+
+    def __init__(self, deadline: float, blocked_at: str = "", stack: str = "") -> None:
+        message = f"the call did not return within {deadline} s"
+        if blocked_at:
+            message += f"; blocked at {blocked_at}"
+        super().__init__(message)
+        self.deadline = deadline
+        self.blocked_at = blocked_at
+        self.stack = stack
 
 
 class _Call:
@@ -79,10 +101,10 @@ class _Batch:
         "delivered",
         "finished",
         "loop",
-        "on_loop",
-        "returned",
+        "report_pending",
         "running_since",
         "started",
+        "thread",
         "watchdog",
     )
 
@@ -91,18 +113,17 @@ class _Batch:
         # Appended to on the loop's thread until the batch is dispatched; afterwards only
         # cut short, under the lock, when the batch is abandoned.
         self.calls = calls
-        # Held until the batch is over: the dispatching callback's first wait is on it.
-        self.returned = threading.Lock()
-        self.returned.acquire()
         # The thread's progress, under the threads' lock: calls[:finished] are over (run
         # or skipped), calls[finished:started] is the one in progress, since
         # running_since (time.monotonic()).
         self.started = 0
         self.finished = 0
         self.running_since = 0.0
-        # Set under the lock once the outcomes go through the loop instead of the first
-        # wait; from then on the thread reports each outcome there.
-        self.on_loop = False
+        # The ident of the thread running the batch, set when it takes it.
+        self.thread: int | None = None
+        # Under the lock: a report is on its way to the loop and will deliver every
+        # outcome finished by then, so the thread need not send another.
+        self.report_pending = False
         # Set under the lock when the call in progress passed its deadline.
         self.abandoned = False
         # Loop-side only: how many outcomes were handed to their callers, and the timer
@@ -142,11 +163,15 @@ class ActivationThreads:
     never delays the next; the number of threads that are not stuck stays within the
     callers' own concurrency limit (the worker's decision slots). One instance serves the
     event loop it is first used on. ``close()`` ends the idle threads and, as their batches
-    end, the busy ones.
+    end, the busy ones. ``around``, if given, makes a context manager that a thread enters
+    around each batch it runs (the worker keeps the workflow guards in place with it).
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, *, around: Callable[[], AbstractContextManager[Any]] | None = None
+    ) -> None:
         self.name = name
+        self._around = around
         self._batches: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0
@@ -160,8 +185,9 @@ class ActivationThreads:
         """``fn(*args)`` on a thread, in a copy of the caller's context.
 
         Raises:
-            TimeoutError: ``fn`` did not return within ``deadline`` seconds of starting;
-                its thread is abandoned and whatever it returns later is dropped.
+            CallTimeoutError: ``fn`` did not return within ``deadline`` seconds of
+                starting; its thread is abandoned and whatever it returns later is
+                dropped. The error says where the thread was stuck.
             ValueError: ``deadline`` is not a positive number of seconds.
             RuntimeError: the threads are closed, or serve another event loop.
         """
@@ -206,7 +232,7 @@ class ActivationThreads:
         batch.loop.call_soon(self._dispatch, batch)
 
     def _dispatch(self, batch: _Batch) -> None:
-        """Hand ``batch`` to a thread and wait for it, briefly, on the lock."""
+        """Hand ``batch`` to a thread; its outcomes come back through the loop."""
         if batch is self._pending:
             self._pending = None
         with self._lock:
@@ -222,24 +248,20 @@ class ActivationThreads:
         self._batches.put(batch)
         if start:
             threading.Thread(target=self._serve, name=f"{self.name}-{number}", daemon=True).start()
-        if batch.returned.acquire(timeout=min(SYNC_WAIT, batch.shortest_deadline)):
-            for call in batch.calls:
-                _deliver(call.future, call.outcome)
-            return
-        with self._lock:
-            batch.on_loop = True
         self._watch(batch)
 
     def _watch(self, batch: _Batch) -> None:
         """Deliver the outcomes that came in and time the call in progress.
 
-        Runs on the loop: after the first wait, whenever the thread reports an outcome,
-        and when the call in progress may have passed its deadline.
+        Runs on the loop: at dispatch, whenever the thread reports outcomes, and when the
+        call in progress may have passed its deadline.
         """
         now = time.monotonic()
         expired = False
         rest: list[_Call] = []
+        stuck: FrameType | None = None
         with self._lock:
+            batch.report_pending = False
             if batch.abandoned:  # a report sent before the batch was abandoned
                 return
             finished = batch.calls[batch.delivered : batch.finished]
@@ -250,6 +272,8 @@ class ActivationThreads:
                 expiry = batch.running_since + running.deadline
                 if now >= expiry:
                     expired = batch.abandoned = True
+                    if batch.thread is not None:
+                        stuck = sys._current_frames().get(batch.thread)
                     rest = batch.calls[batch.started :]
                     del batch.calls[batch.started :]
                 else:
@@ -266,7 +290,7 @@ class ActivationThreads:
             batch.watchdog = batch.loop.call_later(check_at - now, self._watch, batch)
         elif expired:
             assert running is not None
-            _expire(running.future, running.deadline)
+            _expire(running.future, running.deadline, stuck)
             if rest:
                 self._dispatch(_Batch(batch.loop, rest))
 
@@ -277,6 +301,14 @@ class ActivationThreads:
                 return
 
     def _run(self, batch: _Batch) -> bool:
+        """Run the batch's calls, inside ``around`` if given; False means stop."""
+        batch.thread = threading.get_ident()
+        if self._around is None:
+            return self._run_calls(batch)
+        with self._around():
+            return self._run_calls(batch)
+
+    def _run_calls(self, batch: _Batch) -> bool:
         """Make the batch's calls and hand their outcomes back; False means stop."""
         done: _Call | None = None
         outcome: tuple[bool, Any] = (False, None)
@@ -292,12 +324,13 @@ class ActivationThreads:
                     serving = not self._closed
                     if serving:
                         self._idle += 1
-                report = done is not None and batch.on_loop and not batch.abandoned
+                report = done is not None and not batch.abandoned and not batch.report_pending
+                if report:
+                    batch.report_pending = True
             if report:  # the outcome goes through the loop: wake it there
                 with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
                     batch.loop.call_soon_threadsafe(self._watch, batch)
             if call is None:
-                batch.returned.release()
                 return serving
             try:
                 outcome = (True, call.context.run(call.fn, *call.args))
@@ -321,6 +354,45 @@ def _deliver(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
         future.set_exception(value)
 
 
-def _expire(future: asyncio.Future[Any], deadline: float) -> None:
+def _expire(future: asyncio.Future[Any], deadline: float, stuck: FrameType | None) -> None:
     if not future.done():
-        future.set_exception(TimeoutError(f"the call did not return within {deadline} s"))
+        blocked_at, stack = _where(stuck)
+        future.set_exception(CallTimeoutError(deadline, blocked_at, stack))
+
+
+# Frames of the machinery that runs a call, left out of a stuck call's stack.
+_MACHINERY = (
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,  # swfasync
+    os.path.dirname(asyncio.__file__) + os.sep,
+    os.path.abspath(threading.__file__),
+    os.path.abspath(contextlib.__file__),
+)
+
+
+def _where(frame: FrameType | None) -> tuple[str, str]:
+    """(where the frame's thread is blocked, its stack without the machinery's frames)."""
+    frames: list[FrameType] = []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    frames.reverse()  # outermost first, as tracebacks print
+    own = [f for f in frames if not os.path.abspath(f.f_code.co_filename).startswith(_MACHINERY)]
+    if not frames:
+        return "", ""
+    innermost = frames[-1]
+    blocked_at = _line(own[-1]) if own else _line(innermost)
+    if own and own[-1] is not innermost:
+        blocked_at += f", in {_line(innermost)}"
+    stack = "".join(
+        f'  File "{f.f_code.co_filename}", line {f.f_lineno}, in {f.f_code.co_name}\n'
+        f"    {linecache.getline(f.f_code.co_filename, f.f_lineno).strip()}\n"
+        for f in own or frames
+    )
+    return blocked_at, stack
+
+
+def _line(frame: FrameType) -> str:
+    code = frame.f_code
+    source = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    where = f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+    return f"{where}: {source}" if source else where

@@ -20,11 +20,12 @@ import structlog
 from .._client.client import Client
 from .._client.connection import backoff_delay, call_with_backoff, error_code, is_throttling
 from .._client.fast_transport import FastSwfTransport
+from .._engine import sandbox
 from .._engine.definitions import activity_definition
 from .._engine.instance import WorkflowTaskError
 from .._wire.codec import decisions_to_builtins
 from ..exceptions import NondeterminismError, UnknownTypeError
-from .activation_threads import ActivationThreads
+from .activation_threads import ActivationThreads, CallTimeoutError
 from .activities import ActivityTaskRunner, poll_activity_task
 from .decisions import (
     DecisionTask,
@@ -188,7 +189,9 @@ class Worker:
             )
         async with self._hot_calls() as swf:
             self._swf = swf
-            self._activation_threads = ActivationThreads("swfasync-activation")
+            # Each thread keeps the workflow guards in place around a batch of
+            # activations, not around each one.
+            self._activation_threads = ActivationThreads("swfasync-activation", around=sandbox.held)
             try:
                 await self._serve(swf, task_status)
             finally:
@@ -376,12 +379,17 @@ class Worker:
             result = await self._activation_threads.run(
                 self.deadlock_timeout, self.handler.activate, task, cached
             )
-        except TimeoutError:
+        except CallTimeoutError as stuck:
             self.handler.evict(task.run_id)
             self._task_log(task).error(
                 "workflow_deadlock_detected",
                 timeout=self.deadlock_timeout,
-                hint="workflow code blocked the activation; its decision task will time out",
+                blocked_at=stuck.blocked_at,
+                stack=stuck.stack,
+                hint=(
+                    "workflow code blocked the activation (a blocking call, a lock, an "
+                    "endless loop); its decision task will time out and be retried"
+                ),
             )
             return
         except (WorkflowTaskError, NondeterminismError, UnknownTypeError, Exception) as error:
