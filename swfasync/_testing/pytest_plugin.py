@@ -4,30 +4,55 @@
   skipping and a client; start workers with ``workflow_environment.new_worker(...)``).
 - ``activity_environment``: a fresh ``ActivityEnvironment``.
 - ``swf_client``: the environment's ``Client``.
+
+The two async fixtures need pytest-asyncio, which is not a dependency of swfasync: where it
+is missing, the plugin still loads (pytest works as before) and a test that asks for one
+of them fails with a message saying what to install.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from .._client.client import Client
 from .environment import ActivityEnvironment, WorkflowEnvironment
 
-
-@pytest_asyncio.fixture
-async def workflow_environment() -> AsyncIterator[WorkflowEnvironment]:
-    """A dev server (time skipping) and a client, torn down after the test."""
-    async with WorkflowEnvironment() as env:
-        yield env
+NEEDS_PYTEST_ASYNCIO = (
+    "the swfasync fixture {name!r} is async and needs pytest-asyncio: install it "
+    "(pip install pytest-asyncio), the test extra of swfasync brings it"
+)
 
 
-@pytest_asyncio.fixture
-async def swf_client(workflow_environment: WorkflowEnvironment) -> Client:
-    """The ``workflow_environment``'s client (domain ``default``, registered)."""
-    return workflow_environment.client
+def _missing(name: str) -> Any:
+    def fixture() -> None:
+        pytest.fail(NEEDS_PYTEST_ASYNCIO.format(name=name), pytrace=False)
+
+    fixture.__name__ = name
+    fixture.__doc__ = f"Needs pytest-asyncio: {NEEDS_PYTEST_ASYNCIO.format(name=name)}"
+    return pytest.fixture(name=name)(fixture)
+
+
+if importlib.util.find_spec("pytest_asyncio") is not None:
+    import pytest_asyncio
+
+    @pytest_asyncio.fixture
+    async def workflow_environment() -> AsyncIterator[WorkflowEnvironment]:
+        """A dev server (time skipping) and a client, torn down after the test."""
+        async with WorkflowEnvironment() as env:
+            yield env
+
+    @pytest_asyncio.fixture
+    async def swf_client(workflow_environment: WorkflowEnvironment) -> Client:
+        """The ``workflow_environment``'s client (domain ``default``, registered)."""
+        return workflow_environment.client
+
+else:
+    workflow_environment = _missing("workflow_environment")
+    swf_client = _missing("swf_client")
 
 
 @pytest.fixture
