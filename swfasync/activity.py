@@ -27,6 +27,7 @@ __all__ = (
     "ActivityDefinition",
     "ActivityInfo",
     "CompleteAsync",
+    "callback_url",
     "complete_async",
     "defn",
     "heartbeat",
@@ -150,3 +151,40 @@ def complete_async() -> NoReturn:
     """
     _context.get()  # only meaningful inside an activity
     raise CompleteAsync()
+
+
+def callback_url(base_url: str | None = None, *, secret: str | bytes | None = None) -> str:
+    """A signed URL on an swfasync HTTP gateway that resumes this task, once.
+
+    Hand it to an outside service, then call ``complete_async()``; the service answers
+    with ``PUT <url>`` and ``{"status": "succeeded", "result": ...}`` or
+    ``{"status": "failed", "error": {"reason": ..., "details": ...}}``. The URL carries
+    this task's token under an HMAC of ``secret`` bound to the domain: the gateway refuses
+    a forged or altered one (403), and SWF refuses a second use (410).
+
+    Args:
+        base_url: the gateway's URL as the outside service reaches it; default
+            ``SWFASYNC_GATEWAY_URL``.
+        secret: the gateway's callback secret (16 bytes or more); default the first of
+            ``SWFASYNC_CALLBACK_SECRET`` (comma-separated, as the gateway reads it).
+
+    Raises:
+        GatewayConfigError: no base URL or no secret is configured, or the secret is
+            shorter than 16 bytes.
+    """
+    import os
+
+    from .gateway import _signing  # the gateway is optional: imported only when used
+
+    task = _context.get().info
+    base = base_url or os.environ.get(_signing.URL_ENV)
+    if not base:
+        raise _signing.GatewayConfigError(
+            f"callback_url() needs the gateway's URL: pass base_url= or set {_signing.URL_ENV}"
+        )
+    secrets = _signing.secrets_from(secret)
+    if not secrets:
+        raise _signing.GatewayConfigError(
+            f"callback_url() needs the gateway's secret: pass secret= or set {_signing.SECRET_ENV}"
+        )
+    return _signing.callback_url(base, task.task_token, task.domain, secrets[0])
