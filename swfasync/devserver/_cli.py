@@ -23,6 +23,7 @@ async def _serve(args: argparse.Namespace) -> None:
         db_path=args.db,
         time_skipping=args.time_skipping,
         long_poll_timeout=args.long_poll_timeout,
+        allowed_hosts=args.allow_host,
     ) as server:
         sys.stdout.write(server.endpoint_url + "\n")
         sys.stdout.flush()
@@ -46,6 +47,16 @@ def main(argv: list[str]) -> int:
         ),
     )
     parser.add_argument("--long-poll-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "answer requests whose Host header names NAME (besides the bound address and"
+            " localhost); repeat it for several, '*' for any"
+        ),
+    )
     args = parser.parse_args(argv)
     # the command owns its process: logs go to stderr, stdout carries only the endpoint URL
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))

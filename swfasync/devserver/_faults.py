@@ -65,9 +65,10 @@ class ProtocolFault(SwfFault):
 
     prefix = "com.amazon.coral.service#"
 
-    def __init__(self, type_name: str, message: str) -> None:
+    def __init__(self, type_name: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.type_name = type_name
+        self.status = status
 
 
 class RequestTooLargeFault(SwfFault):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -23,7 +23,7 @@ from aiohttp.http import HttpVersion11, RawRequestMessage
 from . import _decisions, _executions, _registry, _tasks, _visibility
 from ._faults import ProtocolFault, RequestTooLargeFault, SwfFault
 from ._state import Json
-from ._validation import decode_request
+from ._validation import decode_request, service_model
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -32,6 +32,10 @@ log = structlog.get_logger("swfasync.devserver.protocol")
 
 TARGET_PREFIX = "SimpleWorkflowService."
 MAX_BODY = 16 * 1024 * 1024
+# A body larger than this is decoded and checked off the event loop.
+OFFLOAD_BYTES = 256 * 1024
+# amz-1.0 is what SWF's own examples send; it means the body is as it is.
+ACCEPTED_ENCODINGS = frozenset({"", "identity", "amz-1.0"})
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
 SyncOp = Callable[["Backend", Json], Json]
@@ -116,33 +120,113 @@ def _fault_response(fault: SwfFault) -> web.Response:
     return _response(fault.status, {"__type": fault.wire_type, "message": fault.message})
 
 
+def _printable(text: str) -> str:
+    """A header value as it can be shown in a message: aiohttp keeps the bytes that are not
+    UTF-8 as lone surrogates, which no JSON encoder writes."""
+    return text.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+
+
 def _too_large(request: web.BaseRequest, operation: str) -> RequestTooLargeFault:
     """The fault for a body ``request.read()`` refused; only the declared length, if any,
     tells how large it was (aiohttp stops reading past the limit)."""
     declared = request.content_length
     size = f"of {declared} bytes" if declared is not None else f"of more than {MAX_BODY} bytes"
     return RequestTooLargeFault(
-        f"Request body {size} for {operation} exceeds the dev server's limit of {MAX_BODY} bytes"
+        f"Request body {size} for {_printable(operation)} exceeds the dev server's limit of "
+        f"{MAX_BODY} bytes"
     )
 
 
 async def _expect_continue(request: web.BaseRequest, expect: str) -> None:
     """Answer an ``Expect`` header as aiohttp's router does for the handlers it routes to
-    (this server takes every request without a router)."""
+    (this server takes every request without a router), with a JSON fault for an
+    expectation other than ``100-continue``."""
+    if expect.lower() != "100-continue":
+        raise ProtocolFault(
+            "MalformedHttpRequestException",
+            f"Unsupported Expect header: {_printable(expect)!r} (only 100-continue is)",
+            status=417,
+        )
     if request.version != HttpVersion11:
         return
-    if expect.lower() != "100-continue":
-        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
     writer: Any = request.writer
     await writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     writer.output_size = 0  # the interim answer is not part of the response
     await writer.drain()
 
 
-def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
+def _check_headers(request: web.BaseRequest, hosts: HostCheck) -> None:
+    """Refuse, with a JSON fault, a request whose headers ask for what the server does
+    not do, or that names a host other than this server (DNS rebinding)."""
+    host = request.headers.get("Host")
+    if not hosts.allows(host):
+        raise ProtocolFault(
+            "AccessDeniedException",
+            f"Host header {_printable(host or '')!r} names neither this server's address nor "
+            "localhost; allow it with DevServer(allowed_hosts=...) or --allow-host",
+            status=403,
+        )
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ACCEPTED_ENCODINGS:
+        raise ProtocolFault(
+            "SerializationException",
+            f"Unsupported Content-Encoding: {_printable(encoding)!r}; send the body as plain JSON",
+        )
+
+
+class HostCheck:
+    """The Host header values this server answers: its bound address and localhost (with
+    any port), plus those allowed explicitly; ``*`` allows every host."""
+
+    def __init__(self, bound: str, allowed: Sequence[str]) -> None:
+        self.any = "*" in allowed
+        names = {bound, "localhost", "127.0.0.1", "::1", *allowed}
+        self.names = frozenset(name.strip("[]").lower() for name in names)
+
+    def allows(self, host: str | None) -> bool:
+        if self.any:
+            return True
+        if not host:
+            return False
+        name = host.strip().lower()
+        if name.startswith("["):  # [IPv6]:port
+            name = name[1 : name.find("]")] if "]" in name else name
+        elif name.count(":") == 1:
+            name = name.rsplit(":", 1)[0]
+        return name in self.names
+
+
+def _declared_faults() -> dict[str, frozenset[str]]:
+    model = service_model()
+    return {
+        name: frozenset(shape.name for shape in model.operation_model(name).error_shapes)
+        for name in model.operation_names
+    }
+
+
+# What any operation may answer besides its own faults: the protocol's and the front
+# end's faults, which SWF documents as common to all actions.
+COMMON_FAULTS = frozenset(
+    {
+        "AccessDeniedException",
+        "InternalFailure",
+        "MalformedHttpRequestException",
+        "RequestEntityTooLargeException",
+        "SerializationException",
+        "UnknownOperationException",
+        "ValidationException",
+    }
+)
+
+
+def make_server(
+    backend: Backend, long_poll_timeout: float, hosts: HostCheck | None = None
+) -> web.Server:
     """The HTTP server: every path and method goes to one handler, with no router or
     application in between (they cost about a tenth of aiohttp's time per request)."""
     loop = asyncio.get_running_loop()
+    host_check = hosts if hosts is not None else HostCheck("127.0.0.1", ())
+    declared = _declared_faults()
 
     def new_request(
         message: RawRequestMessage,
@@ -156,23 +240,27 @@ def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
         )
 
     async def handle(request: web.BaseRequest) -> web.Response:
-        expect = request.headers.get("Expect")
-        if expect:
-            if (request.content_length or 0) > MAX_BODY:
-                # Refused before the client sends it, so no "100 Continue" invites a body
-                # that would be discarded; the connection closes, the body never having
-                # been sent.
-                target = request.headers.get("X-Amz-Target", "")
-                refusal = _fault_response(_too_large(request, target))
-                refusal.force_close()
-                return refusal
-            await _expect_continue(request, expect)
+        target = request.headers.get("X-Amz-Target", "")
         try:
+            _check_headers(request, host_check)
+            expect = request.headers.get("Expect")
+            if expect:
+                if (request.content_length or 0) > MAX_BODY:
+                    # Refused before the client sends it, so no "100 Continue" invites a
+                    # body that would be discarded; the connection closes, the body never
+                    # having been sent.
+                    refusal = _fault_response(_too_large(request, target))
+                    refusal.force_close()
+                    return refusal
+                await _expect_continue(request, expect)
             return await _handle(request)
         except SwfFault as fault:
+            operation = target.removeprefix(TARGET_PREFIX)
+            if fault.type_name not in COMMON_FAULTS | declared.get(operation, COMMON_FAULTS):
+                log.error("undeclared_fault", operation=operation, fault=fault.type_name)
             return _fault_response(fault)
         except Exception:
-            log.exception("request_failed", target=request.headers.get("X-Amz-Target"))
+            log.exception("request_failed", target=_printable(target))
             return _response(
                 400,
                 {
@@ -187,16 +275,26 @@ def make_server(backend: Backend, long_poll_timeout: float) -> web.Server:
         target = request.headers.get("X-Amz-Target", "")
         if request.method != "POST" or not target.startswith(TARGET_PREFIX):
             raise ProtocolFault(
-                "UnknownOperationException", f"Unknown operation: {target or request.method}"
+                "UnknownOperationException",
+                f"Unknown operation: {_printable(target or request.method)}",
             )
         name = target[len(TARGET_PREFIX) :]
+        if name not in SYNC_OPERATIONS and name not in POLL_OPERATIONS:
+            raise ProtocolFault(
+                "UnknownOperationException", f"Unknown operation: {_printable(name)}"
+            )
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
             # aiohttp reads the rest of the body after the answer (its lingering close),
             # so the client can read the fault and the connection stays usable
             raise _too_large(request, target) from None
-        req = decode_request(name, raw)
+        if len(raw) > OFFLOAD_BYTES:
+            # decoding and checking a large body takes long enough to hold up the other
+            # requests: it runs in a thread, sharing the interpreter with them
+            req = await asyncio.to_thread(decode_request, name, raw)
+        else:
+            req = decode_request(name, raw)
         # deadlines that passed before this request arrived are applied first
         backend.scheduler.fire_due()
         if name in POLL_OPERATIONS:

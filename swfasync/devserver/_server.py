@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -11,10 +13,19 @@ from aiohttp import web
 
 from ._backend import Backend, LambdaFn
 from ._clock import Clock, SystemClock
-from ._protocol import make_server
+from ._protocol import HostCheck, make_server
 from ._store import Store
 
 log = structlog.get_logger("swfasync.devserver")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any address
 
 
 class DevServer:
@@ -47,6 +58,13 @@ class DevServer:
         time_skipping: jump the clock over idle time, by the rule above.
         clock: the time source (``SystemClock`` by default, ``ManualClock`` in tests).
         long_poll_timeout: seconds a poll waits for a task before returning empty.
+        allowed_hosts: Host header values answered besides the bound address and
+            localhost (a name a proxy or container network uses for the server); ``"*"``
+            answers every host. Other requests are refused, so a web page cannot reach
+            the server through a DNS name of its own that resolves to this machine.
+
+    The server accepts any credentials. Bound to an address other than loopback it warns
+    once, when it starts, that anyone who can reach that address can use it.
     """
 
     def __init__(
@@ -57,6 +75,7 @@ class DevServer:
         time_skipping: bool = False,
         clock: Clock | None = None,
         long_poll_timeout: float = 60.0,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
         self.host = host
         self.port = port
@@ -64,6 +83,7 @@ class DevServer:
         self.time_skipping = time_skipping
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.long_poll_timeout = long_poll_timeout
+        self.allowed_hosts = tuple(allowed_hosts)
         self._lambdas: dict[str, LambdaFn] = {}
         self._backend: Backend | None = None
         self._runner: web.ServerRunner | None = None
@@ -108,8 +128,9 @@ class DevServer:
         backend = Backend(store, self.clock, self.time_skipping)
         backend.lambdas.update(self._lambdas)
         self._backend = backend
+        hosts = HostCheck(self.host, self.allowed_hosts)
         runner = web.ServerRunner(
-            make_server(backend, self.long_poll_timeout), shutdown_timeout=1.0
+            make_server(backend, self.long_poll_timeout, hosts), shutdown_timeout=1.0
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -119,6 +140,13 @@ class DevServer:
         self.port = int(addresses[0][1])
         self._scheduler_task = asyncio.get_running_loop().create_task(backend.scheduler.run())
         log.info("dev_server_started", endpoint=self.endpoint_url, db=self.db_path)
+        if not _is_loopback(self.host):
+            log.warning(
+                "dev_server_not_on_loopback",
+                host=self.host,
+                note="the dev server accepts any credentials: anyone who can reach this "
+                "address can use it",
+            )
 
     async def aclose(self) -> None:
         backend = self._backend

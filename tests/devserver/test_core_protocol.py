@@ -219,7 +219,7 @@ async def exchange(server: DevServer, head: bytes, body: bytes | None = None) ->
 async def test_expect_100_continue(server: DevServer) -> None:
     body = b'{"registrationStatus": "REGISTERED"}'
     head = (
-        b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
         b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\n"
         b"Content-Type: application/x-amz-json-1.0\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
@@ -236,7 +236,7 @@ async def test_a_body_announced_over_the_limit_is_refused_before_it_is_sent(
     the limit gets the 413 at once, with no "100 Continue" inviting the body, and
     ``Connection: close``, since the body the server would have to skip never comes."""
     head = (
-        b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
         b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\n"
         b"Content-Type: application/x-amz-json-1.0\r\n"
         b"Content-Length: " + str(MAX_BODY + 1).encode() + b"\r\n\r\n"
@@ -263,7 +263,7 @@ async def test_a_body_announced_over_the_limit_is_refused_before_it_is_sent(
 
 async def test_unknown_expectation_is_refused(server: DevServer) -> None:
     head = (
-        b"POST / HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n"
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: something-else\r\n"
         b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\nContent-Length: 2\r\n\r\n"
     )
     answer = await exchange(server, head)
