@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
 
@@ -17,6 +17,9 @@ from .._worker import context as _context
 from .._worker.context import ActivityInfo
 from .._worker.worker import Worker
 from ..devserver import DevServer
+
+if TYPE_CHECKING:
+    from ..messaging import LocalMessaging
 
 R = TypeVar("R")
 
@@ -38,6 +41,10 @@ class WorkflowEnvironment:
             documents the rule). ``env.server.advance_clock(seconds)`` moves it on purpose.
         worker_options: extra keyword arguments for that ``Worker``.
         db_path: persist the server in SQLite (default: memory).
+        messaging: also a submission queue, its dead-letter queue and a status topic on
+            moto's server, as ``env.messaging`` (a ``swfasync.messaging.LocalMessaging``):
+            True starts a moto server for this environment; an endpoint URL uses a running
+            one (fresh names each time). Needs the ``swfasync[messaging]`` extra.
     """
 
     def __init__(
@@ -50,6 +57,7 @@ class WorkflowEnvironment:
         time_skipping: bool = True,
         db_path: str | None = None,
         worker_options: dict[str, Any] | None = None,
+        messaging: bool | str = False,
     ) -> None:
         self.workflows = list(workflows)
         self.activities = list(activities)
@@ -62,6 +70,8 @@ class WorkflowEnvironment:
         self._server: DevServer | None = None
         self._client: Client | None = None
         self.worker: Worker | None = None
+        self._messaging_option = messaging
+        self.messaging: LocalMessaging | None = None
 
     @property
     def server(self) -> DevServer:
@@ -95,6 +105,13 @@ class WorkflowEnvironment:
                 Client.local(self._server.endpoint_url, self.domain)
             )
             await self._client.register_domain()
+            if self._messaging_option:
+                from ..messaging import LocalMessaging  # only when asked: an optional part
+
+                endpoint = self._messaging_option
+                self.messaging = await self._stack.enter_async_context(
+                    LocalMessaging(endpoint if isinstance(endpoint, str) else None)
+                )
             if self.workflows or self.activities:
                 self.worker = await self._stack.enter_async_context(self.new_worker())
         except BaseException:

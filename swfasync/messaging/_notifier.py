@@ -1,0 +1,338 @@
+"""StatusNotifier: follow the domain's histories and publish status changes to SNS.
+
+It reads SWF's list and history calls, not a worker's view, so it also sees what no worker
+does: terminations, timeouts, cancellation requests. Each scan lists the open runs and
+the runs closed since the ledger's checkpoint (less an overlap, as SWF's listings are
+eventually consistent), reads the new end of each run's history (reverse pages, so a
+long history costs only its new events), and publishes the statuses those events announce.
+
+At least once: a status is recorded in the ledger after SNS accepted it, so a crash repeats
+at most the notifications in flight (one per run being handled, ``max_concurrency`` in
+all), each with the same ``notification_id``; a FIFO topic drops those repeats itself
+(deduplication by notification id, grouped by workflow id). Nothing is lost while the
+notifier is down for less than the domain's retention period, after which SWF no longer
+lists a closed run.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+import anyio
+import msgspec
+import structlog
+from botocore.exceptions import ClientError
+
+from .._client.client import Client, WorkflowExecutionSummary
+from .._wire import events as e
+from .._wire.codec import AnyEvent, UnknownEvent, decode_events, timestamp_to_datetime
+from ..exceptions import ConfigurationError
+from ._aws import create_client, error_code, is_transient
+from ._ledger import Ledger, SqliteLedger
+from ._notification import (
+    Failure,
+    StatusNotification,
+    encode_notification,
+    fifo_id,
+    message_attributes,
+)
+from ._status import StatusMapping
+from ._tags import read_tags
+
+log = structlog.get_logger("swfasync.messaging")
+
+PAGE: Final = 100
+EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)
+
+
+def event_type(event: AnyEvent) -> str:
+    if isinstance(event, UnknownEvent):
+        return event.event_type
+    return str(type(event).__struct_config__.tag)
+
+
+def _json(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return text
+
+
+def _failure(event: AnyEvent) -> Failure | None:
+    match event:
+        case e.WorkflowExecutionFailed(attributes=a):
+            return Failure(reason=a.reason, details=a.details)
+        case e.WorkflowExecutionTerminated(attributes=a):
+            return Failure(reason=a.reason, details=a.details, cause=a.cause)
+        case e.WorkflowExecutionTimedOut(attributes=a):
+            return Failure(reason="timed out", timeout_type=a.timeout_type)
+        case e.WorkflowExecutionCanceled(attributes=a):
+            return Failure(details=a.details) if a.details else None
+        case e.WorkflowExecutionCancelRequested(attributes=a):
+            return Failure(cause=a.cause) if a.cause else None
+    return None
+
+
+class StatusNotifier:
+    """Publish the status changes of a domain's executions to an SNS topic.
+
+    Example::
+
+        async with Client("default") as client, StatusNotifier(client, topic_arn):
+            await anyio.sleep_forever()
+
+    Args:
+        client: the SWF client (its domain is followed).
+        topic_arn: the topic; one whose name ends in ``.fifo`` gets ``MessageGroupId``
+            (the workflow id) and ``MessageDeduplicationId`` (the notification id).
+        ledger: a :class:`Ledger`, or the path of a SQLite file for :class:`SqliteLedger`.
+        mapping: which events announce which status (:class:`StatusMapping`).
+        interval: seconds between scans.
+        overlap: seconds of closed runs listed again on every scan, for SWF's listings to
+            settle; runs already handled cost one ledger read each.
+        since: follow runs started from this time (default: when the ledger was created).
+        max_concurrency: runs handled at once.
+        sns: an open aiobotocore SNS client (default: one from the standard AWS
+            configuration, ``AWS_ENDPOINT_URL_SNS`` included, with ``sns_options``).
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        topic_arn: str,
+        *,
+        ledger: Ledger | str | Path = "swfasync-notifier.sqlite3",
+        mapping: StatusMapping | None = None,
+        interval: float = 1.0,
+        overlap: float = 300.0,
+        since: datetime | None = None,
+        max_concurrency: int = 8,
+        sns: Any = None,
+        sns_options: dict[str, Any] | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ConfigurationError("max_concurrency must be at least 1")
+        self.client = client
+        self.topic_arn = topic_arn
+        self.ledger: Ledger = SqliteLedger(ledger) if isinstance(ledger, str | Path) else ledger
+        self.mapping = mapping or StatusMapping()
+        self.interval = interval
+        self.overlap = overlap
+        self.since = since
+        self.max_concurrency = max_concurrency
+        self.fifo = topic_arn.endswith(".fifo")
+        self.published = 0
+        self._sns = sns
+        self._sns_options = dict(sns_options or {})
+        self._stack = AsyncExitStack()
+        self._stopping = anyio.Event()
+        self._wake = anyio.Event()
+        self._log = log.bind(topic_arn=topic_arn, domain=client.domain)
+
+    async def __aenter__(self) -> StatusNotifier:
+        try:
+            if self._sns is None:
+                self._sns = await self._stack.enter_async_context(
+                    create_client("sns", **self._sns_options)
+                )
+            try:
+                await self._sns.get_topic_attributes(TopicArn=self.topic_arn)
+            except ClientError as error:
+                raise ConfigurationError(
+                    f"topic {self.topic_arn} cannot be used ({error_code(error)}): check its"
+                    " ARN and this process's permissions"
+                ) from error
+            await self.ledger.open()
+            self._stack.push_async_callback(self.ledger.close)
+            default = (self.since or datetime.now(UTC)).timestamp()
+            self._origin = await self.ledger.origin(default)
+            group = await self._stack.enter_async_context(anyio.create_task_group())
+            group.start_soon(self.run)
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+        await self._stack.aclose()
+
+    def stop(self) -> None:
+        """Stop after the scan in progress (its notifications are recorded)."""
+        self._stopping.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Scan now instead of at the end of the interval."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Scan every ``interval`` until :meth:`stop` (``async with`` runs this for you)."""
+        self._log.info("notifier_started", fifo=self.fifo, origin=self._origin)
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                await self.scan()
+                failures = 0
+            except Exception as error:
+                failures += 1
+                self._log.warning("scan_failed", error=repr(error), transient=is_transient(error))
+            delay = self.interval if not failures else min(30.0, self.interval * 2**failures)
+            with anyio.move_on_after(delay):
+                await self._wake.wait()
+            self._wake = anyio.Event()
+        self._log.info("notifier_stopped", published=self.published)
+
+    async def scan(self) -> int:
+        """One pass over the open and recently closed runs; returns how many
+        notifications it published."""
+        before = self.published
+        checkpoint = await self.ledger.checkpoint() or self._origin
+        origin = datetime.fromtimestamp(self._origin, UTC)
+        open_runs = await self.client.list_workflows(status="OPEN", oldest=origin)
+        closed_runs = await self.client.list_workflows(
+            status="CLOSED",
+            oldest=max(EPOCH, datetime.fromtimestamp(checkpoint - self.overlap, UTC)),
+        )
+        runs: dict[tuple[str, str], WorkflowExecutionSummary] = {}
+        for run in [*open_runs, *closed_runs]:
+            if run.start_time.timestamp() >= self._origin:
+                runs[(run.workflow_id, run.run_id)] = run  # a closed listing wins
+        failed: list[WorkflowExecutionSummary] = []
+        limiter = anyio.CapacityLimiter(self.max_concurrency)
+
+        async def handle(run: WorkflowExecutionSummary) -> None:
+            async with limiter:
+                try:
+                    await self._follow(run)
+                except Exception as error:
+                    failed.append(run)
+                    self._log.warning(
+                        "run_not_followed",
+                        workflow_id=run.workflow_id,
+                        run_id=run.run_id,
+                        error=repr(error),
+                        transient=is_transient(error),
+                    )
+
+        async with anyio.create_task_group() as group:
+            for run in runs.values():
+                group.start_soon(handle, run)
+        closes = [r.close_time.timestamp() for r in closed_runs if r.close_time is not None]
+        unfinished = [r.close_time.timestamp() for r in failed if r.close_time is not None]
+        new_checkpoint = min(unfinished) if unfinished else max([checkpoint, *closes])
+        if new_checkpoint > checkpoint:
+            await self.ledger.set_checkpoint(new_checkpoint)
+            await self.ledger.prune(new_checkpoint - 2 * self.overlap)
+        return self.published - before
+
+    async def _tail(self, run: WorkflowExecutionSummary, after: int) -> list[AnyEvent]:
+        """The run's events after ``after``, oldest first (reading reverse pages)."""
+        newest_first: list[AnyEvent] = []
+        kwargs: dict[str, Any] = {
+            "domain": self.client.domain,
+            "execution": {"workflowId": run.workflow_id, "runId": run.run_id},
+            "maximumPageSize": PAGE,
+            "reverseOrder": True,
+        }
+        while True:
+            page = await self.client.raw.get_workflow_execution_history(**kwargs)
+            for event in decode_events(page.get("events", [])):
+                if event.event_id <= after:
+                    return newest_first[::-1]
+                newest_first.append(event)
+            token = page.get("nextPageToken")
+            if not token:
+                return newest_first[::-1]
+            kwargs["nextPageToken"] = token
+
+    async def _follow(self, run: WorkflowExecutionSummary) -> None:
+        cursor = await self.ledger.cursor(run.workflow_id, run.run_id)
+        if cursor.done:
+            return
+        events = await self._tail(run, cursor.last_event_id)
+        close_time = run.close_time.timestamp() if run.close_time else None
+        continued = cursor.continued
+        statuses = set(cursor.statuses)
+        for event in events:
+            if isinstance(event, e.WorkflowExecutionStarted):
+                continued = event.attributes.continued_execution_run_id is not None
+            kind = event_type(event)
+            status = self.mapping.status_of(kind, continued=continued)
+            if status is None or status in statuses:
+                continue
+            notification = self._notification(run, event, kind, status)
+            await self._publish(notification)
+            await self.ledger.record_sent(
+                run.workflow_id,
+                run.run_id,
+                event.event_id,
+                status,
+                notification.notification_id,
+                continued,
+            )
+            statuses.add(status)
+        last = events[-1].event_id if events else cursor.last_event_id
+        if events or close_time is not None:
+            await self.ledger.advance(
+                run.workflow_id, run.run_id, last, continued=continued, close_time=close_time
+            )
+
+    def _notification(
+        self, run: WorkflowExecutionSummary, event: AnyEvent, kind: str, status: str
+    ) -> StatusNotification:
+        tags = read_tags(run.tags)
+        result = (
+            _json(event.attributes.result)
+            if isinstance(event, e.WorkflowExecutionCompleted)
+            else None
+        )
+        return StatusNotification(
+            notification_id=f"{run.run_id}:{event.event_id}",
+            workflow_id=run.workflow_id,
+            run_id=run.run_id,
+            app_id=tags.app_id,
+            workflow_slug=tags.slug or run.workflow_type,
+            job_number=tags.job_number,
+            status=status,
+            status_code=self.mapping.code_of(status),
+            event_id=event.event_id,
+            event_type=kind,
+            timestamp=timestamp_to_datetime(event.event_timestamp),
+            workflow_type=run.workflow_type,
+            workflow_version=run.workflow_version,
+            started_at=run.start_time,
+            result=result,
+            failure=_failure(event),
+        )
+
+    async def _publish(self, notification: StatusNotification) -> None:
+        kwargs: dict[str, Any] = {
+            "TopicArn": self.topic_arn,
+            "Message": encode_notification(notification),
+            "MessageAttributes": message_attributes(notification),
+        }
+        if self.fifo:
+            kwargs["MessageGroupId"] = fifo_id(notification.workflow_id)
+            kwargs["MessageDeduplicationId"] = fifo_id(notification.notification_id)
+        with anyio.CancelScope(shield=True):
+            await self._sns.publish(**kwargs)
+        self.published += 1
+        self._log.info(
+            "status_published",
+            workflow_id=notification.workflow_id,
+            run_id=notification.run_id,
+            status=notification.status,
+            notification_id=notification.notification_id,
+        )
