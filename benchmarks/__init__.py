@@ -5,4 +5,12 @@
 without writing. Every benchmark module has ``async def run(quick: bool) -> Section``.
 """
 
-ALL = ("replay", "decision_cost", "end_to_end", "long_poll", "simpleflow", "memory")
+ALL = (
+    "replay",
+    "decision_cost",
+    "end_to_end",
+    "long_poll",
+    "simpleflow",
+    "memory",
+    "loop_lag",
+)
