@@ -20,6 +20,7 @@ import msgspec
 import structlog
 
 from .._wire import decisions as d
+from .._wire import rules
 from .._wire.common import ActivityType, TaskList, WorkflowType
 from ..exceptions import (
     ActivityError,
@@ -49,6 +50,7 @@ from .definitions import (
 )
 from .instance import ContinueAsNewError, WorkflowInfo, WorkflowInstance, running_instance
 from .retry import RetryPolicy
+from .task_failures import FAILURE_MARKER
 
 R = TypeVar("R")
 
@@ -78,8 +80,13 @@ def now() -> datetime:
 
 
 async def sleep(duration: Duration) -> None:
-    """Sleep on a durable SWF timer (``asyncio.sleep`` does the same inside workflows)."""
-    await asyncio.sleep(seconds(duration))
+    """Sleep on a durable SWF timer (``asyncio.sleep`` does the same inside workflows).
+
+    Raises:
+        SwfValidationError: ``duration`` is negative, or longer than SWF's timers allow
+            (99,999,999 seconds: 8 digits).
+    """
+    await asyncio.sleep(seconds(duration, "workflow.sleep duration"))
 
 
 def random() -> float:
@@ -127,7 +134,7 @@ async def wait_condition(
     if timeout is None:
         return await future
     try:
-        return await asyncio.wait_for(future, seconds(timeout))
+        return await asyncio.wait_for(future, seconds(timeout, "wait_condition timeout"))
     except TimeoutError:
         return False
 
@@ -188,8 +195,20 @@ def _resolve_activity(activity: Any, version: str | None) -> tuple[str, str, Any
 
 @functools.lru_cache(maxsize=1024)
 def _activity_type(name: str, version: str) -> ActivityType:
-    """The (frozen, so shareable) type of every call of one activity, made once."""
-    return activity_type(name, version)
+    """The (frozen, so shareable) type of every call of one activity, made and checked
+    once (a refused one is not cached, so it is refused at every call)."""
+    return activity_type(
+        rules.check_name("activity type name", name, rules.LIMITS["type_name"]),
+        rules.check_name("activity type version", version, rules.LIMITS["type_version"]),
+    )
+
+
+def _task_list(name: str | None) -> TaskList | None:
+    return TaskList(name=rules.check_name("task_list", name)) if name else None
+
+
+def _priority(priority: int | None) -> str | None:
+    return None if priority is None else rules.check_priority("task_priority", str(priority))
 
 
 def _activity_call(
@@ -217,13 +236,17 @@ def _activity_call(
         result_type=result_type if result_type is not None else inferred,
         attributes=d.ScheduleActivityTaskDecisionAttributes(
             activity_type=_activity_type(name, resolved_version),
-            activity_id=activity_id or f"a{seq}",
-            task_list=TaskList(name=task_list) if task_list else None,
-            task_priority=str(priority) if priority is not None else None,
-            schedule_to_start_timeout=swf_duration(schedule_to_start_timeout),
-            schedule_to_close_timeout=swf_duration(schedule_to_close_timeout),
-            start_to_close_timeout=swf_duration(start_to_close_timeout),
-            heartbeat_timeout=swf_duration(heartbeat_timeout),
+            activity_id=rules.check_name("activity_id", activity_id) if activity_id else f"a{seq}",
+            task_list=_task_list(task_list),
+            task_priority=_priority(priority),
+            schedule_to_start_timeout=swf_duration(
+                schedule_to_start_timeout, "schedule_to_start_timeout"
+            ),
+            schedule_to_close_timeout=swf_duration(
+                schedule_to_close_timeout, "schedule_to_close_timeout"
+            ),
+            start_to_close_timeout=swf_duration(start_to_close_timeout, "start_to_close_timeout"),
+            heartbeat_timeout=swf_duration(heartbeat_timeout, "heartbeat_timeout"),
         ),
         retry=retry,
         cancellation=cancellation,
@@ -232,7 +255,7 @@ def _activity_call(
 
 async def _run_activity(call: _ActivityCall) -> Any:
     instance = current_instance()
-    payload = converter.encode_args(call.args)
+    payload = converter.encode_args(call.args, label="activity input")
     first_id = call.attributes.activity_id
     attempt = 1
     while True:
@@ -240,7 +263,9 @@ async def _run_activity(call: _ActivityCall) -> Any:
             instance.next_seq("command"),
             attributes=msgspec.structs.replace(
                 call.attributes,
-                activity_id=first_id if attempt == 1 else f"{first_id}.{attempt}",
+                activity_id=first_id
+                if attempt == 1
+                else rules.check_name("activity_id", f"{first_id}.{attempt}"),
                 input=payload,
             ),
             future=instance.loop.create_future(),
@@ -559,20 +584,37 @@ async def start_child_workflow(
     instance = current_instance()
     name, resolved_version, inferred = _resolve_workflow(workflow, version)
     seq = instance.next_seq("child")
-    child_id = workflow_id or default_child_id(instance.workflow_id, seq)
+    child_id = (
+        rules.check_name("workflow_id", workflow_id)
+        if workflow_id
+        else default_child_id(instance.workflow_id, seq)
+    )
     command = ChildWorkflowCommand(
         instance.next_seq("command"),
         attributes=d.StartChildWorkflowExecutionDecisionAttributes(
-            workflow_type=WorkflowType(name=name, version=resolved_version),
+            workflow_type=WorkflowType(
+                name=rules.check_name("workflow type name", name, rules.LIMITS["type_name"]),
+                version=rules.check_name(
+                    "workflow type version", resolved_version, rules.LIMITS["type_version"]
+                ),
+            ),
             workflow_id=child_id,
-            input=converter.encode_args(args),
-            task_list=TaskList(name=task_list) if task_list else None,
+            input=converter.encode_args(args, label="child workflow input"),
+            task_list=_task_list(task_list),
             child_policy=child_policy,
-            execution_start_to_close_timeout=swf_duration(execution_start_to_close_timeout),
-            task_start_to_close_timeout=swf_duration(task_start_to_close_timeout),
-            tag_list=list(tag_list) if tag_list else None,
-            task_priority=str(task_priority) if task_priority is not None else None,
-            lambda_role=lambda_role,
+            execution_start_to_close_timeout=swf_duration(
+                execution_start_to_close_timeout,
+                "execution_start_to_close_timeout",
+                maximum=rules.MAX_EXECUTION_TIMEOUT,
+            ),
+            task_start_to_close_timeout=swf_duration(
+                task_start_to_close_timeout, "task_start_to_close_timeout"
+            ),
+            tag_list=rules.check_tags("tag_list", list(tag_list)) if tag_list else None,
+            task_priority=_priority(task_priority),
+            lambda_role=rules.check_length("lambda_role", lambda_role, minimum=1)
+            if lambda_role is not None
+            else None,
         ),
         started=instance.loop.create_future(),
         result=instance.loop.create_future(),
@@ -630,10 +672,10 @@ async def signal_external(
     command = SignalExternalCommand(
         instance.next_seq("command"),
         attributes=d.SignalExternalWorkflowExecutionDecisionAttributes(
-            workflow_id=workflow_id,
-            run_id=run_id,
-            signal_name=converter.check_size("signal_name", signal_name),
-            input=converter.encode_args(args) if args else None,
+            workflow_id=rules.check_name("workflow_id", workflow_id),
+            run_id=rules.check_length("run_id", run_id) if run_id else None,
+            signal_name=rules.check_length("signal_name", signal_name, minimum=1),
+            input=converter.encode_args(args, label="signal input") if args else None,
         ),
         future=instance.loop.create_future(),
     )
@@ -651,7 +693,8 @@ async def request_cancel_external(workflow_id: str, *, run_id: str | None = None
     command = CancelExternalCommand(
         instance.next_seq("command"),
         attributes=d.RequestCancelExternalWorkflowExecutionDecisionAttributes(
-            workflow_id=workflow_id, run_id=run_id
+            workflow_id=rules.check_name("workflow_id", workflow_id),
+            run_id=rules.check_length("run_id", run_id) if run_id else None,
         ),
         future=instance.loop.create_future(),
     )
@@ -676,16 +719,28 @@ def continue_as_new(
     current = info()
     raise ContinueAsNewError(
         d.ContinueAsNewWorkflowExecutionDecisionAttributes(
-            input=converter.encode_args(args),
-            workflow_type_version=version or current.workflow_version,
-            task_list=TaskList(name=task_list or current.task_list),
-            execution_start_to_close_timeout=swf_duration(execution_start_to_close_timeout)
+            input=converter.encode_args(args, label="continue_as_new input"),
+            workflow_type_version=rules.check_name(
+                "workflow type version", version, rules.LIMITS["type_version"]
+            )
+            if version
+            else current.workflow_version,
+            task_list=_task_list(task_list) or TaskList(name=current.task_list),
+            execution_start_to_close_timeout=swf_duration(
+                execution_start_to_close_timeout,
+                "execution_start_to_close_timeout",
+                maximum=rules.MAX_EXECUTION_TIMEOUT,
+            )
             or current.execution_start_to_close_timeout,
-            task_start_to_close_timeout=swf_duration(task_start_to_close_timeout)
+            task_start_to_close_timeout=swf_duration(
+                task_start_to_close_timeout, "task_start_to_close_timeout"
+            )
             or current.task_start_to_close_timeout,
             child_policy=child_policy or current.child_policy,  # type: ignore[arg-type]
-            tag_list=list(tag_list) if tag_list is not None else list(current.tag_list) or None,
-            task_priority=str(task_priority)
+            tag_list=rules.check_tags("tag_list", list(tag_list))
+            if tag_list is not None
+            else list(current.tag_list) or None,
+            task_priority=_priority(task_priority)
             if task_priority is not None
             else current.task_priority,
             lambda_role=current.lambda_role,
@@ -710,10 +765,10 @@ async def execute_lambda(
     command = LambdaCommand(
         instance.next_seq("command"),
         attributes=d.ScheduleLambdaFunctionDecisionAttributes(
-            id=id or f"l{seq}",
-            name=name,
-            input=converter.encode_args(args),
-            start_to_close_timeout=swf_duration(start_to_close_timeout),
+            id=rules.check_length("lambda_id", id, minimum=1) if id else f"l{seq}",
+            name=rules.check_length("lambda_name", name, minimum=1),
+            input=converter.encode_args(args, label="Lambda input"),
+            start_to_close_timeout=swf_duration(start_to_close_timeout, "start_to_close_timeout"),
         ),
         future=instance.loop.create_future(),
     )
@@ -777,7 +832,8 @@ def side_effect(fn: Callable[[], R], *, result_type: Any = None) -> R:
         text = recorded.attributes.details
     else:
         with sandbox.unrestricted():
-            text = converter.encode(fn(), "details")
+            produced = fn()
+        text = converter.encode(produced, "details", label="side_effect value")
     instance.issue(
         MarkerCommand(instance.next_seq("command"), name=SIDE_EFFECT_MARKER, details=text)
     )
@@ -786,16 +842,20 @@ def side_effect(fn: Callable[[], R], *, result_type: Any = None) -> R:
 
 
 def record_marker(name: str, details: Any = None) -> None:
-    """Record a marker of your own in the history (for tools that read histories)."""
+    """Record a marker of your own in the history (for tools that read histories).
+
+    Raises:
+        SwfValidationError: ``name`` is empty or longer than 256 characters, or
+            ``details`` encode to more than 32,768.
+    """
     instance = current_instance()
-    text = None if details is None else converter.encode(details, "details")
-    instance.issue(
-        MarkerCommand(
-            instance.next_seq("command"),
-            name=converter.check_size("marker_name", name),
-            details=text,
+    checked = rules.check_length("marker_name", name, minimum=1)
+    if checked == FAILURE_MARKER:
+        raise WorkflowDefinitionError(
+            f"the marker name {FAILURE_MARKER} is the worker's record of a failed decision task"
         )
-    )
+    text = None if details is None else converter.encode(details, "details", "marker details")
+    instance.issue(MarkerCommand(instance.next_seq("command"), name=checked, details=text))
 
 
 # -- logging -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from .._wire import decisions as d
 from .._wire import events as e
 from .._wire.common import ActivityType, WorkflowType
+from .task_failures import FAILURE_MARKER, RETRY_TIMER_PREFIX
 
 CommandKey = tuple[str, ...]
 
@@ -205,7 +206,10 @@ def _cancel_activity_key(a: Any) -> CommandKey:
     return ("RequestCancelActivityTask", a.activity_id)
 
 
-def _timer_key(a: Any) -> CommandKey:
+def _timer_key(a: Any) -> CommandKey | None:
+    # A failed decision task's retry timer is the worker's, not the workflow's.
+    if a.timer_id.startswith(RETRY_TIMER_PREFIX):
+        return None
     return ("StartTimer", a.timer_id)
 
 
@@ -213,7 +217,10 @@ def _cancel_timer_key(a: Any) -> CommandKey:
     return ("CancelTimer", a.timer_id)
 
 
-def _marker_key(a: Any) -> CommandKey:
+def _marker_key(a: Any) -> CommandKey | None:
+    # A failed decision task's record is the worker's, not the workflow's.
+    if a.marker_name == FAILURE_MARKER:
+        return None
     return ("RecordMarker", a.marker_name)
 
 

@@ -38,18 +38,22 @@ def truncate(field: str, text: str) -> str:
     return text[: limit - len(marker)] + marker
 
 
-def encode(value: Any, field: str) -> str:
-    """Encode one value as JSON text for ``field``, enforcing its size limit."""
+def encode(value: Any, field: str, label: str | None = None) -> str:
+    """Encode one value as JSON text for ``field``, enforcing its size limit.
+
+    ``label`` names the value in errors where ``field`` alone would not say which
+    (``"activity input"``, ``"side_effect value"``).
+    """
     try:
         text = _encoder.encode(value).decode()
     except (TypeError, msgspec.EncodeError) as error:
-        raise PayloadError(f"{field} cannot be encoded as JSON: {error}") from error
-    return check_size(field, text)
+        raise PayloadError(f"{label or field} cannot be encoded as JSON: {error}") from error
+    return rules.check_length(label or field, text, LIMITS[field], payload=True)
 
 
-def encode_args(args: Sequence[Any], field: str = "input") -> str:
+def encode_args(args: Sequence[Any], field: str = "input", label: str | None = None) -> str:
     """Encode positional arguments as a JSON array."""
-    return encode(list(args), field)
+    return encode(list(args), field, label)
 
 
 def decode_json(text: str | None, field: str) -> Any:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from types import FunctionType
 from typing import Any, Literal
 
+from .._wire import rules
 from ..exceptions import WorkflowDefinitionError
 from . import converter, static_guards
 
@@ -35,26 +36,36 @@ STATE_ATTR = "__swfasync_state__"
 _checks_pending: dict[int, tuple[WorkflowDefinition, Callable[[], bool]]] = {}
 
 
-def seconds(duration: Duration) -> float:
-    """A duration in seconds (timedelta or number)."""
+def seconds(duration: Duration, field: str = "duration") -> float:
+    """A duration in seconds (timedelta or number).
+
+    Raises:
+        SwfValidationError: it is negative or NaN, or longer than SWF's 8 digits of
+            seconds; the error names ``field``.
+    """
     value = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
-    if value < 0 or math.isnan(value):
-        raise ValueError(f"a duration cannot be negative: {duration!r}")
-    return value
+    return rules.check_seconds(field, value)
 
 
-def swf_duration(duration: Duration | None) -> str | None:
-    """SWF's duration string: whole seconds, rounded up (SWF has no finer unit)."""
+def swf_duration(
+    duration: Duration | None, field: str = "duration", *, maximum: int = rules.MAX_DURATION
+) -> str | None:
+    """SWF's duration string: whole seconds, rounded up (SWF has no finer unit).
+
+    Raises:
+        SwfValidationError: as :func:`seconds`, or past ``maximum`` seconds.
+    """
     if duration is None:
         return None
-    return str(math.ceil(seconds(duration)))
+    value = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
+    return str(math.ceil(rules.check_seconds(field, value, maximum=maximum)))
 
 
-def swf_timeout(duration: Duration | Literal["NONE"] | None) -> str | None:
+def swf_timeout(duration: Duration | Literal["NONE"] | None, field: str = "timeout") -> str | None:
     """Like :func:`swf_duration`, also accepting SWF's ``"NONE"`` (no timeout)."""
     if duration == "NONE":
         return "NONE"
-    return swf_duration(duration)
+    return swf_duration(duration, field)
 
 
 @dataclass(frozen=True)
@@ -138,10 +149,14 @@ def define_activity(
         fn=fn,
         is_async=inspect.iscoroutinefunction(fn),
         task_list=task_list,
-        schedule_to_start_timeout=swf_duration(schedule_to_start_timeout),
-        schedule_to_close_timeout=swf_duration(schedule_to_close_timeout),
-        start_to_close_timeout=swf_duration(start_to_close_timeout),
-        heartbeat_timeout=swf_duration(heartbeat_timeout),
+        schedule_to_start_timeout=swf_duration(
+            schedule_to_start_timeout, "schedule_to_start_timeout"
+        ),
+        schedule_to_close_timeout=swf_duration(
+            schedule_to_close_timeout, "schedule_to_close_timeout"
+        ),
+        start_to_close_timeout=swf_duration(start_to_close_timeout, "start_to_close_timeout"),
+        heartbeat_timeout=swf_duration(heartbeat_timeout, "heartbeat_timeout"),
         task_priority=task_priority,
         description=description or inspect.getdoc(fn),
         param_types=converter.parameter_types(fn),
@@ -219,8 +234,14 @@ def define_workflow(
         signals=signals,
         state_method=state_method,
         task_list=task_list,
-        execution_start_to_close_timeout=swf_duration(execution_start_to_close_timeout),
-        task_start_to_close_timeout=swf_duration(task_start_to_close_timeout),
+        execution_start_to_close_timeout=swf_duration(
+            execution_start_to_close_timeout,
+            "execution_start_to_close_timeout",
+            maximum=rules.MAX_EXECUTION_TIMEOUT,
+        ),
+        task_start_to_close_timeout=swf_duration(
+            task_start_to_close_timeout, "task_start_to_close_timeout"
+        ),
         child_policy=child_policy,
         task_priority=task_priority,
         lambda_role=lambda_role,

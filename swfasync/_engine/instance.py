@@ -38,9 +38,10 @@ from ..exceptions import (
     HistoryError,
     NondeterminismError,
     SwfAsyncError,
+    SwfValidationError,
     TimerError,
 )
-from . import converter, results, sandbox
+from . import converter, results, sandbox, task_failures
 from .commands import (
     COMMAND_KEYS,
     CancelTimerCommand,
@@ -54,6 +55,7 @@ from .commands import (
 from .definitions import WorkflowDefinition, swf_duration
 from .failures import encode_failure
 from .loop import WorkflowEventLoop
+from .task_failures import FAILURE_MARKER, DecisionFailure
 
 log = structlog.get_logger("swfasync.engine")
 
@@ -94,10 +96,15 @@ class WorkflowInfo:
 
 @dataclass(frozen=True)
 class ActivationResult:
-    """The answer to one decision task."""
+    """The answer to one decision task.
+
+    ``failure`` is set when the answer records a failed activation (a failure marker and
+    its retry timer, see :mod:`.task_failures`) rather than the workflow's decisions.
+    """
 
     decisions: list[d.Decision]
     execution_context: str | None
+    failure: DecisionFailure | None = None
 
 
 class _ThisThread(threading.local):
@@ -146,11 +153,20 @@ class WorkflowInstance:
         workflow_id: str,
         run_id: str,
         domain: str = "",
+        failure_exception_types: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.definition = definition
         self.workflow_id = workflow_id
         self.run_id = run_id
         self.domain = domain
+        # Raised by workflow code, these fail the execution like an ApplicationError
+        # instead of only the decision task (the worker's workflow_failure_exception_types).
+        self._fails_execution: tuple[type[BaseException], ...] = (
+            ApplicationError,
+            FailureError,
+            SwfValidationError,
+            *failure_exception_types,
+        )
         # The I/O methods mypy calls abstract are attached to the class as refusals.
         self.loop = WorkflowEventLoop(self)  # type: ignore[abstract]
         self.info: WorkflowInfo | None = None
@@ -201,10 +217,12 @@ class WorkflowInstance:
         return self._now
 
     def schedule_timer(self, handle: asyncio.TimerHandle, delay: float) -> None:
+        # Checked before the timer takes a sequence number: a refused timer is not issued.
+        timeout = swf_duration(delay, "timer start_to_fire_timeout") or "0"
         command = TimerCommand(
             self.next_seq("timer"),
             timer_id=f"t{self._sequences['timer']}",
-            timeout=swf_duration(delay) or "0",
+            timeout=timeout,
             handle=handle,
         )
         self._timers_by_handle[handle] = command
@@ -301,7 +319,32 @@ class WorkflowInstance:
         # The loop is made the running one once for all the activations of the events, not
         # for each: asyncio's setter makes a getpid() system call every time.
         with _running(self):
-            return self._apply(events)
+            try:
+                return self._apply(events)
+            except Exception as error:
+                stacks = self.task_stacks()
+                if stacks:
+                    error.add_note(stacks)
+                raise
+
+    def task_stacks(self) -> str:
+        """Where each unfinished task of the workflow waits (its own frames), as text.
+
+        Noted on an error that escapes ``process`` (a non-determinism is found between
+        activations, while the workflow's code waits): the note says where the code was.
+        """
+        lines: list[str] = []
+        tasks = [self._main, *self._handler_tasks] if self._main is not None else []
+        for task in tasks:
+            if task is None or task.done():
+                continue
+            frames = task_failures.workflow_frames(
+                [(frame, frame.f_lineno) for frame in task.get_stack()]
+            )
+            if frames:
+                lines.append(f"{task_failures.STACK_NOTE} {task.get_name()} waits at:")
+                lines.extend(line.rstrip("\n") for line in frames.format())
+        return "\n".join(lines)
 
     def _apply(self, events: Sequence[AnyEvent]) -> ActivationResult | None:
         # Events are routed by their exact type below, which mypy cannot narrow on; each
@@ -309,12 +352,22 @@ class WorkflowInstance:
         history: Sequence[Any] = events
         completed_tasks: dict[int, int] = {}
         timed_out_tasks: set[int] = set()
+        failed_completions: set[int] = set()
         for index, event in enumerate(history):
             kind = type(event)
             if kind is e.DecisionTaskCompleted:
                 completed_tasks[event.attributes.started_event_id] = index
             elif kind is e.DecisionTaskTimedOut:
                 timed_out_tasks.add(event.attributes.started_event_id)
+            elif kind is e.MarkerRecorded and event.attributes.marker_name == FAILURE_MARKER:
+                failed_completions.add(event.attributes.decision_task_completed_event_id)
+        if failed_completions:
+            # A decision task answered with a failure marker was never decided: like a
+            # timed-out one, its events go to the next activation (see task_failures).
+            for started_id, index in list(completed_tasks.items()):
+                if history[index].event_id in failed_completions:
+                    del completed_tasks[started_id]
+                    timed_out_tasks.add(started_id)
         result: ActivationResult | None = None
         last: Any = history[-1] if history else None
         # One dictionary lookup routes each event: replays pass every event through here.
@@ -340,6 +393,8 @@ class WorkflowInstance:
                     result = self._activate(event, batch=None)
                 continue
             if kind is e.DecisionTaskCompleted:
+                if failed_completions and event.event_id in failed_completions:
+                    continue
                 self._end_of_command_events(event.event_id)
                 self._after_completed_task = True
                 continue
@@ -549,7 +604,11 @@ class WorkflowInstance:
         error = main.exception()
         if error is None:
             result = main.result()
-            text = None if result is None else converter.encode(result, "result")
+            try:
+                text = None if result is None else converter.encode(result, "result")
+            except SwfValidationError as refused:
+                self._close_with_failure(refused)  # a result SWF refuses fails the run
+                return
             self._set_close(
                 d.CompleteWorkflowExecution(
                     attributes=d.CompleteWorkflowExecutionDecisionAttributes(result=text)
@@ -565,7 +624,7 @@ class WorkflowInstance:
             self._set_close(
                 d.CancelWorkflowExecution(attributes=d.CancelWorkflowExecutionDecisionAttributes())
             )
-        elif isinstance(error, ApplicationError | FailureError):
+        elif isinstance(error, self._fails_execution):
             reason, details = encode_failure(error)
             self._set_close(
                 d.FailWorkflowExecution(

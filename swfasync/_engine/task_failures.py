@@ -23,15 +23,33 @@ a non-determinism.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import os
+import sysconfig
+import traceback
+from collections.abc import Iterable, Sequence
+from types import FrameType
 from typing import Any, Final
 
 import msgspec
 
+from .._wire import decisions as d
 from .._wire import events as e
 
 FAILURE_MARKER: Final = "swfasync.decision_failure"
 RETRY_TIMER_PREFIX: Final = "swfasync.retry."
+# Begins each note the engine adds to an error that escapes an activation (task stacks).
+STACK_NOTE: Final = "workflow task"
+# Room kept for the failure's other fields when its stack is cut to fit SWF's 32,768.
+_MAX_STACK: Final = 24_000
+
+_PACKAGE_DIR: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_STDLIB_DIRS: Final = tuple(
+    {
+        os.path.abspath(path) + os.sep
+        for key in ("stdlib", "platstdlib")
+        if (path := sysconfig.get_paths().get(key))
+    }
+)
 
 
 class DecisionFailure(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -134,3 +152,89 @@ def retry_delay(attempt: int, initial: float, maximum: float) -> int:
     from ``initial``, capped at ``maximum``, at least 1 (SWF's smallest timer)."""
     delay = initial * 2.0 ** min(attempt - 1, 60)
     return max(1, math.ceil(min(delay, maximum)))
+
+
+def _is_workflow_code(filename: str) -> bool:
+    """Frames of the workflow's own code: neither swfasync's nor the standard library's."""
+    path = os.path.abspath(filename)
+    return not path.startswith(_PACKAGE_DIR) and not path.startswith(_STDLIB_DIRS)
+
+
+def workflow_frames(frames: Iterable[tuple[FrameType, int]]) -> traceback.StackSummary:
+    """The frames of the workflow's own code among ``frames`` (outermost first)."""
+    return traceback.StackSummary.extract(
+        ((frame, line) for frame, line in frames if _is_workflow_code(frame.f_code.co_filename)),
+        capture_locals=False,
+    )
+
+
+def describe_error(
+    error: BaseException,
+    *,
+    attempt: int,
+    started_event_id: int,
+    retry_after: float | None,
+    identity: str | None,
+) -> DecisionFailure:
+    """The record of a failed activation: what was raised, and where in the workflow.
+
+    The place is the innermost frame of the workflow's own code in the traceback (a guard
+    refusing ``random.random()`` points at the line that called it); an error raised by the
+    engine itself (a non-determinism) has none there, and the stacks the engine noted on
+    it (where each workflow task waits) stand in.
+    """
+    frames = workflow_frames(traceback.walk_tb(error.__traceback__))
+    notes = [note for note in getattr(error, "__notes__", ()) if note.startswith(STACK_NOTE)]
+    file: str | None
+    line: int | None
+    if frames:
+        stack = "".join(frames.format())
+        file, line = frames[-1].filename, frames[-1].lineno
+    else:
+        stack = "\n".join(notes)
+        file, line = _innermost_noted(notes)
+    if len(stack) > _MAX_STACK:
+        stack = "...\n" + stack[-_MAX_STACK:]
+    message = str(error)
+    return DecisionFailure(
+        error_type=type(error).__name__,
+        message=message if len(message) <= 4_000 else message[:3_985] + "...[truncated]",
+        file=file,
+        line=line,
+        stack=stack,
+        attempt=attempt,
+        started_event_id=started_event_id,
+        retry_after=retry_after,
+        identity=identity,
+    )
+
+
+def _innermost_noted(notes: list[str]) -> tuple[str | None, int | None]:
+    """The place of the first noted task's innermost frame (``File "x", line n, in f``)."""
+    for note in notes:
+        places = [ln.strip() for ln in note.splitlines() if ln.strip().startswith('File "')]
+        if places:
+            filename, _, rest = places[-1][len('File "') :].partition('", line ')
+            number = rest.partition(",")[0]
+            return filename, int(number) if number.isdigit() else None
+    return None, None
+
+
+def failure_decisions(failure: DecisionFailure, retry_seconds: int) -> list[d.Decision]:
+    """The answer that records ``failure`` and schedules the retry (see the module doc)."""
+    details = msgspec.json.encode(failure).decode()
+    if len(details) > 32_768:  # only a pathological message gets here after the cuts above
+        details = msgspec.json.encode(msgspec.structs.replace(failure, stack="")).decode()
+    return [
+        d.RecordMarker(
+            attributes=d.RecordMarkerDecisionAttributes(
+                marker_name=FAILURE_MARKER, details=details[:32_768]
+            )
+        ),
+        d.StartTimer(
+            attributes=d.StartTimerDecisionAttributes(
+                timer_id=retry_timer_id(failure.started_event_id),
+                start_to_fire_timeout=str(retry_seconds),
+            )
+        ),
+    ]

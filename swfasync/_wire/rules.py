@@ -82,11 +82,13 @@ def _preview(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_length(field: str, text: str, limit: int | None = None, *, minimum: int = 0) -> str:
+def check_length(
+    field: str, text: str, limit: int | None = None, *, minimum: int = 0, payload: bool = False
+) -> str:
     """``text`` if its length in UTF-16 code units is within ``minimum..limit``.
 
-    ``limit`` defaults to ``LIMITS[field]``. A payload field raises
-    ``PayloadTooLargeError``; any other ``SwfValidationError``.
+    ``limit`` defaults to ``LIMITS[field]``. A payload (a field of ``PAYLOAD_FIELDS``, or
+    ``payload=True``) raises ``PayloadTooLargeError``; anything else ``SwfValidationError``.
     """
     bound = LIMITS[field] if limit is None else limit
     count = len(text)
@@ -95,7 +97,7 @@ def check_length(field: str, text: str, limit: int | None = None, *, minimum: in
     if count > bound or (count * 2 > bound and not text.isascii()):
         size = utf16_length(text)
         if size > bound:
-            if field in PAYLOAD_FIELDS:
+            if payload or field in PAYLOAD_FIELDS:
                 raise PayloadTooLargeError(field, size, bound, text)
             raise SwfValidationError(
                 field,

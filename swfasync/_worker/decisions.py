@@ -25,8 +25,10 @@ from typing import Any, Final
 import msgspec
 import structlog
 
+from .._engine import task_failures
 from .._engine.definitions import WorkflowDefinition, workflow_definition
-from .._engine.instance import ActivationResult, WorkflowInstance
+from .._engine.failures import encode_failure
+from .._engine.instance import ActivationResult, WorkflowInstance, WorkflowTaskError
 from .._wire import decisions as d
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events
@@ -199,6 +201,12 @@ class DecisionTaskHandler:
     estimated memory, evicting the least recently used first. ``max_cached=0`` turns it
     off: every decision task is a full replay.
 
+    ``decide`` answers every task: with the workflow's decisions, or, when the activation
+    fails, with a record of the failure and a retry timer (see ``_engine.task_failures``):
+    ``decision_retry_initial`` seconds after the first failure, doubling up to
+    ``decision_retry_maximum``. An error of one of ``failure_exception_types`` fails the
+    execution instead (``NondeterminismError`` may be one of them).
+
     Thread-safety: SWF never has two decision tasks of one run outstanding, and a run's
     instance is taken out of the cache for the whole activation (so an abandoned,
     deadlocked activation can never be found again), so a plain dict guarded by the GIL is
@@ -212,10 +220,18 @@ class DecisionTaskHandler:
         domain: str,
         max_cached: int = 500,
         max_cached_bytes: int = 256 * 1024 * 1024,
+        failure_exception_types: Iterable[type[BaseException]] = (),
+        decision_retry_initial: float = 1.0,
+        decision_retry_maximum: float = 600.0,
+        identity: str | None = None,
     ) -> None:
         self.domain = domain
         self.max_cached = max_cached
         self.max_cached_bytes = max_cached_bytes
+        self.failure_exception_types = tuple(failure_exception_types)
+        self.decision_retry_initial = decision_retry_initial
+        self.decision_retry_maximum = decision_retry_maximum
+        self.identity = identity
         self._definitions = self._index(workflows)
         self._cache: OrderedDict[str, CachedRun] = OrderedDict()
         self._cached_bytes = 0
@@ -293,6 +309,7 @@ class DecisionTaskHandler:
                     workflow_id=task.workflow_id,
                     run_id=task.run_id,
                     domain=self.domain,
+                    failure_exception_types=self.failure_exception_types,
                 ),
                 INSTANCE_BASE_BYTES,
             )
@@ -304,6 +321,56 @@ class DecisionTaskHandler:
             self._keep(task.run_id, cached)
         return result
 
+    def decide(self, task: DecisionTask, cached: CachedRun | None = None) -> ActivationResult:
+        """The answer to ``task``: ``activate``'s, or the record of its failure.
+
+        A failed activation leaves nothing in the cache. Its answer is a failure marker and
+        a retry timer, or, for an error of ``failure_exception_types``, the decision that
+        fails the execution; either way ``failure`` or the closing decision says which.
+        """
+        try:
+            result = self.activate(task, cached)
+        except Exception as error:
+            self.evict(task.run_id)
+            return self.failure_answer(task, error)
+        return result if result is not None else ActivationResult([], None)
+
+    def failure_answer(self, task: DecisionTask, error: BaseException) -> ActivationResult:
+        """What to answer for a decision task whose activation raised ``error``."""
+        root = (
+            error.__cause__ if isinstance(error, WorkflowTaskError) and error.__cause__ else error
+        )
+        if isinstance(root, self.failure_exception_types):
+            reason, details = encode_failure(root)
+            _task_log(task).error("workflow_failed_by_decision_error", error=repr(root))
+            fail = d.FailWorkflowExecution(
+                attributes=d.FailWorkflowExecutionDecisionAttributes(reason=reason, details=details)
+            )
+            return ActivationResult([fail], None)
+        attempt = task_failures.consecutive_failures(task.events) + 1
+        delay = task_failures.retry_delay(
+            attempt, self.decision_retry_initial, self.decision_retry_maximum
+        )
+        failure = task_failures.describe_error(
+            root,
+            attempt=attempt,
+            started_event_id=task.started_event_id,
+            retry_after=delay,
+            identity=self.identity,
+        )
+        _task_log(task).error(
+            "decision_task_failed",
+            error=repr(root),
+            file=failure.file,
+            line=failure.line,
+            attempt=attempt,
+            retry_in=delay,
+            exc_info=root,
+        )
+        return ActivationResult(
+            task_failures.failure_decisions(failure, delay), None, failure=failure
+        )
+
     def _keep(self, run_id: str, entry: CachedRun) -> None:
         self._cache[run_id] = entry
         self._cached_bytes += entry.estimated_bytes
@@ -312,6 +379,15 @@ class DecisionTaskHandler:
         ):
             _, evicted = self._cache.popitem(last=False)
             self._cached_bytes -= evicted.estimated_bytes
+
+
+def _task_log(task: DecisionTask) -> Any:
+    return log.bind(
+        workflow_id=task.workflow_id,
+        run_id=task.run_id,
+        workflow_type=f"{task.workflow_type}/{task.workflow_version}",
+        started_event_id=task.started_event_id,
+    )
 
 
 def _follows_on(instance: WorkflowInstance, task: DecisionTask) -> bool:

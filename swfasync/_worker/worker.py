@@ -76,6 +76,14 @@ class Worker:
             the history's tail. A sticky task not started within
             ``sticky_schedule_to_start_timeout`` seconds (the process died, or is busy) is
             handed back by SWF to ``task_list``, where any worker replays the full history.
+        workflow_failure_exception_types: exception types that fail the workflow execution
+            when workflow code raises them (or, for ``NondeterminismError``, when replay
+            finds one), instead of failing only the decision task.
+        decision_retry_initial, decision_retry_maximum: a decision task whose workflow
+            code fails is answered with a record of the failure (read by
+            ``WorkflowHandle.describe()``) and retried after ``decision_retry_initial``
+            seconds, doubling with each consecutive failure up to
+            ``decision_retry_maximum``; deploying fixed code recovers the execution.
         register: register the domain and every type at start (idempotent).
         identity: shown in SWF's history; default ``host:pid``.
         fast_transport: send the hot calls (polls, answers, heartbeats, history pages)
@@ -104,6 +112,9 @@ class Worker:
         max_cached_bytes: int = 256 * 1024 * 1024,
         sticky_task_list: bool = True,
         sticky_schedule_to_start_timeout: int = 5,
+        workflow_failure_exception_types: Iterable[type[BaseException]] = (),
+        decision_retry_initial: float = 1.0,
+        decision_retry_maximum: float = 600.0,
         register: bool = True,
         identity: str | None = None,
         fast_transport: bool = True,
@@ -127,6 +138,10 @@ class Worker:
             domain=client.domain,
             max_cached=max_cached_workflows,
             max_cached_bytes=max_cached_bytes,
+            failure_exception_types=workflow_failure_exception_types,
+            decision_retry_initial=decision_retry_initial,
+            decision_retry_maximum=decision_retry_maximum,
+            identity=self.identity,
         )
         # SWF task list names allow no ':', '/' or '|'; a random suffix keeps a restarted
         # process from inheriting tasks meant for state it no longer holds.
@@ -377,7 +392,7 @@ class Worker:
         assert self._activation_threads is not None, "decisions are taken while running"
         try:
             result = await self._activation_threads.run(
-                self.deadlock_timeout, self.handler.activate, task, cached
+                self.deadlock_timeout, self.handler.decide, task, cached
             )
         except CallTimeoutError as stuck:
             self.handler.evict(task.run_id)
@@ -393,8 +408,9 @@ class Worker:
             )
             return
         except (WorkflowTaskError, NondeterminismError, UnknownTypeError, Exception) as error:
-            # SWF has no RespondDecisionTaskFailed: leave the task unanswered so it times
-            # out and is retried, by which time fixed code may have been deployed.
+            # decide() answers every failure of workflow code itself (a recorded failure
+            # and a retry timer); what reaches here failed outside it: leave the task
+            # unanswered so it times out and is retried.
             self.handler.evict(task.run_id)
             cause = error.__cause__ or error
             self._task_log(task).error(
@@ -404,18 +420,19 @@ class Worker:
                 exc_info=cause,
             )
             return
-        decisions = result.decisions if result is not None else []
+        decisions = result.decisions
         kwargs: dict[str, Any] = {
             "taskToken": task.task_token,
             "decisions": decisions_to_builtins(decisions),
         }
-        if result is not None and result.execution_context is not None:
+        if result.execution_context is not None:
             kwargs["executionContext"] = result.execution_context
         if self.sticky_task_list is not None and not closes_run(result):
-            if self._stop.is_set():
-                # A stopping worker hands the run back to the shared task list at once (an
-                # override without a timeout is permanent) instead of leaving its next
-                # task to wait out the sticky timeout.
+            if self._stop.is_set() or result.failure is not None:
+                # A stopping worker, or one whose workflow code just failed, hands the run
+                # back to the shared task list at once (an override without a timeout is
+                # permanent) instead of leaving its next task to wait out the sticky
+                # timeout.
                 kwargs["taskList"] = {"name": self.task_list}
             else:
                 kwargs["taskList"] = {"name": self.sticky_task_list}
