@@ -1,0 +1,215 @@
+"""StatusNotifier against the dev server and moto's SNS (to SQS subscribers), over loopback."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from swfasync.messaging import (
+    STATUSES,
+    LocalMessaging,
+    SqliteLedger,
+    StatusNotification,
+    StatusNotifier,
+    decode_notification,
+)
+from swfasync.messaging._tags import make_tags
+from swfasync.testing import WorkflowEnvironment
+
+from .helpers import drain, eventually
+from .workflows import Waiting, refusing, tutorial
+
+FILE = {"value": "input.txt", "url": "https://files.example/input.txt", "mime_type": "text/plain"}
+
+
+class Inbox:
+    """A subscriber queue, read into notifications grouped by workflow id."""
+
+    def __init__(self, messaging: LocalMessaging, url: str) -> None:
+        self.messaging = messaging
+        self.url = url
+        self.received: list[StatusNotification] = []
+        self.attributes: list[dict[str, Any]] = []
+
+    async def read(self) -> list[StatusNotification]:
+        for raw in await drain(self.messaging, self.url):
+            self.received.append(decode_notification(raw["Body"]))
+            self.attributes.append(raw.get("MessageAttributes", {}))
+        return self.received
+
+    def statuses(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        for n in self.received:
+            found[n.workflow_id].append(n.status)
+        return dict(found)
+
+    async def has(self, expected: dict[str, list[str]]) -> bool:
+        await self.read()
+        got = self.statuses()
+        return all(got.get(k) == v for k, v in expected.items())
+
+
+def notifier(
+    env: WorkflowEnvironment, ledger: Path | SqliteLedger, **options: Any
+) -> StatusNotifier:
+    assert env.messaging is not None
+    return StatusNotifier(
+        env.client,
+        env.messaging.topic_arn,
+        ledger=ledger,
+        sns=env.messaging.sns,
+        interval=0.1,
+        **options,
+    )
+
+
+OPENING = list(STATUSES[:4])
+
+
+async def test_all_nine_statuses_from_swf_history(
+    make_env: Callable[..., WorkflowEnvironment], tmp_path: Path
+) -> None:
+    async with make_env() as env:
+        messaging = env.messaging
+        assert messaging is not None
+        inbox = Inbox(messaging, await messaging.subscribe_queue("all"))
+        async with notifier(env, tmp_path / "ledger.sqlite3"):
+            tags = make_tags("my_awesome_app", "tutorial", "j-1")
+            done = await env.client.start_workflow(tutorial, "x", FILE, id="done", tag_list=tags)
+            await done.result()
+            await env.client.start_workflow(refusing, "y", id="failed")
+            canceled = await env.client.start_workflow(Waiting, "z", id="canceled")
+            terminated = await env.client.start_workflow(Waiting, "t", id="terminated")
+            await eventually(
+                lambda: inbox.has(dict.fromkeys(("canceled", "terminated"), OPENING)),
+                what="the waiting runs started",
+            )
+            await canceled.cancel()
+            await terminated.terminate(reason="operator")
+            await eventually(
+                lambda: inbox.has(
+                    {
+                        "done": [*OPENING, "Workflow Completed Successfully"],
+                        "failed": [*OPENING, "Workflow Completed With Errors"],
+                        "canceled": [*OPENING, "Workflow Stop Requested", "Workflow Canceled"],
+                        "terminated": [*OPENING, "Workflow Terminated With Exception"],
+                    }
+                ),
+                what="every status of four runs",
+            )
+            await env.client.start_workflow(
+                Waiting, "late", id="timed-out", execution_timeout=timedelta(minutes=5)
+            )
+            await eventually(lambda: inbox.has({"timed-out": OPENING}))
+            env.server.advance_clock(301)
+            await eventually(
+                lambda: inbox.has({"timed-out": [*OPENING, "Workflow Terminated With Exception"]}),
+                what="the timeout announced",
+            )
+    by_id = {(n.workflow_id, n.status): n for n in inbox.received}
+    seen = {n.status for n in inbox.received}
+    assert seen == set(STATUSES)
+    assert [n.status_code for n in inbox.received if n.workflow_id == "done"] == [1, 2, 3, 4, 5]
+    completed = by_id[("done", "Workflow Completed Successfully")]
+    assert completed.app_id == "my_awesome_app"
+    assert completed.workflow_slug == "tutorial"
+    assert completed.job_number == "j-1"
+    assert completed.run_id == done.run_id
+    assert completed.result == "x <- input.txt (text/plain) at https://files.example/input.txt"
+    assert by_id[("failed", "Workflow Completed With Errors")].failure is not None
+    assert by_id[("failed", "Workflow Created")].workflow_slug == "refusing"  # no tags: type
+    assert by_id[("failed", "Workflow Created")].app_id is None
+    terminated_note = by_id[("terminated", "Workflow Terminated With Exception")]
+    assert terminated_note.failure is not None
+    assert terminated_note.failure.reason == "operator"
+    timeout_note = by_id[("timed-out", "Workflow Terminated With Exception")]
+    assert timeout_note.failure is not None
+    assert timeout_note.failure.timeout_type == "START_TO_CLOSE"
+    ids = [n.notification_id for n in inbox.received]
+    assert len(ids) == len(set(ids))
+    for note, attributes in zip(inbox.received, inbox.attributes, strict=True):
+        assert attributes["status"]["StringValue"] == note.status
+        assert attributes["workflow_slug"]["StringValue"] == note.workflow_slug
+        assert ("app_id" in attributes) == (note.app_id is not None)
+
+
+async def test_filter_policies_pick_an_applications_notifications(
+    make_env: Callable[..., WorkflowEnvironment], tmp_path: Path
+) -> None:
+    async with make_env() as env:
+        messaging = env.messaging
+        assert messaging is not None
+        mine = Inbox(
+            messaging,
+            await messaging.subscribe_queue(
+                "mine", {"workflow_slug": ["tutorial"], "app_id": ["my_awesome_app"]}
+            ),
+        )
+        finished = Inbox(
+            messaging,
+            await messaging.subscribe_queue(
+                "finished", {"status": ["Workflow Completed Successfully"]}
+            ),
+        )
+        async with notifier(env, tmp_path / "ledger.sqlite3"):
+            for app, job in (("my_awesome_app", "1"), ("other_app", "2"), ("my_awesome_app", "3")):
+                handle = await env.client.start_workflow(
+                    tutorial, "x", FILE, id=f"{app}-{job}", tag_list=make_tags(app, "tutorial", job)
+                )
+                await handle.result()
+            await env.client.start_workflow(
+                refusing, "y", id="refused", tag_list=make_tags("my_awesome_app", "refusing", "4")
+            )
+            expected_mine = {
+                "my_awesome_app-1": [*OPENING, "Workflow Completed Successfully"],
+                "my_awesome_app-3": [*OPENING, "Workflow Completed Successfully"],
+            }
+            await eventually(lambda: mine.has(expected_mine), what="my app's notifications")
+            await eventually(
+                lambda: finished.has(
+                    {
+                        k: ["Workflow Completed Successfully"]
+                        for k in ("my_awesome_app-1", "other_app-2", "my_awesome_app-3")
+                    }
+                )
+            )
+        await mine.read()
+        await finished.read()
+    assert mine.statuses() == expected_mine
+    assert {n.workflow_id for n in finished.received} == {
+        "my_awesome_app-1",
+        "other_app-2",
+        "my_awesome_app-3",
+    }
+
+
+async def test_a_restart_publishes_what_happened_while_down_and_nothing_twice(
+    make_env: Callable[..., WorkflowEnvironment], tmp_path: Path
+) -> None:
+    ledger = tmp_path / "ledger.sqlite3"
+    async with make_env() as env:
+        messaging = env.messaging
+        assert messaging is not None
+        inbox = Inbox(messaging, await messaging.subscribe_queue("all"))
+        async with notifier(env, ledger):
+            waiting = await env.client.start_workflow(Waiting, "w", id="across")
+            await eventually(lambda: inbox.has({"across": OPENING}))
+        # down: the run is signalled and completes, another starts and completes
+        await waiting.signal("proceed")
+        await waiting.result()
+        await env.client.start_workflow(refusing, "r", id="while-down")
+        async with notifier(env, ledger):
+            await eventually(
+                lambda: inbox.has(
+                    {
+                        "across": [*OPENING, "Workflow Completed Successfully"],
+                        "while-down": [*OPENING, "Workflow Completed With Errors"],
+                    }
+                ),
+                what="what happened while down",
+            )
+    ids = [n.notification_id for n in inbox.received]
+    assert len(ids) == len(set(ids))
