@@ -40,7 +40,15 @@ from ._aws import create_client, error_code, is_transient
 from ._errors import Rejected
 from ._mapping import StartRequest, SubmissionMapping
 from ._schema import Submission, decode_message
-from ._sqs import BATCH, Deleter, Received, dead_letter_attributes, keep_invisible, retry_later
+from ._sqs import (
+    BATCH,
+    Acknowledger,
+    Deleter,
+    Received,
+    dead_letter_attributes,
+    keep_invisible,
+    retry_later,
+)
 from ._tags import make_tags
 
 log = structlog.get_logger("swfasync.messaging")
@@ -292,7 +300,7 @@ class SqsSubmissions:
                 for _ in batch:
                     slots.release()
 
-    async def _process(self, message: Received, deleter: Deleter) -> bool:
+    async def _process(self, message: Received, deleter: Acknowledger) -> bool:
         """Start one message's workflow or dead-letter it; False: leave it for redelivery."""
         bound = self._log.bind(message_id=message.message_id)
         try:
@@ -359,7 +367,9 @@ class SqsSubmissions:
             return Rejected(_PERMANENT_SWF[code], f"SWF refused the start: {code}: {error}")  # type: ignore[arg-type]
         return None
 
-    async def _dead_letter(self, message: Received, rejected: Rejected, deleter: Deleter) -> bool:
+    async def _dead_letter(
+        self, message: Received, rejected: Rejected, deleter: Acknowledger
+    ) -> bool:
         kwargs: dict[str, Any] = {
             "QueueUrl": self.dlq_url,
             "MessageBody": message.body,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import anyio
 import structlog
@@ -81,6 +81,12 @@ def dead_letter_attributes(
 
 
 _ATTRIBUTE_KEYS: Final = frozenset({"DataType", "StringValue", "BinaryValue"})
+
+
+class Acknowledger(Protocol):
+    """Where a handled message goes to be deleted."""
+
+    def add(self, message: Received) -> None: ...
 
 
 @dataclass

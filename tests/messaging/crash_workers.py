@@ -94,4 +94,7 @@ async def notifier(swf_url: str, moto_url: str, topic_arn: str, ledger: str, all
 
 if __name__ == "__main__":
     role, *args = sys.argv[1:]
-    anyio.run(consumer if role == "consumer" else notifier, *args)
+    if role == "consumer":
+        anyio.run(lambda: consumer(*args))
+    else:
+        anyio.run(lambda: notifier(*args))
