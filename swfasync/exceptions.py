@@ -3,22 +3,44 @@
 ::
 
     SwfAsyncError
+    ├── SwfValidationError            a value breaks one of SWF's rules, found before sending
+    │   │                             (also a ValueError): names field, value, rule, size, limit
+    │   ├── ArgumentTypeError         an argument does not match the target's annotation
+    │   │                             (also a TypeError): names the parameter, the expected type
+    │   └── PayloadTooLargeError      a field exceeds SWF's size limit (also a PayloadError)
     ├── PayloadError                  a value cannot be encoded/decoded
-    │   └── PayloadTooLargeError      a field exceeds SWF's size limit (names field, size, limit)
-    ├── SwfValidationError            a value breaks one of SWF's rules (also a ValueError):
-    │   │                             a length, the characters of an id, a range, a digit count
-    │   └── PayloadTooLargeError      (also a PayloadError)
-    ├── HistoryError                  a history cannot be decoded or is inconsistent
+    │   └── PayloadTooLargeError
+    ├── SwfServiceError               SWF answered a call with a fault: ``code``, ``operation``
+    │   │                             (also botocore's ClientError, kept as ``__cause__`` too)
+    │   ├── UnknownResourceError      UnknownResourceFault: SWF does not know the domain, type,
+    │   │   │                         execution or task named (also a LookupError)
+    │   │   ├── WorkflowNotFoundError       no such execution (open, or closed within retention)
+    │   │   └── ActivityTaskNotFoundError   the task token's task is gone (closed or timed out)
+    │   ├── AlreadyExistsError        DomainAlreadyExistsFault, TypeAlreadyExistsFault
+    │   ├── DeprecatedError           DomainDeprecatedFault, TypeDeprecatedFault
+    │   ├── ThrottlingError           LimitExceededFault, ThrottlingException: still refused
+    │   │                             when the call's retry deadline passed
+    │   ├── AccessDeniedError         OperationNotPermittedFault, AccessDenied, a refused
+    │   │                             signature or token (also a PermissionError)
+    │   ├── InvalidRequestError       SWF found the request malformed: ValidationException,
+    │   │                             DefaultUndefinedFault ... (also a ValueError)
+    │   └── ServiceUnavailableError   SWF answered 5xx until the call's retry deadline passed
+    ├── SwfConnectionError            the endpoint (named) could not be reached until the call's
+    │                                 retry deadline passed (also a ConnectionError)
+    ├── ConfigurationError            no credentials, no region, an unusable endpoint URL
+    ├── ClientClosedError             a call on a Client that is not open (also a RuntimeError)
+    ├── WorkflowAlreadyStartedError   start_workflow found an open execution with that id
+    │   └── WorkflowIdConflictError   an idempotent start's id is bound to another request
+    ├── WorkflowFailureError          a workflow execution closed other than COMPLETED
+    │                                 (client side: raised by ``handle.result()``)
+    ├── WorkflowDecisionFailedError   the execution's workflow code failed a decision task
+    │                                 (client side: ``handle.result()`` asked to raise on it)
+    ├── HistoryError                  a history file or page cannot be read or is inconsistent:
+    │                                 names the file, the event id and the field
     ├── NondeterminismError           workflow code diverged from its recorded history
     ├── WorkflowDefinitionError       a workflow/activity definition is unusable
     ├── UnknownTypeError              a task names a workflow or activity type nobody registered
     ├── RestrictedOperationError      workflow code did I/O, threading or read the wall clock
-    ├── WorkflowFailureError          a workflow execution closed other than COMPLETED
-    │                                 (client side: raised by ``handle.result()``)
-    ├── WorkflowAlreadyStartedError   start_workflow found an open execution with that id
-    ├── WorkflowDecisionFailedError   the execution's workflow code failed a decision task
-    │                                 (client side: ``handle.result()`` asked to raise on it)
-    │   └── WorkflowIdConflictError   an idempotent start's id is bound to another request
     ├── ApplicationError              raised by user code to fail an activity/workflow on purpose
     └── FailureError                  something a workflow awaited did not succeed
         ├── ActivityError             an activity failed, timed out or was cancelled
@@ -35,6 +57,11 @@
         ├── LambdaFunctionError       a Lambda task failed, timed out or could not start
         └── DecisionFailedError       SWF refused a decision (RecordMarker, close decisions ...)
 
+Errors of a call to SWF (service, connection, configuration) are raised where the call is
+made, by the Client and the worker's transport alike, with botocore's or aiohttp's error as
+``__cause__``. A ``SwfServiceError`` is also botocore's ``ClientError`` (same ``response``
+and ``operation_name``), so code written against botocore keeps working.
+
 ``FailureError`` subclasses carry SWF's own words: ``reason``/``details`` of the failure,
 ``cause`` of a refused decision, ``timeout_type`` of a timeout, and the ids needed to act.
 Inside a workflow, every one of them can be caught; uncaught, an ``ApplicationError``,
@@ -48,8 +75,57 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 if TYPE_CHECKING:
     from ._engine.task_failures import DecisionFailure
+
+__all__ = (
+    "AccessDeniedError",
+    "ActivityCancelledError",
+    "ActivityError",
+    "ActivityFailedError",
+    "ActivityTaskNotFoundError",
+    "ActivityTimeoutError",
+    "AlreadyExistsError",
+    "ApplicationError",
+    "ArgumentTypeError",
+    "ChildWorkflowCancelledError",
+    "ChildWorkflowError",
+    "ChildWorkflowFailedError",
+    "ChildWorkflowTerminatedError",
+    "ChildWorkflowTimeoutError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "DecisionFailedError",
+    "DeprecatedError",
+    "ExternalWorkflowError",
+    "FailureError",
+    "HistoryError",
+    "InvalidRequestError",
+    "LambdaFunctionError",
+    "NondeterminismError",
+    "PayloadError",
+    "PayloadTooLargeError",
+    "RestrictedOperationError",
+    "ScheduleActivityTaskError",
+    "ServiceUnavailableError",
+    "StartChildWorkflowError",
+    "SwfAsyncError",
+    "SwfConnectionError",
+    "SwfServiceError",
+    "SwfValidationError",
+    "ThrottlingError",
+    "TimerError",
+    "UnknownResourceError",
+    "UnknownTypeError",
+    "WorkflowAlreadyStartedError",
+    "WorkflowDecisionFailedError",
+    "WorkflowDefinitionError",
+    "WorkflowFailureError",
+    "WorkflowIdConflictError",
+    "WorkflowNotFoundError",
+)
 
 
 class SwfAsyncError(Exception):
@@ -111,13 +187,198 @@ class PayloadTooLargeError(PayloadError, SwfValidationError):
         SwfValidationError.__init__(self, field, value, "length", message, size=size, limit=limit)
 
 
-class HistoryError(SwfAsyncError):
-    """A workflow history could not be decoded or is internally inconsistent."""
+class ArgumentTypeError(SwfValidationError, TypeError):
+    """An argument does not match the annotation of the parameter it is sent to.
 
-    def __init__(self, message: str, *, event_id: int | None = None) -> None:
-        where = f" (event {event_id})" if event_id is not None else ""
-        super().__init__(f"{message}{where}")
+    Raised by ``start_workflow`` and ``signal`` before anything is sent, when the workflow
+    class is known: the run method's or the signal handler's annotations say what each
+    argument must be.
+
+    Attributes:
+        parameter: the parameter's name (``field`` is ``"<target>.<parameter>"``).
+        expected: the expected type, as written in the annotation.
+    """
+
+    def __init__(self, target: str, parameter: str, expected: str, value: Any, why: str) -> None:
+        message = (
+            f"{target}: argument {parameter!r} must be {expected}, got "
+            f"{type(value).__name__} {_preview(value)}"
+        )
+        if why:
+            message += f" ({why})"
+        SwfValidationError.__init__(self, f"{target}.{parameter}", value, "type", message)
+        self.parameter = parameter
+        self.expected = expected
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class SwfServiceError(SwfAsyncError, ClientError):
+    """SWF (or the dev server) answered a call with a fault.
+
+    Also botocore's ``ClientError``, with its ``response`` and ``operation_name``; the
+    botocore error itself is the ``__cause__``.
+
+    Attributes:
+        code: SWF's fault name (``UnknownResourceFault`` ...).
+        swf_message: SWF's own words.
+        operation: the SWF operation (``StartWorkflowExecution`` ...).
+        endpoint: the endpoint the call went to, where known.
+    """
+
+    def __init__(
+        self,
+        error_response: dict[str, Any],
+        operation_name: str,
+        *,
+        endpoint: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        ClientError.__init__(self, error_response, operation_name)  # type: ignore[arg-type]
+        error = error_response.get("Error", {})
+        self.code: str = str(error.get("Code") or "Unknown")
+        self.swf_message: str = str(error.get("Message") or "")
+        self.operation: str = operation_name
+        self.endpoint = endpoint
+        text = message or f"SWF refused {operation_name} with {self.code}"
+        if self.swf_message and message is None:
+            text += f": {self.swf_message}"
+        self.args = (text,)
+
+    def __reduce__(self) -> Any:
+        # ClientError's own rebuilds from (response, operation) alone; keep every attribute.
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
+
+
+def _rebuild(
+    cls: type[SwfServiceError], args: tuple[Any, ...], state: dict[str, Any]
+) -> SwfServiceError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class UnknownResourceError(SwfServiceError, LookupError):
+    """UnknownResourceFault: SWF does not know the domain, type, execution or task named."""
+
+
+class WorkflowNotFoundError(UnknownResourceError):
+    """No such execution: never started, or closed longer ago than the domain's retention.
+
+    Attributes:
+        workflow_id, run_id: the execution asked for (``run_id`` None for "the latest").
+        domain: the domain searched.
+    """
+
+    def __init__(
+        self,
+        error_response: dict[str, Any],
+        operation_name: str,
+        *,
+        workflow_id: str,
+        run_id: str | None,
+        domain: str,
+        endpoint: str | None = None,
+    ) -> None:
+        run = f" (run {run_id})" if run_id else ""
+        super().__init__(
+            error_response,
+            operation_name,
+            endpoint=endpoint,
+            message=f"no execution of workflow {workflow_id}{run} in domain {domain}",
+        )
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.domain = domain
+
+
+class ActivityTaskNotFoundError(UnknownResourceError):
+    """The task token names a task SWF no longer has: completed, failed, cancelled or timed
+    out (an answer for it is too late)."""
+
+
+class AlreadyExistsError(SwfServiceError):
+    """DomainAlreadyExistsFault or TypeAlreadyExistsFault."""
+
+
+class DeprecatedError(SwfServiceError):
+    """DomainDeprecatedFault or TypeDeprecatedFault: the domain or type is deprecated."""
+
+
+class ThrottlingError(SwfServiceError):
+    """SWF kept throttling the call (LimitExceededFault, ThrottlingException) until the
+    call's retry deadline passed."""
+
+
+class AccessDeniedError(SwfServiceError, PermissionError):
+    """The caller may not make this call: OperationNotPermittedFault, AccessDenied, or
+    credentials SWF refuses (an unknown key, a bad signature, an expired token)."""
+
+
+class InvalidRequestError(SwfServiceError, ValueError):
+    """SWF found the request malformed (ValidationException, DefaultUndefinedFault ...)."""
+
+
+class ServiceUnavailableError(SwfServiceError):
+    """SWF answered with a server error (5xx) until the call's retry deadline passed."""
+
+
+class SwfConnectionError(SwfAsyncError, ConnectionError):
+    """The SWF endpoint could not be reached (refused, reset, timed out) until the call's
+    retry deadline passed.
+
+    Attributes:
+        endpoint: the endpoint URL.
+        operation: the SWF operation.
+        attempts: how many times the call was tried.
+    """
+
+    def __init__(self, endpoint: str, operation: str, attempts: int, reason: str) -> None:
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"cannot reach SWF at {endpoint} for {operation}{tries}: {reason}")
+        self.endpoint = endpoint
+        self.operation = operation
+        self.attempts = attempts
+
+
+class ConfigurationError(SwfAsyncError):
+    """The client cannot be set up or sign a request: no credentials, no region, an
+    unusable endpoint URL."""
+
+
+class ClientClosedError(SwfAsyncError, RuntimeError):
+    """A call on a ``Client`` that is not open (use ``async with Client(...)``)."""
+
+
+class HistoryError(SwfAsyncError):
+    """A workflow history could not be decoded or is internally inconsistent.
+
+    Attributes:
+        event_id: the event at fault, where one is.
+        file: the file the history was read from, where it was.
+        field: the member at fault (``"events[3].eventId"``), where one is.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event_id: int | None = None,
+        file: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = [f"event {event_id}"] if event_id is not None else []
+        if field is not None:
+            where.append(f"field {field}")
+        text = f"{message} ({', '.join(where)})" if where else message
+        super().__init__(f"{file}: {text}" if file is not None else text)
         self.event_id = event_id
+        self.file = file
+        self.field = field
 
 
 class NondeterminismError(SwfAsyncError):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import structlog
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from .._engine import converter
 from .._engine.definitions import (
@@ -23,14 +22,28 @@ from .._engine.definitions import (
     workflow_definition,
 )
 from .._engine.failures import encode_failure
-from ..exceptions import WorkflowAlreadyStartedError
+from ..exceptions import (
+    AlreadyExistsError,
+    ClientClosedError,
+    SwfServiceError,
+    SwfValidationError,
+    UnknownResourceError,
+    WorkflowAlreadyStartedError,
+    WorkflowNotFoundError,
+)
 from . import idempotency, registration
-from .connection import call_with_backoff, create_swf_client, error_code
+from .connection import call_swf, create_swf_client, make_config
 from .handle import WorkflowHandle
 
 log = structlog.get_logger("swfasync.client")
 
 R = TypeVar("R")
+
+ALREADY_STARTED = "WorkflowExecutionAlreadyStartedFault"
+# botocore tries each of the client's own calls once; call_swf does the retrying.
+SDK_RETRIES: Final[Any] = {"mode": "standard", "total_max_attempts": 1}
+# How long a call keeps retrying connection failures, throttling and 5xx answers.
+DEFAULT_RETRY_TIMEOUT = 60.0
 
 
 class IdReusePolicy(enum.Enum):
@@ -90,10 +103,23 @@ class Client:
     variables, ``~/.aws``, instance roles) unless given here. ``Client.local`` fills in
     placeholder credentials for the dev server.
 
+    Every call retries connection failures, throttling and SWF's 5xx answers with
+    jittered backoff for up to ``retry_timeout`` seconds, whatever other calls did, then
+    raises the error from :mod:`swfasync.exceptions` (``SwfConnectionError`` naming the
+    endpoint, ``ThrottlingError`` ...). For a shorter bound on one call, wrap it in
+    ``anyio.fail_after`` or ``asyncio.timeout``. ``WorkflowHandle.result()`` waits across
+    outages until the execution closes.
+
+    A call whose answer was lost may have taken effect: a signal may then arrive twice,
+    and a retried start may find its own run (``WorkflowAlreadyStartedError``); the
+    ``IDEMPOTENT`` start policy settles the latter.
+
     Args:
         domain: the SWF domain every call uses.
         swf: an already-open aiobotocore SWF client to use instead of creating one (the
             caller keeps closing it).
+        retry_timeout: seconds a call keeps retrying what may pass (None: until
+            cancelled).
     """
 
     def __init__(
@@ -109,8 +135,10 @@ class Client:
         config: Config | None = None,
         swf: Any = None,
         identity: str | None = None,
+        retry_timeout: float | None = DEFAULT_RETRY_TIMEOUT,
     ) -> None:
         self.domain = domain
+        self.retry_timeout = retry_timeout
         self.endpoint_url = endpoint_url
         self.identity = identity
         self._options: dict[str, Any] = {
@@ -123,6 +151,9 @@ class Client:
             "config": config,
         }
         self._swf: Any = swf
+        # The connection the client's own calls use: the SDK retries them (retry_timeout),
+        # so botocore's retries, and their quota shared by every call, are off there.
+        self._calls: Any = swf
         self._stack: AsyncExitStack | None = None
         self.log = log.bind(domain=domain)
 
@@ -151,30 +182,42 @@ class Client:
         if self._swf is not None:
             return
         stack = AsyncExitStack()
-        self._swf = await stack.enter_async_context(create_swf_client(**self._options))
+        try:
+            self._swf = await stack.enter_async_context(create_swf_client(**self._options))
+            config = self._options["config"] or make_config()
+            calls = {**self._options, "config": config.merge(Config(retries=SDK_RETRIES))}
+            self._calls = await stack.enter_async_context(create_swf_client(**calls))
+        except BaseException:
+            self._swf = self._calls = None
+            await stack.aclose()
+            raise
         self._stack = stack
 
     async def aclose(self) -> None:
         """Close the HTTP session this client opened."""
         if self._stack is not None:
             stack, self._stack = self._stack, None
-            self._swf = None
+            self._swf = self._calls = None
             await stack.aclose()
 
     @property
     def raw(self) -> Any:
-        """The underlying aiobotocore SWF client, for anything this API does not cover."""
+        """The underlying aiobotocore SWF client, for anything this API does not cover.
+
+        Its calls are plain aiobotocore: botocore's retries and ``ClientError``, none of
+        the client's own retrying or error translation.
+        """
         if self._swf is None:
-            raise RuntimeError("the client is not open: use `async with Client(...)`")
+            raise ClientClosedError("the client is not open: use `async with Client(...)`")
         return self._swf
 
     # -- registration -----------------------------------------------------------------------
 
     async def _register(self, operation: str, fault: str, kwargs: dict[str, Any]) -> bool:
         try:
-            await call_with_backoff(lambda: getattr(self.raw, operation)(**kwargs))
-        except ClientError as error:
-            if error_code(error) == fault:
+            await self._call(operation, kwargs)
+        except AlreadyExistsError as error:
+            if error.code == fault:
                 return False
             raise
         return True
@@ -253,7 +296,12 @@ class Client:
         """
         if isinstance(workflow, str):
             if version is None:
-                raise ValueError(f"workflow {workflow!r} named by string: pass version= too")
+                raise SwfValidationError(
+                    "version",
+                    None,
+                    "required",
+                    f"workflow {workflow!r} named by string: pass version= too",
+                )
             name, resolved_version, inferred = workflow, version, Any
         else:
             definition = workflow_definition(workflow)
@@ -281,8 +329,8 @@ class Client:
             return await self._start_idempotently(kwargs, rtype)
         try:
             response = await self._call("start_workflow_execution", kwargs)
-        except ClientError as error:
-            if error_code(error) != "WorkflowExecutionAlreadyStartedFault":
+        except SwfServiceError as error:
+            if error.code != ALREADY_STARTED:
                 raise
             if id_reuse_policy is IdReusePolicy.FAIL:
                 raise WorkflowAlreadyStartedError(id) from error
@@ -300,17 +348,22 @@ class Client:
         tag = idempotency.fingerprint(kind["name"], kind["version"], kwargs.get("input"))
         tags = [t for t in kwargs.get("tagList", ()) if t != tag]
         if len(tags) >= idempotency.MAX_TAGS:
-            raise ValueError(
+            raise SwfValidationError(
+                "tag_list",
+                tags,
+                "length",
                 f"tag_list has {len(tags)} tags; an IDEMPOTENT start needs one of SWF's "
-                f"{idempotency.MAX_TAGS} for its request's fingerprint"
+                f"{idempotency.MAX_TAGS} for its request's fingerprint",
+                size=len(tags) + 1,
+                limit=idempotency.MAX_TAGS,
             )
         kwargs = {**kwargs, "tagList": [*tags, tag]}
 
         async def start() -> str | None:
             try:
                 response = await self._call("start_workflow_execution", kwargs)
-            except ClientError as error:
-                if error_code(error) == "WorkflowExecutionAlreadyStartedFault":
+            except SwfServiceError as error:
+                if error.code == ALREADY_STARTED:
                     return None
                 raise
             run_id: str = response["runId"]
@@ -321,9 +374,22 @@ class Client:
         self.log.info(event, workflow_id=workflow_id, run_id=run_id, type=kind["name"])
         return WorkflowHandle(self, workflow_id, run_id, rtype, newly_started=started)
 
-    async def _call(self, operation: str, kwargs: dict[str, Any]) -> Any:
-        """One SWF call by its aiobotocore method name."""
-        return await call_with_backoff(lambda: getattr(self.raw, operation)(**kwargs))
+    async def _call(
+        self, operation: str, kwargs: dict[str, Any], *, retry_for: float | object | None = ...
+    ) -> Any:
+        """One SWF call by its aiobotocore method name, retried and in SWF's terms.
+
+        ``retry_for`` overrides the client's ``retry_timeout`` for this call.
+        """
+        swf = self._calls if self._calls is not None else self.raw
+        name = swf.meta.method_to_api_mapping.get(operation, operation)
+        return await call_swf(
+            getattr(swf, operation),
+            kwargs,
+            operation=name,
+            endpoint=swf.meta.endpoint_url,
+            retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
+        )
 
     async def _start_time(self, workflow_id: str, run_id: str) -> datetime:
         raw = await self._call(
@@ -334,7 +400,7 @@ class Client:
         return start
 
     async def _terminate_if_open(self, workflow_id: str, run_id: str, reason: str) -> None:
-        try:
+        with suppress(UnknownResourceError):  # it closed already
             await self._call(
                 "terminate_workflow_execution",
                 {
@@ -344,9 +410,6 @@ class Client:
                     "reason": reason[:256],
                 },
             )
-        except ClientError as error:
-            if error_code(error) != "UnknownResourceFault":  # it closed already
-                raise
 
     async def get_workflow_handle(
         self, workflow_id: str, run_id: str | None = None, *, result_type: Any = Any
@@ -357,7 +420,13 @@ class Client:
             if not runs:
                 runs = await self.list_workflows(workflow_id=workflow_id, status="CLOSED")
             if not runs:
-                raise LookupError(f"no execution of workflow {workflow_id} in {self.domain}")
+                raise WorkflowNotFoundError(
+                    {"Error": {"Code": "UnknownResourceFault", "Message": "no run found"}},
+                    "ListClosedWorkflowExecutions",
+                    workflow_id=workflow_id,
+                    run_id=None,
+                    domain=self.domain,
+                )
             run_id = max(runs, key=lambda r: r.start_time).run_id
         return WorkflowHandle(self, workflow_id, run_id, result_type)
 
@@ -408,13 +477,13 @@ class Client:
             oldest=oldest,
         )
         operation = (
-            self.raw.list_open_workflow_executions
+            "list_open_workflow_executions"
             if status == "OPEN"
-            else self.raw.list_closed_workflow_executions
+            else "list_closed_workflow_executions"
         )
         found: list[WorkflowExecutionSummary] = []
         while True:
-            page = await operation(**kwargs)
+            page = await self._call(operation, kwargs)
             found.extend(
                 WorkflowExecutionSummary(
                     workflow_id=info["execution"]["workflowId"],
@@ -454,9 +523,9 @@ class Client:
             oldest=oldest,
         )
         if status == "OPEN":
-            response = await self.raw.count_open_workflow_executions(**kwargs)
+            response = await self._call("count_open_workflow_executions", kwargs)
         else:
-            response = await self.raw.count_closed_workflow_executions(**kwargs)
+            response = await self._call("count_closed_workflow_executions", kwargs)
         return int(response["count"])
 
     # -- activities completed from outside (callback-with-token) -------------------------------
@@ -466,15 +535,14 @@ class Client:
         kwargs: dict[str, Any] = {"taskToken": task_token}
         if result is not None:
             kwargs["result"] = converter.encode(result, "result")
-        await call_with_backoff(lambda: self.raw.respond_activity_task_completed(**kwargs))
+        await self._call("respond_activity_task_completed", kwargs)
 
     async def fail_activity(self, task_token: str, error: BaseException) -> None:
         """Fail an open activity task with ``error`` (reason and details within limits)."""
         reason, details = encode_failure(error)
-        await call_with_backoff(
-            lambda: self.raw.respond_activity_task_failed(
-                taskToken=task_token, reason=reason, details=details
-            )
+        await self._call(
+            "respond_activity_task_failed",
+            {"taskToken": task_token, "reason": reason, "details": details},
         )
 
     async def cancel_activity(self, task_token: str, details: Any = None) -> None:
@@ -482,14 +550,12 @@ class Client:
         kwargs: dict[str, Any] = {"taskToken": task_token}
         if details is not None:
             kwargs["details"] = converter.encode(details, "details")
-        await call_with_backoff(lambda: self.raw.respond_activity_task_canceled(**kwargs))
+        await self._call("respond_activity_task_canceled", kwargs)
 
     async def heartbeat_activity(self, task_token: str, *details: Any) -> bool:
         """Heartbeat an open activity task; True if its cancellation was requested."""
         kwargs: dict[str, Any] = {"taskToken": task_token}
         if details:
             kwargs["details"] = converter.encode(list(details), "heartbeat_details")
-        response = await call_with_backoff(
-            lambda: self.raw.record_activity_task_heartbeat(**kwargs)
-        )
+        response = await self._call("record_activity_task_heartbeat", kwargs)
         return bool(response.get("cancelRequested", False))

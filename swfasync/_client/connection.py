@@ -13,25 +13,27 @@ from typing import Any, Final, TypeVar
 
 import aiobotocore.session  # type: ignore[import-untyped]
 import anyio
+import structlog
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import history_parser
+from . import errors, history_parser
+
+log = structlog.get_logger("swfasync.client")
 
 # SWF holds a long poll for 60 s; the read timeout must outlast it or every idle poll
 # would end in a client-side timeout error instead of an empty answer.
 LONG_POLL_READ_TIMEOUT: Final = 70.0
 
 # Throttling is normal under load and must never be fatal (SWF's words for it).
-THROTTLING_CODES: Final = frozenset(
-    {"ThrottlingException", "LimitExceededFault", "Throttling", "RequestLimitExceeded"}
-)
+THROTTLING_CODES: Final = errors.THROTTLING_CODES
 
 T = TypeVar("T")
 
 
 def error_code(error: BaseException) -> str | None:
-    """SWF's fault name of a botocore ``ClientError`` (``UnknownResourceFault`` ...)."""
+    """SWF's fault name of a botocore ``ClientError`` or an ``SwfServiceError`` (which is
+    one): ``UnknownResourceFault`` ..."""
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code")
         return str(code) if code else None
@@ -59,6 +61,60 @@ async def call_with_backoff(
                 raise
             await anyio.sleep(backoff_delay(attempt, base))
     return await call()
+
+
+async def call_swf(
+    method: Callable[..., Awaitable[T]],
+    params: dict[str, Any],
+    *,
+    operation: str,
+    endpoint: str | None,
+    retry_for: float | None,
+    base: float = 0.05,
+    cap: float = 2.0,
+) -> T:
+    """``method(**params)``, retried while it fails for a passing reason, in SWF's terms.
+
+    Connection failures, throttling and 5xx answers are tried again with full-jitter
+    backoff for up to ``retry_for`` seconds (None: until cancelled), counted for this call
+    alone: other calls' failures never shorten it, as botocore's shared retry quota would.
+    What still fails is raised as the SDK's error (:func:`errors.translate`) with the
+    original as ``__cause__``; a warning naming the endpoint is logged once per call that
+    keeps failing.
+    """
+    deadline = None if retry_for is None else anyio.current_time() + retry_for
+    attempt = 0
+    warned = False
+    while True:
+        try:
+            return await method(**params)
+        except Exception as error:
+            delay = backoff_delay(attempt, base, cap)
+            give_up = not errors.is_transient(error) or (
+                deadline is not None and anyio.current_time() + delay > deadline
+            )
+            if give_up:
+                translated = errors.translate(
+                    error,
+                    operation=operation,
+                    endpoint=endpoint,
+                    params=params,
+                    attempts=attempt + 1,
+                )
+                if translated is error:
+                    raise
+                raise translated from error
+            if attempt >= 3 and not warned:
+                warned = True
+                log.warning(
+                    "swf_call_retrying",
+                    operation=operation,
+                    endpoint=endpoint,
+                    attempts=attempt + 1,
+                    error=type(error).__name__,
+                )
+        await anyio.sleep(delay)
+        attempt += 1
 
 
 def make_config(read_timeout: float = LONG_POLL_READ_TIMEOUT, **extra: Any) -> Config:

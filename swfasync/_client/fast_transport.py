@@ -19,21 +19,24 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
   msgspec decoder into the same shape the SDK's aiobotocore client returns (``events`` as
   wire Structs), other responses into plain values, restricted to the members of the
   operation's output shape as botocore's parser is;
-- error responses go through botocore's own JSON error parser and are raised as the
-  client's modeled ``ClientError`` classes, so codes, messages and operation names are
-  exactly what aiobotocore gives (``connection.error_code`` and ``call_with_backoff`` work
-  unchanged);
+- error responses go through botocore's own JSON error parser into the client's modeled
+  ``ClientError`` classes, so codes, messages and operation names are exactly what
+  aiobotocore gives; like every SWF error the SDK raises, they are then raised in SWF's
+  terms (``swfasync.exceptions.SwfServiceError`` and its subclasses, which are
+  ``ClientError`` too, so ``connection.error_code`` and ``call_with_backoff`` work
+  unchanged), as are connection failures (``SwfConnectionError``) and refused
+  parameters (``SwfValidationError``), each with the original error as ``__cause__``;
 - connection errors, 5xx answers and throttling faults are retried with full-jitter
   backoff within the client's retry budget, as botocore's standard retry mode does.
 
 Parameters are refused exactly when the aiobotocore client would refuse them, at every
 depth (a decision with an unknown key or without a required member, a task list without
 its name, a nested value of the wrong type or under the model's ``min``), with the same
-``ParamValidationError`` report lines. Each operation's check is compiled once from
-botocore's model (:mod:`swfasync._client.param_checks`), so a passing call costs a few
-isinstance checks per value instead of botocore's model walk. A client made with
-``parameter_validation=False`` (from a ``Config`` or a profile) sends its calls unchecked,
-and so does the transport: see :func:`validates_parameters`.
+``ParamValidationError`` report lines (the refusal's ``__cause__``). Each operation's
+check is compiled once from botocore's model (:mod:`swfasync._client.param_checks`), so a
+passing call costs a few isinstance checks per value instead of botocore's model walk.
+A client made with ``parameter_validation=False`` (from a ``Config`` or a profile) sends
+its calls unchecked, and so does the transport: see :func:`validates_parameters`.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from botocore.utils import normalize_url_path
 from botocore.validate import ParamValidationDecorator
 
 from .._wire.codec import HistoryBodyDecoder
+from . import errors
 from .connection import LONG_POLL_READ_TIMEOUT, THROTTLING_CODES, backoff_delay
 from .param_checks import ParamChecker
 
@@ -280,7 +284,23 @@ class FastSwfTransport:
         return FrozenCredentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     async def call(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send one operation (its SWF name) with botocore-style parameters."""
+        """Send one operation (its SWF name) with botocore-style parameters.
+
+        What fails is raised in SWF's terms (:func:`errors.translate`), the original error
+        as ``__cause__``: a fault is an ``SwfServiceError``, which is also the
+        ``ClientError`` aiobotocore would raise (same code, message and operation).
+        """
+        try:
+            return await self._send(operation_name, params)
+        except Exception as error:
+            translated = errors.translate(
+                error, operation=operation_name, endpoint=self.endpoint_url, params=params
+            )
+            if translated is error:
+                raise
+            raise translated from error
+
+    async def _send(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
         session = self._session
         if session is None:
             raise RuntimeError("FastSwfTransport is not open: use it with 'async with'")

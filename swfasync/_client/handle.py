@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import anyio
 
@@ -17,6 +17,19 @@ if TYPE_CHECKING:
     from .client import Client
 
 R = TypeVar("R")
+
+# The events that close a run, and the close status each one means.
+CLOSE_EVENTS: Final[dict[type[Any], str]] = {
+    e.WorkflowExecutionCompleted: "COMPLETED",
+    e.WorkflowExecutionFailed: "FAILED",
+    e.WorkflowExecutionCanceled: "CANCELED",
+    e.WorkflowExecutionTerminated: "TERMINATED",
+    e.WorkflowExecutionTimedOut: "TIMED_OUT",
+    e.WorkflowExecutionContinuedAsNew: "CONTINUED_AS_NEW",
+}
+# Looking for the close: first after a millisecond, then each pause a quarter longer.
+FIRST_POLL_INTERVAL: Final = 0.001
+POLL_GROWTH: Final = 1.25
 
 
 @dataclass(frozen=True)
@@ -85,8 +98,9 @@ class WorkflowHandle(Generic[R]):
 
     async def describe(self) -> WorkflowDescription:
         """The execution's status, open counts and latest published state."""
-        raw = await self.client.raw.describe_workflow_execution(
-            domain=self.client.domain, execution=self._execution
+        raw = await self.client._call(
+            "describe_workflow_execution",
+            {"domain": self.client.domain, "execution": self._execution},
         )
         info = raw["executionInfo"]
         counts = raw.get("openCounts", {})
@@ -127,7 +141,7 @@ class WorkflowHandle(Generic[R]):
             }
             if token:
                 kwargs["nextPageToken"] = token
-            page = await self.client.raw.get_workflow_execution_history(**kwargs)
+            page = await self.client._call("get_workflow_execution_history", kwargs)
             # The SDK's own connection decodes events already; a caller-supplied
             # aiobotocore client hands over botocore's dicts.
             events.extend(decode_events(page.get("events", [])))
@@ -144,30 +158,53 @@ class WorkflowHandle(Generic[R]):
         """Every event of the execution, decoded into the wire Structs."""
         return await self._events(reverse=False, page_size=1000)
 
-    async def _close_event(self) -> AnyEvent:
-        page = await self.client.raw.get_workflow_execution_history(
-            domain=self.client.domain,
-            execution=self._execution,
-            maximumPageSize=1,
-            reverseOrder=True,
+    async def _last_event(self) -> AnyEvent:
+        # Waiting rides out outages: only the caller's own deadline ends it.
+        page = await self.client._call(
+            "get_workflow_execution_history",
+            {
+                "domain": self.client.domain,
+                "execution": self._execution,
+                "maximumPageSize": 1,
+                "reverseOrder": True,
+            },
+            retry_for=None,
         )
         return decode_events(page["events"])[0]
 
-    async def wait_closed(self, *, max_interval: float = 1.0) -> WorkflowDescription:
-        """Wait until the execution closes (polling Describe with growing intervals)."""
-        interval = 0.02
-        while True:
-            description = await self.describe()
-            if description.status == "CLOSED":
-                return description
-            await anyio.sleep(interval)
-            interval = min(max_interval, interval * 1.5)
+    async def _close_event(self, max_interval: float) -> AnyEvent:
+        """The execution's close event, once there is one.
 
-    async def result(self, *, follow_runs: bool = True) -> R:
+        One call per look (the history's last event is the close event once it has
+        closed, and carries the result), first soon after the start: a short workflow's
+        close is seen within a millisecond or two of SWF recording it, and a long one is
+        looked at every ``max_interval`` seconds.
+        """
+        interval = FIRST_POLL_INTERVAL
+        while True:
+            event = await self._last_event()
+            if type(event) in CLOSE_EVENTS:
+                return event
+            await anyio.sleep(interval)
+            interval = min(max_interval, interval * POLL_GROWTH)
+
+    async def wait_closed(self, *, max_interval: float = 1.0) -> WorkflowDescription:
+        """Wait until the execution closes, across outages (wrap it in ``anyio.fail_after``
+        to bound the wait)."""
+        await self._close_event(max_interval)
+        return await self.describe()
+
+    async def result(self, *, follow_runs: bool = True, max_interval: float = 1.0) -> R:
         """Wait for the execution to close and return its result.
+
+        The wait has no deadline of its own and rides out SWF outages (connection
+        failures, throttling, 5xx answers are retried); bound it with
+        ``anyio.fail_after`` or ``asyncio.timeout``.
 
         Args:
             follow_runs: follow continue-as-new to the run that finally closes.
+            max_interval: the longest pause between two looks at the execution (they
+                start a millisecond apart and grow).
 
         Raises:
             WorkflowFailureError: the execution closed as FAILED, CANCELED, TERMINATED or
@@ -176,8 +213,7 @@ class WorkflowHandle(Generic[R]):
         """
         handle: WorkflowHandle[R] = self
         while True:
-            description = await handle.wait_closed()
-            event = await handle._close_event()
+            event = await handle._close_event(max_interval)
             match event:
                 case e.WorkflowExecutionCompleted(attributes=attrs):
                     value: R = converter.decode_result(attrs.result, self.result_type)
@@ -200,25 +236,29 @@ class WorkflowHandle(Generic[R]):
             raise WorkflowFailureError(
                 handle.workflow_id,
                 handle.run_id,
-                description.close_status or "UNKNOWN",
+                CLOSE_EVENTS.get(type(event), "UNKNOWN"),
                 reason=reason,
                 details=details,
             )
 
     async def signal(self, signal_name: str, *args: Any) -> None:
         """Send a signal; its handler receives ``args`` (JSON-encoded)."""
-        await self.client.raw.signal_workflow_execution(
-            domain=self.client.domain,
-            workflowId=self.workflow_id,
-            runId=self.run_id,
-            signalName=signal_name,
-            input=converter.encode_args(args),
+        await self.client._call(
+            "signal_workflow_execution",
+            {
+                "domain": self.client.domain,
+                "workflowId": self.workflow_id,
+                "runId": self.run_id,
+                "signalName": signal_name,
+                "input": converter.encode_args(args),
+            },
         )
 
     async def cancel(self) -> None:
         """Request cancellation: the workflow sees ``CancelledError`` and decides."""
-        await self.client.raw.request_cancel_workflow_execution(
-            domain=self.client.domain, workflowId=self.workflow_id, runId=self.run_id
+        await self.client._call(
+            "request_cancel_workflow_execution",
+            {"domain": self.client.domain, "workflowId": self.workflow_id, "runId": self.run_id},
         )
 
     async def terminate(
@@ -236,4 +276,4 @@ class WorkflowHandle(Generic[R]):
             kwargs["details"] = converter.truncate("details", details)
         if child_policy is not None:
             kwargs["childPolicy"] = child_policy
-        await self.client.raw.terminate_workflow_execution(**kwargs)
+        await self.client._call("terminate_workflow_execution", kwargs)

@@ -44,7 +44,7 @@ from swfasync._client.fast_transport import (
 )
 from swfasync._wire import events as e
 from swfasync.devserver import DevServer, ManualClock
-from swfasync.exceptions import HistoryError
+from swfasync.exceptions import HistoryError, SwfAsyncError, SwfValidationError
 
 REGION = "us-east-1"
 DECIDERS = "deciders"
@@ -430,10 +430,13 @@ async def test_a_body_that_is_not_json_is_a_typed_error() -> None:
 
 async def test_refused_parameters_are_not_sent() -> None:
     async with scripted_server() as server, both_paths(server.url) as (_, fast):
-        with pytest.raises(ParamValidationError, match=r'required parameter.*"domain"'):
+        with pytest.raises(SwfValidationError) as refused:
             await fast.poll_for_activity_task(taskList={"name": "t"})
-        with pytest.raises(ParamValidationError, match=r"decisions\[0\]"):
+        assert refused.value.field == "domain"
+        assert isinstance(refused.value.__cause__, ParamValidationError)
+        with pytest.raises(SwfValidationError) as refused:
             await fast.respond_decision_task_completed(taskToken="t", decisions=[{}])
+        assert refused.value.field.startswith("decisions[0]")
     assert server.requests == []
 
 
@@ -612,13 +615,15 @@ E = TypeVar("E", bound=BaseException)
 async def raised_on_both(
     client: Any, fast: FastSwfTransport, method: str, params: dict[str, Any], error: type[E]
 ) -> tuple[E, E]:
-    """What calling ``method`` with ``params`` raises through the transport and through the
-    aiobotocore client, in that order."""
-    with pytest.raises(error) as ours:
+    """What calling ``method`` with ``params`` raises through the transport (the botocore
+    error under the SDK's own) and through the aiobotocore client, in that order."""
+    with pytest.raises(SwfAsyncError) as ours:
         await getattr(fast, method)(**params)
+    cause = ours.value.__cause__
+    assert isinstance(cause, error), (method, params, ours.value)
     with pytest.raises(error) as theirs:
         await getattr(client, method)(**params)
-    return ours.value, theirs.value
+    return cause, theirs.value
 
 
 async def test_faults_are_the_client_errors_aiobotocore_raises(dev_server: DevServer) -> None:
