@@ -285,11 +285,13 @@ class WorkflowNotFoundError(UnknownResourceError):
         endpoint: str | None = None,
     ) -> None:
         run = f" (run {run_id})" if run_id else ""
+        said = error_response.get("Error", {}).get("Message")
         super().__init__(
             error_response,
             operation_name,
             endpoint=endpoint,
-            message=f"no execution of workflow {workflow_id}{run} in domain {domain}",
+            message=f"no execution of workflow {workflow_id}{run} in domain {domain}"
+            + (f" (SWF: {said})" if said else ""),
         )
         self.workflow_id = workflow_id
         self.run_id = run_id

@@ -24,12 +24,12 @@ from typing import Any
 import anyio
 import structlog
 
-from .._client.client import Client, IdReusePolicy
+from .._client.client import DEFAULT_RETRY_TIMEOUT, Client, IdReusePolicy
 from .._client.handle import WorkflowHandle
 from .._client.timeline import format_event, format_timeline
 from .._engine.definitions import ACTIVITY_ATTR, WORKFLOW_ATTR
 from .._worker.worker import Worker
-from ..exceptions import WorkflowFailureError
+from ..exceptions import SwfValidationError
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -41,24 +41,40 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--domain", default=os.environ.get("SWFASYNC_DOMAIN", "default"))
     parser.add_argument("--region", default=None, help="AWS region (default: AWS config)")
+    parser.add_argument(
+        "--retry-timeout",
+        type=float,
+        default=float(os.environ.get("SWFASYNC_RETRY_TIMEOUT", DEFAULT_RETRY_TIMEOUT)),
+        metavar="SECONDS",
+        help="how long a call to SWF keeps retrying connection failures, throttling and"
+        f" 5xx answers (default {DEFAULT_RETRY_TIMEOUT:g})",
+    )
     return parser
 
 
 def _client(args: argparse.Namespace) -> Client:
     url: str | None = args.endpoint_url
+    retry = args.retry_timeout
     if url and ("127.0.0.1" in url or "localhost" in url):
-        return Client.local(url, args.domain, region_name=args.region or "us-east-1")
-    return Client(args.domain, endpoint_url=url, region_name=args.region)
+        return Client.local(
+            url, args.domain, region_name=args.region or "us-east-1", retry_timeout=retry
+        )
+    return Client(args.domain, endpoint_url=url, region_name=args.region, retry_timeout=retry)
 
 
 def _run(fn: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    # Errors end in ``swfasync.cli.main``: one line on stderr, status 1.
+    return asyncio.run(fn())
+
+
+def _json_arguments(option: str, text: str) -> list[Any]:
     try:
-        return asyncio.run(fn())
-    except WorkflowFailureError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        values = json.loads(text)
+    except ValueError as error:
+        raise SwfValidationError(
+            option, text, "json", f"{option} is not JSON ({error}): {text[:60]!r}"
+        ) from None
+    return values if isinstance(values, list) else [values]
 
 
 def _json_default(value: Any) -> Any:
@@ -177,11 +193,15 @@ def start_main(argv: list[str]) -> int:
     parser.add_argument("--id", required=True, help="workflow id")
     parser.add_argument("--input", default="[]", help="JSON array of arguments")
     parser.add_argument("--task-list")
-    parser.add_argument("--idempotent", action="store_true", help="reuse an open execution")
+    parser.add_argument(
+        "--idempotent",
+        action="store_true",
+        help="the same id with the same request returns the existing run, open or closed"
+        " within the domain's retention; a different request under the id is an error",
+    )
     parser.add_argument("--follow", action="store_true", help="stream events until it closes")
     args = parser.parse_args(argv)
-    values = json.loads(args.input)
-    values = values if isinstance(values, list) else [values]
+    values = _json_arguments("--input", args.input)
 
     async def go() -> int:
         async with _client(args) as client:
@@ -191,9 +211,7 @@ def start_main(argv: list[str]) -> int:
                 id=args.id,
                 version=args.version,
                 task_list=args.task_list,
-                id_reuse_policy=IdReusePolicy.USE_EXISTING
-                if args.idempotent
-                else IdReusePolicy.FAIL,
+                id_reuse_policy=IdReusePolicy.IDEMPOTENT if args.idempotent else IdReusePolicy.FAIL,
             )
             _print_json({"workflowId": handle.workflow_id, "runId": handle.run_id})
             if args.follow:
@@ -229,10 +247,10 @@ def signal_main(argv: list[str]) -> int:
     parser.add_argument("signal_name")
     parser.add_argument("--input", default="[]", help="JSON array of arguments")
     args = parser.parse_args(argv)
-    values = json.loads(args.input)
+    values = _json_arguments("--input", args.input)
 
     async def action(handle: WorkflowHandle[Any]) -> None:
-        await handle.signal(args.signal_name, *(values if isinstance(values, list) else [values]))
+        await handle.signal(args.signal_name, *values)
 
     return _with_handle(args, action)
 
