@@ -29,13 +29,14 @@ import anyio.abc
 import structlog
 from botocore.exceptions import ClientError
 
-from .._client.connection import backoff_delay, call_with_backoff, error_code, is_throttling
+from .._client.connection import backoff_delay, is_throttling
 from .._engine import converter
 from .._engine.definitions import ActivityDefinition, seconds
 from .._engine.failures import encode_failure
 from ..exceptions import UnknownTypeError
 from . import context as _context
 from .context import ActivityInfo, CompleteAsync
+from .outages import RETRY_BASE, RETRY_CAP, Outage, is_transient, task_gone, until_answered
 
 log = structlog.get_logger("swfasync.worker")
 
@@ -250,13 +251,20 @@ class Heartbeater:
                 kwargs["details"] = converter.encode(list(details), "heartbeat_details")
             try:
                 response = await self.swf.record_activity_task_heartbeat(**kwargs)
-            except ClientError as error:
-                if is_throttling(error):
-                    self._wake.set()  # retry the latest details after a backoff
-                    await anyio.sleep(backoff_delay(attempt))
+            except Exception as error:
+                if is_transient(error):
+                    # Throttled, or SWF unreachable: the activity goes on, and the latest
+                    # details are sent again after a backoff. An outage longer than the
+                    # heartbeat timeout ends the task at SWF, and its answer then says so.
+                    if not is_throttling(error):
+                        task._runner.outage.failed(error, "heartbeat")
+                    self._wake.set()
+                    await anyio.sleep(backoff_delay(attempt, RETRY_BASE, RETRY_CAP))
                     attempt += 1
                     continue
-                if error_code(error) == "UnknownResourceFault":
+                if not isinstance(error, ClientError):
+                    raise
+                if task_gone(error):
                     # Timed out or closed: nobody will accept an answer any more.
                     task.bound_log().warning("activity_task_gone_on_heartbeat")
                     self.lost = True
@@ -265,6 +273,8 @@ class Heartbeater:
                     return
                 task.bound_log().warning("activity_heartbeat_failed", error=repr(error))
             else:
+                if attempt:
+                    task._runner.outage.succeeded()
                 attempt = 0
                 if response.get("cancelRequested"):
                     task.bound_log().info("activity_cancel_requested")
@@ -287,6 +297,7 @@ class ActivityTaskRunner:
         thread_limiter: anyio.CapacityLimiter,
         max_heartbeat_interval: float,
         background: anyio.abc.TaskGroup,
+        outage: Outage | None = None,
     ) -> None:
         self.swf = swf
         # Where heartbeat senders run; it outlives every activity.
@@ -300,6 +311,10 @@ class ActivityTaskRunner:
         self.definitions = {(a.name, a.version): a for a in activities}
         self._types = {kind: self._activity_type(d) for kind, d in self.definitions.items()}
         self.log = log.bind(domain=domain, task_list=task_list)
+        # Shared with the worker's pollers: one warning when SWF goes, one when it is back.
+        self.outage = outage or Outage(
+            self.log, getattr(getattr(swf, "meta", None), "endpoint_url", None)
+        )
         # Where the logger can tell its level (structlog's filtering and stdlib loggers),
         # a task skips the clock readings of its debug event when debug is off.
         self._is_enabled_for: Callable[[int], bool] | None = getattr(
@@ -386,6 +401,15 @@ class ActivityTaskRunner:
             return _Outcome("failed", error)
         return _Outcome("completed", value)
 
+    async def _answer(self, task: dict[str, Any], label: str, call: Callable[[], Any]) -> None:
+        """Send an answer, tried again until SWF takes it or says the task is gone."""
+        await until_answered(
+            call,
+            outage=self.outage,
+            task_log=_task_log(self.log, task, label),
+            what="activity_answer",
+        )
+
     async def _respond(self, task: dict[str, Any], label: str, outcome: _Outcome) -> None:
         token = task["taskToken"]
         try:
@@ -403,30 +427,34 @@ class ActivityTaskRunner:
                     kwargs: dict[str, Any] = {"taskToken": token}
                     if text is not None:
                         kwargs["result"] = text
-                    await call_with_backoff(
-                        lambda: self.swf.respond_activity_task_completed(**kwargs)
+                    await self._answer(
+                        task, label, lambda: self.swf.respond_activity_task_completed(**kwargs)
                     )
                     return
             if outcome.kind == "cancelled":
                 _task_log(self.log, task, label).info("activity_cancelled")
-                await call_with_backoff(
-                    lambda: self.swf.respond_activity_task_canceled(taskToken=token)
+                await self._answer(
+                    task, label, lambda: self.swf.respond_activity_task_canceled(taskToken=token)
                 )
                 return
             reason, details = encode_failure(outcome.value)
             _task_log(self.log, task, label).warning("activity_failed", reason=reason)
-            await call_with_backoff(
+            await self._answer(
+                task,
+                label,
                 lambda: self.swf.respond_activity_task_failed(
                     taskToken=token, reason=reason, details=details
-                )
+                ),
             )
-        except ClientError as error:
-            if error_code(error) == "UnknownResourceFault":
+        except Exception as error:
+            if task_gone(error):
                 _task_log(self.log, task, label).warning(
                     "activity_answer_rejected_task_gone", outcome=outcome.kind
                 )
                 return
-            raise
+            _task_log(self.log, task, label).error(
+                "activity_answer_failed", outcome=outcome.kind, error=repr(error), exc_info=error
+            )
 
 
 async def poll_activity_task(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import socket
@@ -18,7 +19,7 @@ import msgspec
 import structlog
 
 from .._client.client import Client
-from .._client.connection import backoff_delay, call_with_backoff, error_code, is_throttling
+from .._client.connection import backoff_delay, is_throttling
 from .._client.fast_transport import FastSwfTransport
 from .._engine import sandbox
 from .._engine.definitions import activity_definition
@@ -34,6 +35,7 @@ from .decisions import (
     fetch_full_history,
     poll_decision_task,
 )
+from .outages import RETRY_BASE, RETRY_CAP, Outage, is_transient, task_gone, until_answered
 
 log = structlog.get_logger("swfasync.worker")
 
@@ -159,19 +161,48 @@ class Worker:
         self._activity_threads = anyio.CapacityLimiter(max_activity_threads)
         self._max_heartbeat_interval = max_heartbeat_interval
         self._stop = anyio.Event()
+        self._registering: anyio.CancelScope | None = None
         self._running = 0
         self._idle = anyio.Event()
-        self._tg: anyio.abc.TaskGroup | None = None
+        self._runner: asyncio.Task[None] | None = None
+        endpoint = getattr(getattr(client.raw, "meta", None), "endpoint_url", None)
+        self._outage = Outage(self.log_base(client, task_list), endpoint)
         self.completed_decisions = 0
         self.completed_activities = 0
-        self.log = log.bind(domain=client.domain, task_list=task_list)
+        self.log = self.log_base(client, task_list)
+
+    @staticmethod
+    def log_base(client: Client, task_list: str) -> Any:
+        return log.bind(domain=client.domain, task_list=task_list)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def __aenter__(self) -> Worker:
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        await self._tg.start(self.run)
+        """Start the worker in a task of its own; return once it polls.
+
+        The worker's task belongs to the worker, not to the task that enters it, so the
+        block may be left from another task (a pytest fixture's teardown, aiohttp's
+        ``cleanup_ctx``, an application's shutdown hook). Waits for registration, which
+        keeps trying while SWF is unreachable.
+        """
+        if self._runner is not None:
+            raise RuntimeError("the worker is running already")
+        loop = asyncio.get_running_loop()
+        started: asyncio.Future[None] = loop.create_future()
+        self._runner = runner = loop.create_task(
+            self._run_owned(started), name=f"swfasync-worker:{self.task_list}"
+        )
+        try:
+            await asyncio.shield(started)
+        except BaseException:
+            # Cancelled while starting, or the start failed: stop and wait for the task.
+            self.shutdown()
+            self._runner = None
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([runner])
+            if not runner.cancelled() and runner.exception() is not None:
+                raise runner.exception() from None  # type: ignore[misc]
+            raise
         return self
 
     async def __aexit__(
@@ -179,15 +210,47 @@ class Worker:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool | None:
+    ) -> None:
+        """Shut down gracefully (from any task) and wait until the worker has stopped.
+
+        Running tasks get ``graceful_shutdown_timeout`` seconds; the wait is shielded
+        from the caller's cancellation, so a cancelled application still drains its
+        worker. An error that ended the worker is raised here.
+        """
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
         self.shutdown()
-        assert self._tg is not None
-        tg, self._tg = self._tg, None
-        return await tg.__aexit__(exc_type, exc, tb)
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait([runner])
+        if not runner.cancelled() and runner.exception() is not None and exc is None:
+            raise runner.exception() from None  # type: ignore[misc]
+
+    async def _run_owned(self, started: asyncio.Future[None]) -> None:
+        status = _StartedFuture(started)
+        try:
+            await self.run(task_status=status)
+        except BaseException as error:
+            if not started.done():
+                if isinstance(error, Exception):
+                    started.set_exception(error)
+                else:
+                    started.cancel()
+            else:
+                self.log.error("worker_failed", error=repr(error), exc_info=error)
+            raise
+        finally:
+            if not started.done():  # shut down before it began to poll
+                started.set_result(None)
 
     def shutdown(self) -> None:
-        """Stop polling; running tasks get the grace period to finish. Returns at once."""
+        """Stop polling; running tasks get the grace period to finish. Returns at once.
+
+        Callable from any task of the worker's event loop, before, during or after start.
+        """
         self._stop.set()
+        if self._registering is not None:
+            self._registering.cancel()
 
     def replace_workflows(self, workflows: Iterable[Any]) -> None:
         """Deploy new workflow code into the running worker (drops cached instances)."""
@@ -197,11 +260,16 @@ class Worker:
     async def run(
         self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
-        """Register, poll until ``shutdown()``, then drain within the grace period."""
-        if self.register:
-            await self.client.register(
-                workflows=self.workflows, activities=self.activities, task_list=self.task_list
-            )
+        """Register, poll until ``shutdown()``, then drain within the grace period.
+
+        While SWF is unreachable, registration and polls are tried again with backoff
+        (one warning naming the endpoint), so a worker started during an outage starts
+        working when SWF returns. ``shutdown()`` ends the wait.
+        """
+        if self.register and not await self._register_until_stopped():
+            task_status.started()
+            self.log.info("worker_stopped")
+            return
         async with self._hot_calls() as swf:
             self._swf = swf
             # Each thread keeps the workflow guards in place around a batch of
@@ -213,6 +281,34 @@ class Worker:
                 self._activation_threads.close()
                 self._swf = self._activation_threads = None
         self.log.info("worker_stopped")
+
+    async def _register_until_stopped(self) -> bool:
+        """Register, trying again while SWF is unreachable; False if stopped first."""
+        attempt = 0
+        while not self._stop.is_set():
+            try:
+                with anyio.CancelScope() as scope:
+                    self._registering = scope
+                    await self.client.register(
+                        workflows=self.workflows,
+                        activities=self.activities,
+                        task_list=self.task_list,
+                    )
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                self._outage.failed(error, "registration")
+                with anyio.move_on_after(backoff_delay(attempt, RETRY_BASE, RETRY_CAP)):
+                    await self._stop.wait()
+                attempt += 1
+                continue
+            finally:
+                self._registering = None
+            if scope.cancelled_caught:
+                return False
+            self._outage.succeeded()
+            return True
+        return False
 
     @asynccontextmanager
     async def _hot_calls(self) -> AsyncIterator[Any]:
@@ -232,6 +328,7 @@ class Worker:
                 thread_limiter=self._activity_threads,
                 max_heartbeat_interval=self._max_heartbeat_interval,
                 background=tasks,
+                outage=self._outage,
             )
             self.log.info(
                 "worker_started",
@@ -303,16 +400,22 @@ class Worker:
                 job = await poll()
             except Exception as error:
                 slots.release()
-                # Throttling is expected under load; anything else (a server restart, a
-                # network blip) is logged and retried too: a poller never dies of it.
-                level = "info" if is_throttling(error) else "error"
-                getattr(self.log, level)(f"{kind}_poll_failed", error=repr(error))
-                await anyio.sleep(backoff_delay(attempt, base=0.2, cap=10.0))
+                # Throttling is expected under load, an outage is waited out (one warning
+                # for the worker), anything else is logged; a poller never dies of it.
+                if is_throttling(error):
+                    self.log.info(f"{kind}_poll_throttled")
+                elif is_transient(error):
+                    self._outage.failed(error, f"{kind} poll")
+                else:
+                    self.log.error(f"{kind}_poll_failed", error=repr(error))
+                await anyio.sleep(backoff_delay(attempt, RETRY_BASE, RETRY_CAP))
                 attempt += 1
                 continue
             except BaseException:
                 slots.release()
                 raise
+            if attempt:
+                self._outage.succeeded()
             attempt = 0
             if job is None:
                 slots.release()
@@ -385,8 +488,11 @@ class Worker:
         if cached is None and task.partial:
             # A sticky task for a run this process no longer holds (evicted, or its last
             # decision was lost): rebuild it from the full history.
-            full = await call_with_backoff(
-                lambda: fetch_full_history(self._swf, domain=self.client.domain, task=task)
+            full = await until_answered(
+                lambda: fetch_full_history(self._swf, domain=self.client.domain, task=task),
+                outage=self._outage,
+                task_log=self._task_log(task),
+                what="history_fetch",
             )
             task = msgspec.structs.replace(task, events=full, partial=False)
         assert self._activation_threads is not None, "decisions are taken while running"
@@ -440,16 +546,36 @@ class Worker:
                     self.sticky_schedule_to_start_timeout
                 )
         try:
-            await call_with_backoff(lambda: self._swf.respond_decision_task_completed(**kwargs))
+            # Tried again until SWF takes it or says the task is gone: an outage of any
+            # length loses no decision SWF could still accept.
+            await until_answered(
+                lambda: self._swf.respond_decision_task_completed(**kwargs),
+                outage=self._outage,
+                task_log=self._task_log(task),
+                what="decision_answer",
+            )
         except Exception as error:
             self.handler.evict(task.run_id)
-            if error_code(error) == "UnknownResourceFault":
+            if task_gone(error):
                 self._task_log(task).warning("decision_answer_rejected_task_gone")
                 return
-            raise
+            self._task_log(task).error("decision_answer_failed", error=repr(error), exc_info=error)
+            return
         self.completed_decisions += 1
         self._task_log(task).debug(
             "decision_task_completed",
             decisions=[type(dec).__name__ for dec in decisions],
             seconds=round(time.monotonic() - started, 4),
         )
+
+
+class _StartedFuture:
+    """``task_status`` for :meth:`Worker.run` run by the worker's own task: resolves the
+    future ``__aenter__`` waits on."""
+
+    def __init__(self, future: asyncio.Future[None]) -> None:
+        self._future = future
+
+    def started(self, value: None = None) -> None:
+        if not self._future.done():
+            self._future.set_result(None)
