@@ -13,4 +13,5 @@ ALL = (
     "simpleflow",
     "memory",
     "loop_lag",
+    "result_latency",
 )
