@@ -15,7 +15,12 @@ from aiohttp import web
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
 
 from .._client.connection import THROTTLING_CODES, error_code
-from ..exceptions import PayloadTooLargeError, SwfValidationError, WorkflowAlreadyStartedError
+from ..exceptions import (
+    PayloadTooLargeError,
+    SwfConnectionError,
+    SwfValidationError,
+    WorkflowAlreadyStartedError,
+)
 from ._models import Problem
 
 PROBLEM_TYPE: Final = "application/problem+json"
@@ -134,7 +139,9 @@ def from_error(
         return HttpProblem(409, "workflow-id-conflict", str(error), **ids)
     if isinstance(error, ParamValidationError):
         return HttpProblem(400, "invalid-request", str(error))
-    if isinstance(error, HTTPClientError | aiohttp.ClientConnectionError):
+    # The client's calls raise SwfConnectionError; raw aiobotocore calls, botocore's or
+    # aiohttp's own errors.
+    if isinstance(error, SwfConnectionError | HTTPClientError | aiohttp.ClientConnectionError):
         return HttpProblem(
             503,
             "swf-unavailable",

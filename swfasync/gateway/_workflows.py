@@ -60,16 +60,29 @@ async def start(client: Client, catalog: Catalog, request: web.Request, workflow
     """Start idempotently: 201 new, 200 the same request started before, 409 another."""
     body = await _bodies.read(request, StartRequest)
     served = catalog.find(body.workflow, body.version)
-    handle = await client.start_workflow(
-        served.target,
-        *body.args,
-        id=workflow_id,
-        version=served.definition.version,
-        task_list=body.task_list,
-        execution_timeout=body.execution_timeout,
-        tag_list=body.tags,
-        id_reuse_policy=IdReusePolicy.IDEMPOTENT,
-    )
+    try:
+        handle = await client.start_workflow(
+            served.target,
+            *body.args,
+            id=workflow_id,
+            version=served.definition.version,
+            task_list=body.task_list,
+            execution_timeout=body.execution_timeout,
+            tag_list=body.tags,
+            id_reuse_policy=IdReusePolicy.IDEMPOTENT,
+        )
+    except ClientError as error:
+        if error_code(error) != "UnknownResourceFault":
+            raise
+        # Served here, but SWF does not know the type (or the domain): nothing has
+        # registered it yet. A worker for it registers it when it starts.
+        raise HttpProblem(
+            404,
+            "workflow-type-not-registered",
+            f"SWF does not know {served.key} in domain {client.domain!r}: start a worker"
+            f" for it (which registers it) or register it ({error})",
+            field="workflow",
+        ) from error
     location = f"/v1/workflows/{quote(workflow_id, safe='')}?run_id={quote(handle.run_id, safe='')}"
     if handle.newly_started:
         answer = StartResponse(workflow_id=workflow_id, run_id=handle.run_id, status="OPEN")

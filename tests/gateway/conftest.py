@@ -105,6 +105,7 @@ async def served(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
     async def host() -> None:
         async with serving() as value:
             monkeypatch.setenv("GATEWAY_TEST_URL", value.url)
+            monkeypatch.setenv("SWFASYNC_CALLBACK_SECRET", SECRET)
             ready.set_result(value)
             await stop.wait()
 

@@ -86,7 +86,14 @@ async def request_payment(order_id: str, amount: int) -> str:
 @workflow.defn(task_list=TASK_LIST)
 async def Pay(order_id: str, amount: int) -> str:
     """Waits for an outside payment service through a callback."""
-    return await workflow.execute_activity(request_payment, order_id, amount)
+    # Cancelling waits for the activity: the outside service hears of it through a
+    # heartbeat's cancel_requested.
+    return await workflow.execute_activity(
+        request_payment,
+        order_id,
+        amount,
+        cancellation=workflow.ActivityCancellation.WAIT_CANCELLATION_COMPLETED,
+    )
 
 
 WORKFLOWS = [Greet, GreetV2, Ship, Fail, Countdown, Approval, Pay]
