@@ -33,6 +33,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "history": ("swfasync._cli.commands", "history_main", "an execution's history (--json)"),
     "list": ("swfasync._cli.commands", "list_main", "list open or closed executions"),
     "replay": ("swfasync._cli.commands", "replay_main", "replay a history file against code"),
+    "sqs-consumer": (
+        "swfasync._cli.messaging",
+        "sqs_consumer_main",
+        "start workflows from SQS messages (poison messages to a DLQ)",
+    ),
+    "notifier": ("swfasync._cli.messaging", "notifier_main", "publish status changes to SNS"),
 }
 
 

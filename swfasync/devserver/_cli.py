@@ -26,6 +26,14 @@ async def _serve(args: argparse.Namespace) -> None:
         allowed_hosts=args.allow_host,
     ) as server:
         sys.stdout.write(server.endpoint_url + "\n")
+        if args.messaging:  # moto's SQS and SNS beside it (swfasync[messaging])
+            from ..messaging._local import LocalMessaging
+
+            async with LocalMessaging(prefix="swfasync") as messaging:
+                sys.stdout.write(messaging.describe())
+                sys.stdout.flush()
+                await stop.wait()
+                return
         sys.stdout.flush()
         await stop.wait()
 
@@ -47,6 +55,12 @@ def main(argv: list[str]) -> int:
         ),
     )
     parser.add_argument("--long-poll-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--messaging",
+        action="store_true",
+        help="also run moto's SQS and SNS and create a submission queue, its dead-letter"
+        " queue and a status topic; prints them as shell assignments after the endpoint",
+    )
     parser.add_argument(
         "--allow-host",
         action="append",

@@ -156,6 +156,26 @@ class LocalMessaging:
         """Keyword arguments for an SQS or SNS client of this server (aiobotocore or boto3)."""
         return {"endpoint_url": self.endpoint_url, **LOCAL_CREDENTIALS}
 
+    def describe(self) -> str:
+        """Shell assignments for the commands and clients that use these resources::
+
+        AWS_ENDPOINT_URL_SQS=http://127.0.0.1:...
+        AWS_ENDPOINT_URL_SNS=http://127.0.0.1:...
+        SWFASYNC_QUEUE_URL=...
+        SWFASYNC_DLQ_URL=...
+        SWFASYNC_TOPIC_ARN=...
+        """
+        return "".join(
+            f"{name}={value}\n"
+            for name, value in (
+                ("AWS_ENDPOINT_URL_SQS", self.endpoint_url),
+                ("AWS_ENDPOINT_URL_SNS", self.endpoint_url),
+                ("SWFASYNC_QUEUE_URL", self.queue_url),
+                ("SWFASYNC_DLQ_URL", self.dlq_url),
+                ("SWFASYNC_TOPIC_ARN", self.topic_arn),
+            )
+        )
+
     def _name(self, base: str) -> str:
         return f"{self.prefix}-{base}" + (".fifo" if self.fifo else "")
 

