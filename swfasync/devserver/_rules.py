@@ -74,7 +74,7 @@ NAME_RULE = (
     "Member must not start or end with whitespace, must not contain ':', '/', '|' or a "
     "control character (\\u0000-\\u001f, \\u007f-\\u009f), and must not be 'arn'"
 )
-_RULE_SENTENCE = "must not be the literal string"
+_RULE_SENTENCE = "be the literal string <code>arn</code>"
 
 
 def name_error(text: str) -> str | None:

@@ -329,6 +329,7 @@ def decode_request(op_name: str, raw: bytes) -> dict[str, Any]:
     decoder = _decoder(op_name)
     _, check = _input_checks(op_name)
     _check_utf8(raw)
+    decoded: Any = None
     try:
         decoded = decoder.decode(raw)
     except (msgspec.DecodeError, RecursionError):
@@ -343,8 +344,13 @@ def decode_request(op_name: str, raw: bytes) -> dict[str, Any]:
         _malformed(f"Request body must be a JSON object, not {_kind(body)}")
     report = Report()
     check(body, "", report)
-    raise_if(report)
-    return body
+    if report.count:
+        # freed here, in the thread that decoded it, not later by whoever handles the
+        # fault (the fault's traceback would keep this frame, and the body, alive)
+        del body, decoded
+        raise_if(report)
+    valid: dict[str, Any] = body
+    return valid
 
 
 def _kind(value: Any) -> str:
