@@ -118,6 +118,9 @@ class Client:
         domain: the SWF domain every call uses.
         swf: an already-open aiobotocore SWF client to use instead of creating one (the
             caller keeps closing it).
+        raise_on_decision_failure: the default of ``WorkflowHandle.result()``'s option
+            of that name: raise ``WorkflowDecisionFailedError`` as soon as a decision task
+            of the awaited execution fails (``WorkflowEnvironment`` turns it on).
         retry_timeout: seconds a call keeps retrying what may pass (None: until
             cancelled).
     """
@@ -135,12 +138,14 @@ class Client:
         config: Config | None = None,
         swf: Any = None,
         identity: str | None = None,
+        raise_on_decision_failure: bool = False,
         retry_timeout: float | None = DEFAULT_RETRY_TIMEOUT,
     ) -> None:
         self.domain = domain
         self.retry_timeout = retry_timeout
         self.endpoint_url = endpoint_url
         self.identity = identity
+        self.raise_on_decision_failure = raise_on_decision_failure
         self._options: dict[str, Any] = {
             "endpoint_url": endpoint_url,
             "region_name": region_name,

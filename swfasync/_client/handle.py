@@ -8,15 +8,20 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import anyio
 
-from .._engine import converter
+from .._engine import converter, task_failures
+from .._engine.task_failures import DecisionFailure
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events, event_to_builtins
-from ..exceptions import WorkflowFailureError
+from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
 
 if TYPE_CHECKING:
     from .client import Client
 
 R = TypeVar("R")
+
+# How far back from the newest event a decision failure is looked for, and in what pages.
+DECISION_FAILURE_SCAN = 200
+DECISION_FAILURE_PAGE = 50
 
 # The events that close a run, and the close status each one means.
 CLOSE_EVENTS: Final[dict[type[Any], str]] = {
@@ -44,6 +49,10 @@ class WorkflowDescription:
             SWF's open counts.
         latest_execution_context: the workflow's last published state (JSON text).
         raw: the whole response as botocore returned it.
+        decision_failure: while the execution's latest decision task failed (its
+            workflow code raised, diverged from history or was refused by a guard): what
+            failed, where in the workflow's code, and when it is retried. None while its
+            decisions succeed, and once it is closed.
     """
 
     workflow_id: str
@@ -61,6 +70,7 @@ class WorkflowDescription:
     open_child_workflows: int
     latest_execution_context: str | None
     raw: dict[str, Any]
+    decision_failure: DecisionFailure | None = None
 
 
 class WorkflowHandle(Generic[R]):
@@ -104,6 +114,7 @@ class WorkflowHandle(Generic[R]):
         )
         info = raw["executionInfo"]
         counts = raw.get("openCounts", {})
+        failure = await self.decision_failure() if info["executionStatus"] == "OPEN" else None
         return WorkflowDescription(
             workflow_id=info["execution"]["workflowId"],
             run_id=info["execution"]["runId"],
@@ -120,7 +131,81 @@ class WorkflowHandle(Generic[R]):
             open_child_workflows=int(counts.get("openChildWorkflowExecutions", 0)),
             latest_execution_context=raw.get("latestExecutionContext"),
             raw=raw,
+            decision_failure=failure,
         )
+
+    async def decision_failure(self) -> DecisionFailure | None:
+        """The failure of the execution's latest decision task, if that task failed.
+
+        Read from the history's tail, where the worker records each failed decision task
+        (``swfasync.decision_failure`` markers): None once a later decision task succeeded.
+        """
+        return task_failures.current_failure(await self._tail(DECISION_FAILURE_SCAN))
+
+    async def _tail(self, limit: int) -> list[AnyEvent]:
+        """Up to ``limit`` of the history's newest events, newest first, stopping at the
+        first page that holds a DecisionTaskCompleted."""
+        events: list[AnyEvent] = []
+        token: str | None = None
+        while len(events) < limit:
+            kwargs: dict[str, Any] = {
+                "domain": self.client.domain,
+                "execution": self._execution,
+                "maximumPageSize": DECISION_FAILURE_PAGE,
+                "reverseOrder": True,
+            }
+            if token:
+                kwargs["nextPageToken"] = token
+            page = await self.client._call("get_workflow_execution_history", kwargs)
+            found = decode_events(page.get("events", []))
+            events.extend(found)
+            token = page.get("nextPageToken")
+            if not token or any(isinstance(ev, e.DecisionTaskCompleted) for ev in found):
+                break
+        return events
+
+    async def _unless_decision_fails(self, waiting: Any, *, interval: float = 0.01) -> R:
+        """``await waiting`` (the result), unless a decision task of the run it waits on
+        fails first: then ``WorkflowDecisionFailedError``."""
+        outcome: list[Any] = []
+        errors: list[BaseException] = []
+        found: list[WorkflowDecisionFailedError] = []
+
+        async def wait(scope: anyio.CancelScope) -> None:
+            try:
+                outcome.append(await waiting)
+            except Exception as error:
+                errors.append(error)
+            scope.cancel()
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            handle: WorkflowHandle[Any] = self
+            pause = interval
+            while True:
+                tail = await handle._tail(DECISION_FAILURE_SCAN)
+                failure = task_failures.current_failure(tail)
+                if failure is not None:
+                    found.append(
+                        WorkflowDecisionFailedError(handle.workflow_id, handle.run_id, failure)
+                    )
+                    scope.cancel()
+                    return
+                if tail and isinstance(tail[0], e.WorkflowExecutionContinuedAsNew):
+                    next_run = tail[0].attributes.new_execution_run_id
+                    handle = WorkflowHandle(self.client, self.workflow_id, next_run)
+                    continue
+                await anyio.sleep(pause)
+                pause = min(pause * 1.5, 0.5)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(wait, group.cancel_scope)
+            group.start_soon(watch, group.cancel_scope)
+        if errors:
+            raise errors[0]
+        if outcome:
+            value: R = outcome[0]
+            return value
+        raise found[0]
 
     async def published_state(self, type: Any = Any) -> Any:
         """The workflow's ``@workflow.state`` value as of its last decision (None if none)."""
@@ -194,7 +279,13 @@ class WorkflowHandle(Generic[R]):
         await self._close_event(max_interval)
         return await self.describe()
 
-    async def result(self, *, follow_runs: bool = True, max_interval: float = 1.0) -> R:
+    async def result(
+        self,
+        *,
+        follow_runs: bool = True,
+        max_interval: float = 1.0,
+        raise_on_decision_failure: bool | None = None,
+    ) -> R:
         """Wait for the execution to close and return its result.
 
         The wait has no deadline of its own and rides out SWF outages (connection
@@ -205,12 +296,29 @@ class WorkflowHandle(Generic[R]):
             follow_runs: follow continue-as-new to the run that finally closes.
             max_interval: the longest pause between two looks at the execution (they
                 start a millisecond apart and grow).
+            raise_on_decision_failure: raise ``WorkflowDecisionFailedError`` as soon as a
+                decision task fails instead of waiting for a fix to be deployed (default:
+                the client's ``raise_on_decision_failure``; ``WorkflowEnvironment``'s
+                client has it on).
 
         Raises:
             WorkflowFailureError: the execution closed as FAILED, CANCELED, TERMINATED or
                 TIMED_OUT (or CONTINUED_AS_NEW with ``follow_runs=False``); it carries
                 the close status, reason and details.
+            WorkflowDecisionFailedError: with ``raise_on_decision_failure``, as soon as
+                a decision task of the execution fails (the execution stays open and is
+                retried); it carries the failure, with the workflow's file, line and stack.
         """
+        if raise_on_decision_failure is None:
+            raise_on_decision_failure = self.client.raise_on_decision_failure
+        if raise_on_decision_failure:
+            return await self._unless_decision_fails(
+                self.result(
+                    follow_runs=follow_runs,
+                    max_interval=max_interval,
+                    raise_on_decision_failure=False,
+                )
+            )
         handle: WorkflowHandle[R] = self
         while True:
             event = await handle._close_event(max_interval)

@@ -634,7 +634,7 @@ class WorkflowInstance:
                 )
             )
         else:
-            self.log.error("workflow_task_failed", error=repr(error))
+            # The worker records and logs the failure (see task_failures).
             raise WorkflowTaskError(
                 f"workflow {self.workflow_id} raised {error!r}; only its decision task fails"
             ) from error

@@ -45,6 +45,10 @@ class WorkflowEnvironment:
             moto's server, as ``env.messaging`` (a ``swfasync.messaging.LocalMessaging``):
             True starts a moto server for this environment; an endpoint URL uses a running
             one (fresh names each time). Needs the ``swfasync[messaging]`` extra.
+        raise_on_decision_failure: ``handle.result()`` on ``env.client`` raises
+            ``WorkflowDecisionFailedError`` (with the workflow's traceback) as soon as a
+            decision task fails, so a test of a broken workflow fails in seconds; False
+            waits instead, as a production client does, e.g. to test deploying a fix.
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class WorkflowEnvironment:
         db_path: str | None = None,
         worker_options: dict[str, Any] | None = None,
         messaging: bool | str = False,
+        raise_on_decision_failure: bool = True,
     ) -> None:
         self.workflows = list(workflows)
         self.activities = list(activities)
@@ -71,6 +76,7 @@ class WorkflowEnvironment:
         self._client: Client | None = None
         self.worker: Worker | None = None
         self._messaging_option = messaging
+        self.raise_on_decision_failure = raise_on_decision_failure
         self.messaging: LocalMessaging | None = None
 
     @property
@@ -102,7 +108,11 @@ class WorkflowEnvironment:
                 DevServer(db_path=self.db_path, time_skipping=self.time_skipping)
             )
             self._client = await self._stack.enter_async_context(
-                Client.local(self._server.endpoint_url, self.domain)
+                Client.local(
+                    self._server.endpoint_url,
+                    self.domain,
+                    raise_on_decision_failure=self.raise_on_decision_failure,
+                )
             )
             await self._client.register_domain()
             if self._messaging_option:
