@@ -32,6 +32,16 @@ EXPECTED: dict[str, Any] = {
     "human_approval": "laptop: approved",
     "composite": 12,
     "signals": ["biscuits", "tea"],
+    "messaging_document": [
+        (status, "my_awesome_app", "tutorial")
+        for status in (
+            "Workflow Created",
+            "Workflow Submitted",
+            "Workflow Assigned",
+            "Workflow Started",
+            "Workflow Completed Successfully",
+        )
+    ],
 }
 
 
