@@ -33,6 +33,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "history": ("swfasync._cli.commands", "history_main", "an execution's history (--json)"),
     "list": ("swfasync._cli.commands", "list_main", "list open or closed executions"),
     "replay": ("swfasync._cli.commands", "replay_main", "replay a history file against code"),
+    "gateway": ("swfasync._cli.gateway", "gateway_main", "serve workflows over HTTP"),
     "sqs-consumer": (
         "swfasync._cli.messaging",
         "sqs_consumer_main",
