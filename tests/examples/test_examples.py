@@ -32,6 +32,8 @@ EXPECTED: dict[str, Any] = {
     "human_approval": "laptop: approved",
     "composite": 12,
     "signals": ["biscuits", "tea"],
+    "gateway_idempotent_start": (201, 200, 409, {"data": "VALUE"}),
+    "gateway_callback": ("o-17 shipped as TRACK-o-17", [200, 410]),
     "messaging_document": [
         (status, "my_awesome_app", "tutorial")
         for status in (
