@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import msgspec
 import structlog
 
 from .._client.client import DEFAULT_RETRY_TIMEOUT, Client, IdReusePolicy
@@ -282,7 +283,13 @@ def describe_main(argv: list[str]) -> int:
     args = _handle_parser("describe", "describe a workflow execution (JSON)").parse_args(argv)
 
     async def action(handle: WorkflowHandle[Any]) -> None:
-        _print_json((await handle.describe()).raw)
+        description = await handle.describe()
+        body = dict(description.raw)
+        if description.decision_failure is not None:
+            # Not SWF's: the failure of the execution's latest decision task, from the
+            # history (see WorkflowHandle.describe).
+            body["decisionFailure"] = msgspec.to_builtins(description.decision_failure)
+        _print_json(body)
 
     return _with_handle(args, action)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from .._engine import task_failures
+from .._wire import events as e
 from .._wire.codec import AnyEvent, UnknownEvent
 
 # The attributes worth a glance, in the order they read best.
@@ -55,8 +57,27 @@ def event_type(event: AnyEvent) -> str:
     return event.event_type if isinstance(event, UnknownEvent) else type(event).__name__
 
 
+def describe_failure(failure: task_failures.DecisionFailure) -> str:
+    """A failed decision task in one line: what, where, attempt, next retry."""
+    where = f" at {failure.file}:{failure.line}" if failure.file else ""
+    retry = f"; retried in {failure.retry_after:g}s" if failure.retry_after is not None else ""
+    return (
+        f"decision task failed (attempt {failure.attempt}): "
+        f"{failure.error_type}: {_short(failure.message, 200)}{where}{retry}"
+    )
+
+
 def format_event(event: AnyEvent, start: float) -> str:
-    """One line: id, time since the first event, type, the telling attributes."""
+    """One line: id, time since the first event, type, the telling attributes.
+
+    A failed decision task's record (a ``swfasync.decision_failure`` marker) reads as
+    what failed and where, not as its JSON.
+    """
+    if isinstance(event, e.MarkerRecorded):
+        failure = task_failures.decode_failure_marker(event)
+        if failure is not None:
+            line = f"{event.event_id:5d}  {_offset(event.event_timestamp - start)}  "
+            return line + f"{'DecisionTaskFailed':<40}  " + describe_failure(failure)
     attrs = event.attributes
     raw: Any = attrs if isinstance(attrs, dict) else msgspec.to_builtins(attrs)
     fields = [f"{key}={_short(raw[key])}" for key in _KEYS if raw.get(key) not in (None, "")]
