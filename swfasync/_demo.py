@@ -99,10 +99,14 @@ async def run_demo() -> int:
 
 def main(argv: Sequence[str]) -> int:
     """Run the demo; exit status 0 on success."""
-    if argv:
-        print("usage: swfasync demo", file=sys.stderr)
+    if list(argv) not in ([], ["--gateway"]):
+        print("usage: swfasync demo [--gateway]", file=sys.stderr)
         return 2
     # The demo is an application, so it may configure logging: quiet, to keep its story
     # readable (the library itself never configures structlog).
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    if argv:  # --gateway: the same workflow over HTTP, with curl
+        from ._demo_gateway import run_gateway_demo
+
+        return asyncio.run(run_gateway_demo())
     return asyncio.run(run_demo())

@@ -341,16 +341,29 @@ def list_main(argv: list[str]) -> int:
 def replay_main(argv: list[str]) -> int:
     """Replay a history JSON file against workflow code; exit 1 on non-determinism."""
     parser = argparse.ArgumentParser(prog="swfasync replay", description=replay_main.__doc__)
-    parser.add_argument("file", type=Path, help="GetWorkflowExecutionHistory JSON")
+    parser.add_argument(
+        "file", type=Path, help="`swfasync history ID --json` output, or a history body"
+    )
     parser.add_argument("--workflows", nargs="+", required=True, help="module or module:attr")
+    parser.add_argument(
+        "--workflow-id", help="the execution's workflow id, for a file that does not name it"
+    )
+    parser.add_argument("--run-id", help="the execution's run id, for a file that does not name it")
     args = parser.parse_args(argv)
     from .._testing.replayer import Replayer
 
     sys.path.insert(0, os.getcwd())
     workflows, _ = _load_targets(args.workflows)
-    result = Replayer(workflows).replay(args.file, raise_on_error=False)
+    result = Replayer(workflows).replay(
+        args.file, workflow_id=args.workflow_id, run_id=args.run_id, raise_on_error=False
+    )
     if result.ok:
         print(f"ok: {result.workflow_type}, {result.event_count} events replayed")
         return 0
-    print(f"error: {result.workflow_type}: {result.error}", file=sys.stderr)
+    first_line = (str(result.error).strip().splitlines() or [""])[0]
+    hint = ""
+    if result.assumed_ids:
+        options = " and ".join(f"--{name.replace('_', '-')}" for name in result.assumed_ids)
+        hint = f" (the file names no {' or '.join(result.assumed_ids)}: give {options})"
+    print(f"error: {result.workflow_type}: {first_line}{hint}", file=sys.stderr)
     return 1

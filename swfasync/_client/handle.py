@@ -235,9 +235,19 @@ class WorkflowHandle(Generic[R]):
                 return events
 
     async def history_json(self, *, reverse: bool = False, page_size: int = 1000) -> dict[str, Any]:
-        """The whole history (all pages) as one GetWorkflowExecutionHistory-shaped body."""
+        """The whole history (all pages) as one GetWorkflowExecutionHistory-shaped body,
+        with the execution's ``workflowExecution`` and ``workflowType`` beside the events,
+        so that ``Replayer`` and ``swfasync replay`` replay it under its own ids."""
         events = await self._events(reverse=reverse, page_size=page_size)
-        return {"events": [event_to_builtins(event) for event in events]}
+        body: dict[str, Any] = {
+            "workflowExecution": {"workflowId": self.workflow_id, "runId": self.run_id}
+        }
+        started = next((ev for ev in events if isinstance(ev, e.WorkflowExecutionStarted)), None)
+        if started is not None:
+            kind = started.attributes.workflow_type
+            body["workflowType"] = {"name": kind.name, "version": kind.version}
+        body["events"] = [event_to_builtins(event) for event in events]
+        return body
 
     async def history(self) -> list[AnyEvent]:
         """Every event of the execution, decoded into the wire Structs."""

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import msgspec
+from typing import Any, Final
 
 from .._engine.definitions import WorkflowDefinition, workflow_definition
 from .._engine.instance import WorkflowInstance
 from .._wire import decisions as d
-from .._wire import events as e
-from .._wire.codec import AnyEvent, decode_event_page, decode_events
-from ..exceptions import HistoryError, UnknownTypeError
+from .._wire.codec import AnyEvent
+from ..exceptions import UnknownTypeError
+from .recorded import HistorySource as HistorySource
+from .recorded import read_history
 
-HistorySource = bytes | str | Path | Sequence[AnyEvent] | dict[str, Any] | list[dict[str, Any]]
+# Where a history names no execution: code deriving values from these ids (default child
+# workflow ids, the seeded ``workflow.random()``) decides differently than it did.
+PLACEHOLDER_WORKFLOW_ID: Final = "replayed-workflow"
+PLACEHOLDER_RUN_ID: Final = "replayed-run"
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,15 @@ class ReplayResult:
         decisions: what the code decided at the history's open decision task, if the
             history ends with one (empty for a closed execution).
         error: the ``NondeterminismError`` (or other failure) the replay hit, or None.
+        assumed_ids: which of ``workflow_id``/``run_id`` neither the history nor the
+            caller gave, so placeholders stood in for them.
     """
 
     workflow_type: str
     event_count: int
     decisions: list[d.Decision] = field(default_factory=list)
     error: BaseException | None = None
+    assumed_ids: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -42,37 +46,14 @@ class ReplayResult:
 
 
 def load_history(source: HistorySource) -> list[AnyEvent]:
-    """Events from a GetWorkflowExecutionHistory body, a file, pages, or decoded events."""
-    if isinstance(source, Path):
-        source = source.read_bytes()
-    if isinstance(source, str):
-        source = source.encode()
-    if isinstance(source, bytes):
-        body = msgspec.json.decode(source)
-        if isinstance(body, list):  # a list of pages
-            return load_history(body)
-        return decode_event_page(source)[0]
-    if isinstance(source, dict):
-        return decode_events(source.get("events", []))
-    items: list[Any] = list(source)
-    if items and isinstance(items[0], dict) and "events" in items[0]:
-        merged: list[Any] = [ev for page in items for ev in page.get("events", [])]
-        return decode_events(merged)
-    if items and isinstance(items[0], dict):
-        return decode_events(items)
-    return items
+    """Events from a history file, a GetWorkflowExecutionHistory body, pages, or events.
 
-
-def _recorded_execution(source: HistorySource) -> dict[str, str]:
-    body: Any = source
-    if isinstance(source, Path):
-        body = source.read_bytes()
-    if isinstance(body, bytes | str):
-        body = msgspec.json.decode(body)
-    if isinstance(body, list) and body and isinstance(body[0], dict):
-        body = body[0]
-    execution = body.get("workflowExecution") if isinstance(body, dict) else None
-    return execution if isinstance(execution, dict) else {}
+    Raises:
+        HistoryError: the source cannot be read, is not a history, or its events are
+            inconsistent (ids out of order, duplicated, missing, dangling references);
+            it names the file, the event id and the field.
+    """
+    return read_history(source).events
 
 
 class Replayer:
@@ -108,24 +89,38 @@ class Replayer:
         """Replay one execution's history (all pages) through its workflow code.
 
         The workflow and run ids matter to code that derives values from them (default
-        child workflow ids, the seeded ``workflow.random()``); they are taken from the
-        history's ``workflowExecution`` where it has one, else from the arguments.
+        child workflow ids, the seeded ``workflow.random()``): they are taken from the
+        arguments, else from the history's ``workflowExecution`` (``swfasync history
+        --json`` writes it), else placeholders stand in and ``assumed_ids`` says so.
+
+        Raises:
+            HistoryError: the history cannot be read or is inconsistent (whatever
+                ``raise_on_error`` says: it is the history at fault, not the code).
+            UnknownTypeError: no workflow given here has the history's type.
+            NondeterminismError: (and any other failure of the code) with
+                ``raise_on_error``; else it is the result's ``error``.
         """
-        recorded = _recorded_execution(history)
-        workflow_id = workflow_id or recorded.get("workflowId") or "replayed-workflow"
-        run_id = run_id or recorded.get("runId") or "replayed-run"
-        events = load_history(history)
-        if not events or not isinstance(events[0], e.WorkflowExecutionStarted):
-            raise HistoryError("a history must begin with WorkflowExecutionStarted")
-        kind = events[0].attributes.workflow_type
-        definition = self.definition_for(kind.name, kind.version)
+        recorded = read_history(history)
+        assumed = tuple(
+            name
+            for name, value in (
+                ("workflow_id", workflow_id or recorded.workflow_id),
+                ("run_id", run_id or recorded.run_id),
+            )
+            if not value
+        )
+        workflow_id = workflow_id or recorded.workflow_id or PLACEHOLDER_WORKFLOW_ID
+        run_id = run_id or recorded.run_id or PLACEHOLDER_RUN_ID
+        name, version = recorded.workflow_type
+        definition = self.definition_for(name, version)
         instance = WorkflowInstance(definition, workflow_id=workflow_id, run_id=run_id)
-        label = f"{kind.name}/{kind.version}"
+        label = f"{name}/{version}"
+        events = recorded.events
         try:
             outcome = instance.process(events)
         except Exception as error:
             if raise_on_error:
                 raise
-            return ReplayResult(label, len(events), error=error)
+            return ReplayResult(label, len(events), error=error, assumed_ids=assumed)
         decisions = outcome.decisions if outcome is not None else []
-        return ReplayResult(label, len(events), decisions=decisions)
+        return ReplayResult(label, len(events), decisions=decisions, assumed_ids=assumed)

@@ -17,6 +17,7 @@ import msgspec
 from aiohttp import web
 from botocore.exceptions import ClientError
 
+from .._client import idempotency
 from .._client.client import Client, IdReusePolicy
 from .._client.connection import error_code
 from .._client.handle import WorkflowHandle
@@ -155,7 +156,8 @@ def _summary(info: dict[str, Any]) -> WorkflowSummary:
         close_status=info.get("closeStatus"),
         started_at=info["startTimestamp"].timestamp(),
         closed_at=closed.timestamp() if closed else None,
-        tags=list(info.get("tagList", [])),
+        # The client's own request fingerprint (IDEMPOTENT starts) is not a user's tag.
+        tags=[t for t in info.get("tagList", []) if not t.startswith(idempotency.TAG_PREFIX)],
     )
 
 
