@@ -14,12 +14,16 @@ from __future__ import annotations
 from ._client.client import Client as Client
 from ._client.client import IdReusePolicy as IdReusePolicy
 from ._client.client import WorkflowExecutionSummary as WorkflowExecutionSummary
+from ._client.handle import WaitingActivity as WaitingActivity
 from ._client.handle import WorkflowDescription as WorkflowDescription
 from ._client.handle import WorkflowHandle as WorkflowHandle
+from ._engine.task_failures import DecisionFailure as DecisionFailure
 
 __all__ = (
     "Client",
+    "DecisionFailure",
     "IdReusePolicy",
+    "WaitingActivity",
     "WorkflowDescription",
     "WorkflowExecutionSummary",
     "WorkflowHandle",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import anyio
@@ -38,6 +38,43 @@ POLL_GROWTH: Final = 1.25
 
 
 @dataclass(frozen=True)
+class WaitingActivity:
+    """An activity task SWF scheduled that no worker has started yet.
+
+    Attributes:
+        activity_id, activity_type (``name/version``), task_list: what waits, and where
+            a worker must poll to take it.
+        scheduled_at: when it was scheduled.
+        schedule_to_start_timeout: seconds it may wait for a worker; ``NONE``: forever.
+    """
+
+    activity_id: str
+    activity_type: str
+    task_list: str
+    scheduled_at: datetime
+    schedule_to_start_timeout: str | None
+
+    @classmethod
+    def of(cls, event: e.ActivityTaskScheduled) -> WaitingActivity:
+        a = event.attributes
+        return cls(
+            activity_id=a.activity_id,
+            activity_type=f"{a.activity_type.name}/{a.activity_type.version}",
+            task_list=a.task_list.name,
+            scheduled_at=datetime.fromtimestamp(event.event_timestamp, UTC),
+            schedule_to_start_timeout=a.schedule_to_start_timeout,
+        )
+
+
+_ACTIVITY_ENDS = (
+    e.ActivityTaskCompleted,
+    e.ActivityTaskFailed,
+    e.ActivityTaskTimedOut,
+    e.ActivityTaskCanceled,
+)
+
+
+@dataclass(frozen=True)
 class WorkflowDescription:
     """DescribeWorkflowExecution, condensed.
 
@@ -53,6 +90,9 @@ class WorkflowDescription:
             workflow code raised, diverged from history or was refused by a guard): what
             failed, where in the workflow's code, and when it is retried. None while its
             decisions succeed, and once it is closed.
+        waiting_activities: the activity tasks SWF scheduled that no worker has started
+            yet, with their task lists and how long they may wait: one that waits long
+            usually means no worker polls its task list.
     """
 
     workflow_id: str
@@ -71,6 +111,7 @@ class WorkflowDescription:
     latest_execution_context: str | None
     raw: dict[str, Any]
     decision_failure: DecisionFailure | None = None
+    waiting_activities: tuple[WaitingActivity, ...] = ()
 
 
 class WorkflowHandle(Generic[R]):
@@ -115,6 +156,8 @@ class WorkflowHandle(Generic[R]):
         info = raw["executionInfo"]
         counts = raw.get("openCounts", {})
         failure = await self.decision_failure() if info["executionStatus"] == "OPEN" else None
+        open_activities = int(counts.get("openActivityTasks", 0))
+        waiting = await self._waiting_activities(open_activities) if open_activities else ()
         return WorkflowDescription(
             workflow_id=info["execution"]["workflowId"],
             run_id=info["execution"]["runId"],
@@ -132,7 +175,42 @@ class WorkflowHandle(Generic[R]):
             latest_execution_context=raw.get("latestExecutionContext"),
             raw=raw,
             decision_failure=failure,
+            waiting_activities=waiting,
         )
+
+    async def _waiting_activities(self, open_count: int) -> tuple[WaitingActivity, ...]:
+        """The open activities not started yet, read back from the newest event until all
+        ``open_count`` open activities are accounted for."""
+        ended: set[int] = set()
+        started: set[int] = set()
+        waiting: list[WaitingActivity] = []
+        found = 0
+        token: str | None = None
+        while found < open_count:
+            kwargs: dict[str, Any] = {
+                "domain": self.client.domain,
+                "execution": self._execution,
+                "maximumPageSize": 1000,
+                "reverseOrder": True,
+            }
+            if token:
+                kwargs["nextPageToken"] = token
+            page = await self.client._call("get_workflow_execution_history", kwargs)
+            for event in decode_events(page.get("events", [])):
+                if isinstance(event, e.ActivityTaskStarted):
+                    started.add(event.attributes.scheduled_event_id)
+                elif isinstance(event, _ACTIVITY_ENDS):
+                    ended.add(event.attributes.scheduled_event_id)
+                elif isinstance(event, e.ActivityTaskScheduled):
+                    if event.event_id in ended:
+                        continue
+                    found += 1
+                    if event.event_id not in started:
+                        waiting.append(WaitingActivity.of(event))
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return tuple(reversed(waiting))
 
     async def decision_failure(self) -> DecisionFailure | None:
         """The failure of the execution's latest decision task, if that task failed.

@@ -26,7 +26,7 @@ import msgspec
 import structlog
 
 from .._engine import task_failures
-from .._engine.definitions import WorkflowDefinition, workflow_definition
+from .._engine.definitions import WorkflowDefinition, activity_definition, workflow_definition
 from .._engine.failures import encode_failure
 from .._engine.instance import ActivationResult, WorkflowInstance, WorkflowTaskError
 from .._wire import decisions as d
@@ -224,6 +224,8 @@ class DecisionTaskHandler:
         decision_retry_initial: float = 1.0,
         decision_retry_maximum: float = 600.0,
         identity: str | None = None,
+        activity_task_list: str | None = None,
+        activities: Iterable[Any] = (),
     ) -> None:
         self.domain = domain
         self.max_cached = max_cached
@@ -232,6 +234,14 @@ class DecisionTaskHandler:
         self.decision_retry_initial = decision_retry_initial
         self.decision_retry_maximum = decision_retry_maximum
         self.identity = identity
+        # Where this process's activity worker takes each activity type it runs (its
+        # registered default task list), to tell when a decision sends one elsewhere.
+        self.activity_task_list = activity_task_list
+        self._served: dict[tuple[str, str], str | None] = {}
+        for activity in activities:
+            found = activity_definition(activity)
+            self._served[(found.name, found.version)] = found.task_list or activity_task_list
+        self._warned_task_lists: set[str] = set()
         self._definitions = self._index(workflows)
         self._cache: OrderedDict[str, CachedRun] = OrderedDict()
         self._cached_bytes = 0
@@ -333,7 +343,46 @@ class DecisionTaskHandler:
         except Exception as error:
             self.evict(task.run_id)
             return self.failure_answer(task, error)
-        return result if result is not None else ActivationResult([], None)
+        if result is None:
+            return ActivationResult([], None)
+        for decision in result.decisions:
+            if type(decision) is d.ScheduleActivityTask:
+                self._check_served(task, decision.attributes)
+        return result
+
+    def _check_served(
+        self, task: DecisionTask, attributes: d.ScheduleActivityTaskDecisionAttributes
+    ) -> None:
+        """Warn, once per task list, of an activity sent where this process polls nothing.
+
+        SWF keeps such a task scheduled, silently, until its schedule-to-start timeout
+        (``NONE``: forever) unless some worker polls that task list. Another process may
+        well poll it: the warning says so, and how to bound the wait.
+        """
+        kind = attributes.activity_type
+        if attributes.task_list is not None:
+            target: str | None = attributes.task_list.name
+        else:
+            if (kind.name, kind.version) not in self._served:
+                return  # its registered default task list is not known here
+            target = self._served[(kind.name, kind.version)]
+        if target is None or target == self.activity_task_list:
+            return
+        if target in self._warned_task_lists:
+            return
+        self._warned_task_lists.add(target)
+        _task_log(task).warning(
+            "activity_task_list_not_polled_here",
+            task_list=target,
+            activity_type=f"{kind.name}/{kind.version}",
+            activity_id=attributes.activity_id,
+            schedule_to_start_timeout=attributes.schedule_to_start_timeout,
+            hint=(
+                f"no activity worker of this process polls task list {target!r}; unless "
+                "another one does, the activity waits there until its "
+                "schedule_to_start_timeout (NONE: forever); pass one to bound the wait"
+            ),
+        )
 
     def failure_answer(self, task: DecisionTask, error: BaseException) -> ActivationResult:
         """What to answer for a decision task whose activation raised ``error``."""

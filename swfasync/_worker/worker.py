@@ -144,6 +144,8 @@ class Worker:
             decision_retry_initial=decision_retry_initial,
             decision_retry_maximum=decision_retry_maximum,
             identity=self.identity,
+            activity_task_list=task_list if self.activities else None,
+            activities=self.activities,
         )
         # SWF task list names allow no ':', '/' or '|'; a random suffix keeps a restarted
         # process from inheriting tasks meant for state it no longer holds.

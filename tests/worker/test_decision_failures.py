@@ -11,10 +11,13 @@ from typing import Any
 
 import anyio
 import pytest
+from structlog.testing import capture_logs
 
-from swfasync import workflow
+from swfasync import activity, workflow
 from swfasync._wire import events as e
+from swfasync.client import WaitingActivity, WorkflowHandle
 from swfasync.exceptions import (
+    ActivityTimeoutError,
     NondeterminismError,
     WorkflowDecisionFailedError,
     WorkflowDefinitionError,
@@ -234,18 +237,51 @@ async def test_every_broken_rule_fails_its_execution_naming_field_size_and_limit
             assert "DecisionTaskTimedOut" not in kinds, case
 
 
-@workflow.defn(name="Stranded", version="1", task_list="t")
-async def stranded() -> str:
-    from swfasync.exceptions import ActivityTimeoutError
+@activity.defn(name="unserved", version="1", start_to_close_timeout=timedelta(minutes=1))
+async def unserved() -> str:
+    return "ran"
 
+
+@workflow.defn(name="Stranded", version="1", task_list="t")
+async def stranded(bounded: bool) -> str:
     try:
         await workflow.execute_activity(
-            "unserved",
-            version="1",
+            unserved,
             task_list="nobody-polls-this",
-            schedule_to_start_timeout=timedelta(minutes=5),
-            start_to_close_timeout=timedelta(minutes=1),
+            schedule_to_start_timeout=timedelta(minutes=5) if bounded else None,
         )
     except ActivityTimeoutError as error:
-        return f"timed out waiting for a worker: {error.timeout_type}"
+        return f"no worker took it: {error.timeout_type}"
     return "ran"
+
+
+async def _waiting(handle: WorkflowHandle[Any]) -> tuple[WaitingActivity, ...]:
+    with anyio.fail_after(10):
+        while True:
+            waiting = (await handle.describe()).waiting_activities
+            if waiting:
+                return waiting
+            await anyio.sleep(0.01)
+
+
+async def test_an_activity_nobody_polls_is_warned_of_seen_in_describe_and_bounded() -> None:
+    async with WorkflowEnvironment(workflows=[stranded], task_list="t") as env:
+        await env.client.register_activity(unserved)
+        with capture_logs() as logs:
+            forever = await env.client.start_workflow(stranded, False, id="stranded-1")
+            waiting = await _waiting(forever)
+        (activity,) = waiting
+        assert (activity.activity_id, activity.activity_type) == ("a1", "unserved/1")
+        assert activity.task_list == "nobody-polls-this"
+        assert activity.schedule_to_start_timeout == "NONE"  # it would wait forever
+        warning = next(x for x in logs if x["event"] == "activity_task_list_not_polled_here")
+        assert warning["log_level"] == "warning"
+        assert warning["task_list"] == "nobody-polls-this"
+        assert warning["workflow_id"] == "stranded-1"
+        # Bounded: SWF times it out, and the workflow decides what then.
+        bounded = await env.client.start_workflow(stranded, True, id="stranded-2")
+        await _waiting(bounded)
+        env.server.advance_clock(301)
+        with anyio.fail_after(10):
+            assert await bounded.result() == "no worker took it: SCHEDULE_TO_START"
+        await forever.terminate(reason="test over")
