@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
-import structlog
 from botocore.config import Config
 
 from .._engine import converter
@@ -22,6 +21,7 @@ from .._engine.definitions import (
     workflow_definition,
 )
 from .._engine.failures import encode_failure
+from .._log import get_logger
 from ..exceptions import (
     AlreadyExistsError,
     ClientClosedError,
@@ -35,7 +35,7 @@ from . import idempotency, registration
 from .connection import call_swf, create_swf_client, make_config
 from .handle import WorkflowHandle
 
-log = structlog.get_logger("swfasync.client")
+log = get_logger("swfasync.client")
 
 R = TypeVar("R")
 

@@ -13,13 +13,13 @@ from typing import Any, Final, TypeVar
 
 import aiobotocore.session  # type: ignore[import-untyped]
 import anyio
-import structlog
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from .._log import get_logger
 from . import errors, history_parser
 
-log = structlog.get_logger("swfasync.client")
+log = get_logger("swfasync.client")
 
 # SWF holds a long poll for 60 s; the read timeout must outlast it or every idle poll
 # would end in a client-side timeout error instead of an empty answer.

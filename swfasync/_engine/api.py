@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
 import msgspec
-import structlog
 
+from .._log import get_logger
 from .._wire import decisions as d
 from .._wire import rules
 from .._wire.common import ActivityType, TaskList, WorkflowType
@@ -865,7 +865,7 @@ class WorkflowLogger:
     """A structlog logger bound to the running workflow; silent while replaying."""
 
     def __init__(self, name: str = "swfasync.workflow") -> None:
-        self._log = structlog.get_logger(name)
+        self._log = get_logger(name)
 
     def _emit(self, level: str, event: str, **fields: Any) -> None:
         instance = current_instance()

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import structlog
-
+from .._log import get_logger
 from .._wire import decisions as d
 from .._wire import events as e
 from .._wire.codec import AnyEvent, UnknownEvent, timestamp_to_datetime
@@ -57,7 +56,7 @@ from .failures import encode_failure
 from .loop import WorkflowEventLoop
 from .task_failures import FAILURE_MARKER, DecisionFailure
 
-log = structlog.get_logger("swfasync.engine")
+log = get_logger("swfasync.engine")
 
 
 class ContinueAsNewError(BaseException):

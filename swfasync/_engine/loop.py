@@ -15,8 +15,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, TypeVarTuple
 
-import structlog
-
+from .._log import get_logger
 from ..exceptions import RestrictedOperationError
 
 if TYPE_CHECKING:
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
-log = structlog.get_logger("swfasync.engine")
+log = get_logger("swfasync.engine")
 
 
 class TimerOwner(Protocol):

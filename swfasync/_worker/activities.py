@@ -26,19 +26,19 @@ from typing import Any
 
 import anyio
 import anyio.abc
-import structlog
 from botocore.exceptions import ClientError
 
 from .._client.connection import backoff_delay, is_throttling
 from .._engine import converter
 from .._engine.definitions import ActivityDefinition, seconds
 from .._engine.failures import encode_failure
+from .._log import get_logger
 from ..exceptions import UnknownTypeError
 from . import context as _context
 from .context import ActivityInfo, CompleteAsync
 from .outages import RETRY_BASE, RETRY_CAP, Outage, is_transient, task_gone, until_answered
 
-log = structlog.get_logger("swfasync.worker")
+log = get_logger("swfasync.worker")
 
 
 @dataclass(slots=True)

@@ -16,7 +16,6 @@ from typing import Any
 import anyio
 import anyio.abc
 import msgspec
-import structlog
 
 from .._client.client import Client
 from .._client.connection import backoff_delay, is_throttling
@@ -24,6 +23,7 @@ from .._client.fast_transport import FastSwfTransport
 from .._engine import sandbox
 from .._engine.definitions import activity_definition
 from .._engine.instance import WorkflowTaskError
+from .._log import get_logger
 from .._wire.codec import decisions_to_builtins
 from ..exceptions import NondeterminismError, UnknownTypeError
 from .activation_threads import ActivationThreads, CallTimeoutError
@@ -37,7 +37,7 @@ from .decisions import (
 )
 from .outages import RETRY_BASE, RETRY_CAP, Outage, is_transient, task_gone, until_answered
 
-log = structlog.get_logger("swfasync.worker")
+log = get_logger("swfasync.worker")
 
 
 class Worker:

@@ -18,8 +18,8 @@ import os
 from collections.abc import Awaitable, Callable
 
 import msgspec
-import structlog
 
+from .._log import get_logger
 from ._clock import Clock
 from ._faults import UnknownResourceFault
 from ._polling import QueuedTask, TaskQueues
@@ -38,7 +38,7 @@ from ._state import (
 )
 from ._store import Store
 
-log = structlog.get_logger("swfasync.devserver")
+log = get_logger("swfasync.devserver")
 
 _event_encoder = msgspec.json.Encoder()
 

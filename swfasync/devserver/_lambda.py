@@ -6,12 +6,12 @@ import asyncio
 import inspect
 from typing import TYPE_CHECKING
 
-import structlog
+from .._log import get_logger
 
 if TYPE_CHECKING:
     from ._backend import Backend
 
-log = structlog.get_logger("swfasync.devserver.lambda")
+log = get_logger("swfasync.devserver.lambda")
 
 
 async def invoke(b: Backend, run_id: str, lambda_id: str) -> None:

@@ -14,13 +14,12 @@ import heapq
 import itertools
 from collections.abc import Callable
 
-import structlog
-
+from .._log import get_logger
 from ._clock import Clock
 
 Key = tuple[str, str, str]  # (kind, run_id, ident)
 
-log = structlog.get_logger("swfasync.devserver.scheduler")
+log = get_logger("swfasync.devserver.scheduler")
 
 
 class Scheduler:

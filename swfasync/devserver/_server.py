@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-import structlog
 from aiohttp import web
 
+from .._log import get_logger
 from ._backend import Backend, LambdaFn
 from ._clock import Clock, SystemClock
 from ._protocol import HostCheck, make_server
 from ._store import Store
 
-log = structlog.get_logger("swfasync.devserver")
+log = get_logger("swfasync.devserver")
 
 
 def _is_loopback(host: str) -> bool:

@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any, Final
 
 import msgspec
-import structlog
 from aiohttp import web
 
 from .._client.client import Client
+from .._log import get_logger
 from . import _openapi, _tasks, _workflows
 from ._auth import AuthHook, is_loopback
 from ._catalog import Catalog
@@ -19,7 +19,7 @@ from ._problems import HttpProblem, Scope, from_error
 from ._signing import GatewayConfigError, secrets_from
 from ._workflows import Reply
 
-log = structlog.get_logger("swfasync.gateway")
+log = get_logger("swfasync.gateway")
 
 DEFAULT_PORT: Final = 8081
 _encoder = msgspec.json.Encoder()

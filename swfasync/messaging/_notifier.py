@@ -24,10 +24,10 @@ from typing import Any, Final
 
 import anyio
 import msgspec
-import structlog
 from botocore.exceptions import ClientError
 
 from .._client.client import Client, WorkflowExecutionSummary
+from .._log import get_logger
 from .._wire import events as e
 from .._wire.codec import AnyEvent, UnknownEvent, decode_events, timestamp_to_datetime
 from ..exceptions import ConfigurationError
@@ -43,7 +43,7 @@ from ._notification import (
 from ._status import StatusMapping
 from ._tags import read_tags
 
-log = structlog.get_logger("swfasync.messaging")
+log = get_logger("swfasync.messaging")
 
 PAGE: Final = 100
 EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)

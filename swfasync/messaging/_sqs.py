@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import anyio
-import structlog
 
+from .._log import get_logger
 from ._aws import is_transient
 
-log = structlog.get_logger("swfasync.messaging")
+log = get_logger("swfasync.messaging")
 
 BATCH: Final = 10  # SQS's maximum per receive, delete and visibility batch
 # SQS allows 10 message attributes; the dead-letter reason takes up to four of them.
