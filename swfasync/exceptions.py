@@ -199,11 +199,18 @@ class ArgumentTypeError(SwfValidationError, TypeError):
         expected: the expected type, as written in the annotation.
     """
 
-    def __init__(self, target: str, parameter: str, expected: str, value: Any, why: str) -> None:
-        message = (
-            f"{target}: argument {parameter!r} must be {expected}, got "
-            f"{type(value).__name__} {_preview(value)}"
-        )
+    def __init__(
+        self,
+        target: str,
+        parameter: str,
+        expected: str,
+        value: Any,
+        why: str,
+        *,
+        missing: bool = False,
+    ) -> None:
+        got = "nothing" if missing else f"{type(value).__name__} {_preview(value)}"
+        message = f"{target}: argument {parameter!r} must be {expected}, got {got}"
         if why:
             message += f" ({why})"
         SwfValidationError.__init__(self, f"{target}.{parameter}", value, "type", message)

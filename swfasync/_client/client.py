@@ -10,18 +10,20 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
+import structlog
 from botocore.config import Config
 
 from .._engine import converter
 from .._engine.definitions import (
     ChildPolicy,
     Duration,
+    WorkflowDefinition,
     activity_definition,
     swf_duration,
     workflow_definition,
 )
 from .._engine.failures import encode_failure
-from .._log import get_logger
+from .._wire import rules
 from ..exceptions import (
     AlreadyExistsError,
     ClientClosedError,
@@ -31,11 +33,11 @@ from ..exceptions import (
     WorkflowAlreadyStartedError,
     WorkflowNotFoundError,
 )
-from . import idempotency, registration
+from . import checks, idempotency, registration
 from .connection import call_swf, create_swf_client, make_config
 from .handle import WorkflowHandle
 
-log = get_logger("swfasync.client")
+log = structlog.get_logger("swfasync.client")
 
 R = TypeVar("R")
 
@@ -293,12 +295,22 @@ class Client:
         Arguments are JSON-encoded as the execution's input. Options left out fall back to
         the type's registered defaults.
 
+        Everything is checked before anything is sent: the domain, id, type, task list,
+        tags, priority and timeouts against SWF's rules, the input's size, and, for a
+        ``@workflow.defn``, the arguments against its run method's annotations (as the
+        worker will decode them).
+
         Raises:
+            SwfValidationError: a value breaks one of SWF's rules (the error names the
+                field, the value, the rule, and the size and limit where they apply).
+            ArgumentTypeError: an argument does not fit its parameter's annotation, or
+                one is missing or too many (names the parameter and the expected type).
             WorkflowAlreadyStartedError: an execution with ``id`` is open and the policy
                 is ``FAIL``.
             WorkflowIdConflictError: the policy is ``IDEMPOTENT`` and ``id`` is bound to
                 a run started with a different request.
         """
+        definition: WorkflowDefinition | None = None
         if isinstance(workflow, str):
             if version is None:
                 raise SwfValidationError(
@@ -313,6 +325,17 @@ class Client:
             name = definition.name
             resolved_version = version or definition.version
             inferred = definition.result_type
+            run, has_self = checks.run_function(workflow, definition)
+            checks.check_arguments(f"workflow {name}", run, definition.param_types, args, has_self)
+        checks.check_domain(self.domain)
+        checks.check_workflow_id(id)
+        checks.check_type(name, resolved_version)
+        if task_list is not None:
+            rules.check_name("task_list", task_list)
+        if tag_list:
+            rules.check_tags("tag_list", list(tag_list))
+        if lambda_role is not None:
+            rules.check_length("lambda_role", lambda_role, minimum=1)
         kwargs: dict[str, Any] = {
             "domain": self.domain,
             "workflowId": id,
@@ -321,17 +344,21 @@ class Client:
         }
         optional = {
             "taskList": {"name": task_list} if task_list else None,
-            "executionStartToCloseTimeout": swf_duration(execution_timeout),
-            "taskStartToCloseTimeout": swf_duration(task_timeout),
+            "executionStartToCloseTimeout": swf_duration(
+                execution_timeout, "execution_timeout", maximum=rules.MAX_EXECUTION_TIMEOUT
+            ),
+            "taskStartToCloseTimeout": swf_duration(task_timeout, "task_timeout"),
             "childPolicy": child_policy,
             "tagList": list(tag_list) if tag_list else None,
-            "taskPriority": str(task_priority) if task_priority is not None else None,
+            "taskPriority": rules.check_priority("task_priority", str(task_priority))
+            if task_priority is not None
+            else None,
             "lambdaRole": lambda_role,
         }
         kwargs.update({k: v for k, v in optional.items() if v is not None})
         rtype = result_type if result_type is not None else inferred
         if id_reuse_policy is IdReusePolicy.IDEMPOTENT:
-            return await self._start_idempotently(kwargs, rtype)
+            return await self._start_idempotently(kwargs, rtype, definition)
         try:
             response = await self._call("start_workflow_execution", kwargs)
         except SwfServiceError as error:
@@ -339,15 +366,21 @@ class Client:
                 raise
             if id_reuse_policy is IdReusePolicy.FAIL:
                 raise WorkflowAlreadyStartedError(id) from error
-            existing = await self.get_workflow_handle(id, result_type=rtype)
+            existing = await self.get_workflow_handle(
+                id, result_type=rtype, workflow=workflow if definition else None
+            )
             if id_reuse_policy is IdReusePolicy.USE_EXISTING:
                 return existing
             await existing.terminate(reason="replaced by a new start (TERMINATE_EXISTING)")
             response = await self._call("start_workflow_execution", kwargs)
         self.log.info("workflow_started", workflow_id=id, run_id=response["runId"], type=name)
-        return WorkflowHandle(self, id, response["runId"], rtype, newly_started=True)
+        return WorkflowHandle(
+            self, id, response["runId"], rtype, newly_started=True, workflow=definition
+        )
 
-    async def _start_idempotently(self, kwargs: dict[str, Any], rtype: Any) -> WorkflowHandle[Any]:
+    async def _start_idempotently(
+        self, kwargs: dict[str, Any], rtype: Any, definition: WorkflowDefinition | None
+    ) -> WorkflowHandle[Any]:
         kind = kwargs["workflowType"]
         workflow_id: str = kwargs["workflowId"]
         tag = idempotency.fingerprint(kind["name"], kind["version"], kwargs.get("input"))
@@ -377,7 +410,9 @@ class Client:
         run_id, started = await idempotency.start_idempotently(self, workflow_id, tag, start)
         event = "workflow_started" if started else "workflow_start_deduplicated"
         self.log.info(event, workflow_id=workflow_id, run_id=run_id, type=kind["name"])
-        return WorkflowHandle(self, workflow_id, run_id, rtype, newly_started=started)
+        return WorkflowHandle(
+            self, workflow_id, run_id, rtype, newly_started=started, workflow=definition
+        )
 
     async def _call(
         self, operation: str, kwargs: dict[str, Any], *, retry_for: float | object | None = ...
@@ -417,9 +452,24 @@ class Client:
             )
 
     async def get_workflow_handle(
-        self, workflow_id: str, run_id: str | None = None, *, result_type: Any = Any
+        self,
+        workflow_id: str,
+        run_id: str | None = None,
+        *,
+        result_type: Any = Any,
+        workflow: Any = None,
     ) -> WorkflowHandle[Any]:
-        """A handle to an existing execution; without ``run_id``, its latest run."""
+        """A handle to an existing execution; without ``run_id``, its latest run.
+
+        Given the ``@workflow.defn`` it runs, the handle checks signals against the class:
+        a signal it does not declare, or arguments that do not fit the handler, are
+        refused before they are sent. ``result_type`` then defaults to the run method's.
+        """
+        definition = workflow_definition(workflow) if workflow is not None else None
+        if definition is not None and result_type is Any:
+            result_type = definition.result_type
+        checks.check_workflow_id(workflow_id)
+        checks.check_run_id(run_id)
         if run_id is None:
             runs = await self.list_workflows(workflow_id=workflow_id, status="OPEN")
             if not runs:
@@ -433,7 +483,7 @@ class Client:
                     domain=self.domain,
                 )
             run_id = max(runs, key=lambda r: r.start_time).run_id
-        return WorkflowHandle(self, workflow_id, run_id, result_type)
+        return WorkflowHandle(self, workflow_id, run_id, result_type, workflow=definition)
 
     def _filters(
         self,
@@ -536,8 +586,13 @@ class Client:
     # -- activities completed from outside (callback-with-token) -------------------------------
 
     async def complete_activity(self, task_token: str, result: Any = None) -> None:
-        """Complete an activity task left open by ``activity.complete_async()``."""
-        kwargs: dict[str, Any] = {"taskToken": task_token}
+        """Complete an activity task left open by ``activity.complete_async()``.
+
+        Raises:
+            ActivityTaskNotFoundError: the task is gone (completed, timed out, cancelled).
+            SwfValidationError: the token or the result breaks SWF's rules.
+        """
+        kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if result is not None:
             kwargs["result"] = converter.encode(result, "result")
         await self._call("respond_activity_task_completed", kwargs)
@@ -547,19 +602,23 @@ class Client:
         reason, details = encode_failure(error)
         await self._call(
             "respond_activity_task_failed",
-            {"taskToken": task_token, "reason": reason, "details": details},
+            {
+                "taskToken": checks.check_task_token(task_token),
+                "reason": reason,
+                "details": details,
+            },
         )
 
     async def cancel_activity(self, task_token: str, details: Any = None) -> None:
         """Report an open activity task as cancelled."""
-        kwargs: dict[str, Any] = {"taskToken": task_token}
+        kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if details is not None:
             kwargs["details"] = converter.encode(details, "details")
         await self._call("respond_activity_task_canceled", kwargs)
 
     async def heartbeat_activity(self, task_token: str, *details: Any) -> bool:
         """Heartbeat an open activity task; True if its cancellation was requested."""
-        kwargs: dict[str, Any] = {"taskToken": task_token}
+        kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if details:
             kwargs["details"] = converter.encode(list(details), "heartbeat_details")
         response = await self._call("record_activity_task_heartbeat", kwargs)

@@ -13,8 +13,10 @@ from .._engine.task_failures import DecisionFailure
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events, event_to_builtins
 from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
+from . import checks
 
 if TYPE_CHECKING:
+    from .._engine.definitions import WorkflowDefinition
     from .client import Client
 
 R = TypeVar("R")
@@ -133,12 +135,15 @@ class WorkflowHandle(Generic[R]):
         result_type: Any = Any,
         *,
         newly_started: bool = False,
+        workflow: WorkflowDefinition | None = None,
     ) -> None:
         self.client = client
         self.workflow_id = workflow_id
         self.run_id = run_id
         self.result_type = result_type
         self.newly_started = newly_started
+        # The workflow's definition, where the handle's maker knew it: signals are checked.
+        self._definition = workflow
 
     def __repr__(self) -> str:
         return f"WorkflowHandle(workflow_id={self.workflow_id!r}, run_id={self.run_id!r})"
@@ -438,7 +443,19 @@ class WorkflowHandle(Generic[R]):
             )
 
     async def signal(self, signal_name: str, *args: Any) -> None:
-        """Send a signal; its handler receives ``args`` (JSON-encoded)."""
+        """Send a signal; its handler receives ``args`` (JSON-encoded).
+
+        With the workflow's class known (the handle came from ``start_workflow`` or
+        ``get_workflow_handle(..., workflow=...)``), a signal the class does not declare
+        and arguments that do not fit the handler's annotations are refused first.
+
+        Raises:
+            SwfValidationError: the signal name breaks SWF's rules or is not declared.
+            ArgumentTypeError: an argument does not fit the handler's annotation.
+            WorkflowNotFoundError: the execution is closed or unknown.
+        """
+        checks.check_signal_name(self._definition, signal_name)
+        checks.check_signal_arguments(self._definition, signal_name, args)
         await self.client._call(
             "signal_workflow_execution",
             {
