@@ -16,17 +16,24 @@ from ._engine.retry import RetryPolicy as RetryPolicy
 from ._worker.worker import Worker as Worker
 from .exceptions import ActivityError as ActivityError
 from .exceptions import ApplicationError as ApplicationError
+from .exceptions import ArgumentTypeError as ArgumentTypeError
 from .exceptions import ChildWorkflowError as ChildWorkflowError
 from .exceptions import FailureError as FailureError
 from .exceptions import NondeterminismError as NondeterminismError
 from .exceptions import SwfAsyncError as SwfAsyncError
+from .exceptions import SwfConnectionError as SwfConnectionError
+from .exceptions import SwfValidationError as SwfValidationError
+from .exceptions import WorkflowAlreadyStartedError as WorkflowAlreadyStartedError
 from .exceptions import WorkflowFailureError as WorkflowFailureError
+from .exceptions import WorkflowIdConflictError as WorkflowIdConflictError
+from .exceptions import WorkflowNotFoundError as WorkflowNotFoundError
 
 __version__ = "0.1.0"
 
 __all__ = (
     "ActivityError",
     "ApplicationError",
+    "ArgumentTypeError",
     "ChildWorkflowError",
     "Client",
     "FailureError",
@@ -34,9 +41,14 @@ __all__ = (
     "NondeterminismError",
     "RetryPolicy",
     "SwfAsyncError",
+    "SwfConnectionError",
+    "SwfValidationError",
     "Worker",
+    "WorkflowAlreadyStartedError",
     "WorkflowFailureError",
     "WorkflowHandle",
+    "WorkflowIdConflictError",
+    "WorkflowNotFoundError",
     "__version__",
     "activity",
     "workflow",

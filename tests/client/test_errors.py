@@ -188,3 +188,20 @@ def test_a_closed_client_says_so() -> None:
     client = Client.local("http://127.0.0.1:9", "x")
     with pytest.raises(x.ClientClosedError, match="not open"):
         _ = client.raw
+
+
+def test_the_package_exports_the_errors_users_catch_first() -> None:
+    import swfasync
+
+    exported = {name for name in swfasync.__all__ if name.endswith("Error")}
+    assert {
+        "SwfAsyncError",
+        "SwfValidationError",
+        "ArgumentTypeError",
+        "SwfConnectionError",
+        "WorkflowNotFoundError",
+        "WorkflowAlreadyStartedError",
+        "WorkflowIdConflictError",
+    } <= exported
+    for name in exported:
+        assert getattr(swfasync, name) is getattr(x, name)
