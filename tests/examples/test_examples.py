@@ -25,6 +25,8 @@ def load(name: str) -> ModuleType:
 
 EXPECTED: dict[str, Any] = {
     "hello_world": "Hello, World!",
+    "aiohttp_service": (202, 202, {"label": "LABEL-42"}),
+    "fastapi_lifespan": (202, {"label": "LABEL-7"}),
     "booking": ["reserveAirline-123", "reserveCar-123", "sendConfirmation-345"],
     "periodic": 7,
     "exponential_retry": ("processed order-7", ["a1", "a1.2", "a1.3", "a1.4"]),
