@@ -14,4 +14,6 @@ ALL = (
     "memory",
     "loop_lag",
     "result_latency",
+    "messaging",
+    "gateway",
 )

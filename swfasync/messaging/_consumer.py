@@ -17,17 +17,18 @@ one after the other; a transient failure stops its group's batch there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
 
 import anyio
-import structlog
+from anyio.abc import TaskGroup
 from botocore.exceptions import ClientError
 
 from .._client.client import Client, IdReusePolicy
+from .._log import get_logger
 from ..exceptions import (
     ArgumentTypeError,
     ConfigurationError,
@@ -51,7 +52,7 @@ from ._sqs import (
 )
 from ._tags import make_tags
 
-log = structlog.get_logger("swfasync.messaging")
+log = get_logger("swfasync.messaging")
 
 # SWF faults that no retry can cure: the request itself is wrong.
 _PERMANENT_SWF: Final = {
@@ -94,6 +95,8 @@ class SqsSubmissions:
             :class:`SubmissionMapping` over ``workflows``).
         max_concurrency: messages in flight at once; a receive asks only for as many as
             there is room for.
+        pollers: receives in flight at once (more than one keeps the starts busy while a
+            receive is on its way).
         visibility_timeout: seconds a received message stays invisible; extended while
             its start is in flight.
         wait_time: the long poll, in seconds (SQS's maximum is 20).
@@ -112,14 +115,15 @@ class SqsSubmissions:
         schema: type[Any] = Submission,
         mapping: Callable[[Any], StartRequest] | None = None,
         max_concurrency: int = 10,
+        pollers: int = 2,
         visibility_timeout: int = 30,
         wait_time: int = 20,
         register: bool = True,
         sqs: Any = None,
         sqs_options: dict[str, Any] | None = None,
     ) -> None:
-        if max_concurrency < 1:
-            raise ConfigurationError("max_concurrency must be at least 1")
+        if max_concurrency < 1 or pollers < 1:
+            raise ConfigurationError("max_concurrency and pollers must be at least 1")
         if not 0 <= wait_time <= 20:
             raise ConfigurationError("wait_time must be between 0 and 20 seconds (SQS's limit)")
         if mapping is None and schema is not Submission:
@@ -131,6 +135,7 @@ class SqsSubmissions:
         self.schema = schema
         self.mapping: Callable[[Any], StartRequest] = mapping or SubmissionMapping(self.workflows)
         self.max_concurrency = max_concurrency
+        self.pollers = pollers
         self.visibility_timeout = visibility_timeout
         self.wait_time = wait_time
         self.register = register
@@ -140,7 +145,7 @@ class SqsSubmissions:
         self.fifo = queue_url.endswith(".fifo")
         self._stack = AsyncExitStack()
         self._stopping = anyio.Event()
-        self._poll_scope: anyio.CancelScope | None = None
+        self._poll_scopes: set[anyio.CancelScope] = set()
         self._log = log.bind(queue_url=queue_url, domain=client.domain)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -173,8 +178,8 @@ class SqsSubmissions:
     def stop(self) -> None:
         """Stop receiving; messages in flight finish and their deletes are sent."""
         self._stopping.set()
-        if self._poll_scope is not None:
-            self._poll_scope.cancel()
+        for scope in self._poll_scopes:
+            scope.cancel()
 
     async def _check_queues(self) -> None:
         for url in (self.queue_url, self.dlq_url):
@@ -198,45 +203,63 @@ class SqsSubmissions:
         """Receive and start until :meth:`stop` (``async with`` runs this for you)."""
         deleter = Deleter(self._sqs, self.queue_url)
         slots = anyio.Semaphore(self.max_concurrency)
-        self._log.info("consumer_started", fifo=self.fifo, max_concurrency=self.max_concurrency)
+        self._log.info(
+            "consumer_started",
+            fifo=self.fifo,
+            max_concurrency=self.max_concurrency,
+            pollers=self.pollers,
+        )
         async with anyio.create_task_group() as group:
             group.start_soon(deleter.run)
             async with anyio.create_task_group() as work:
-                failures = 0
-                while not self._stopping.is_set():
-                    taken = await self._take_slots(slots)
-                    if taken == 0:
-                        break
-                    try:
-                        messages = await self._receive(taken)
-                        failures = 0
-                    except Exception as error:
-                        messages = []
-                        failures += 1
-                        delay = min(30.0, 0.2 * 2 ** min(failures, 8))
-                        self._log.warning(
-                            "receive_failed",
-                            error=repr(error),
-                            transient=is_transient(error),
-                            retry_in=delay,
-                        )
-                        with anyio.move_on_after(delay):
-                            await self._stopping.wait()
-                    for _ in range(taken - len(messages)):
-                        slots.release()
-                    for batch in self._batches(messages):
-                        work.start_soon(self._process_batch, batch, deleter, slots)
+                for _ in range(self.pollers):
+                    work.start_soon(self._poll, slots, deleter, work)
             deleter.close()
         self._log.info("consumer_stopped", **vars(self.stats))
 
-    async def _take_slots(self, slots: anyio.Semaphore) -> int:
-        """Wait for room for one message, then take what else is free (up to a batch)."""
+    async def _poll(self, slots: anyio.Semaphore, deleter: Deleter, work: TaskGroup) -> None:
+        """One poller: wait for room, receive at most that many, hand each batch to a task."""
+        failures = 0
+        while not self._stopping.is_set():
+            taken = await self._take_slots(slots)
+            if taken == 0:
+                return
+            try:
+                messages = await self._receive(taken)
+                failures = 0
+            except Exception as error:
+                messages = []
+                failures += 1
+                delay = min(30.0, 0.2 * 2 ** min(failures, 8))
+                self._log.warning(
+                    "receive_failed",
+                    error=repr(error),
+                    transient=is_transient(error),
+                    retry_in=delay,
+                )
+                with anyio.move_on_after(delay):
+                    await self._stopping.wait()
+            for _ in range(taken - len(messages)):
+                slots.release()
+            for batch in self._batches(messages):
+                work.start_soon(self._process_batch, batch, deleter, slots)
+
+    @contextmanager
+    def _stoppable(self) -> Iterator[anyio.CancelScope]:
+        """A cancel scope that :meth:`stop` cancels: a long poll or a wait for room."""
         with anyio.CancelScope() as scope:
-            self._poll_scope = scope
             if self._stopping.is_set():
                 scope.cancel()
+            self._poll_scopes.add(scope)
+            try:
+                yield scope
+            finally:
+                self._poll_scopes.discard(scope)
+
+    async def _take_slots(self, slots: anyio.Semaphore) -> int:
+        """Wait for room for one message, then take what else is free (up to a batch)."""
+        with self._stoppable() as scope:
             await slots.acquire()
-        self._poll_scope = None
         if scope.cancelled_caught:
             return 0
         taken = 1
@@ -250,10 +273,7 @@ class SqsSubmissions:
 
     async def _receive(self, count: int) -> list[Received]:
         response: dict[str, Any] = {}
-        with anyio.CancelScope() as scope:
-            self._poll_scope = scope
-            if self._stopping.is_set():
-                scope.cancel()
+        with self._stoppable():
             response = await self._sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=count,
@@ -262,7 +282,6 @@ class SqsSubmissions:
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
-        self._poll_scope = None
         messages = [Received.from_response(raw) for raw in response.get("Messages", [])]
         self.stats.received += len(messages)
         return messages
