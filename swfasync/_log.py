@@ -37,6 +37,16 @@ _LEVELS = {
     "critical": logging.CRITICAL,
 }
 _QUOTED = frozenset(" =\"'\n\t")
+# The standard library's loggers by name (it keeps every logger it made for good, so these
+# stay the ones its configuration applies to); logging.getLogger takes a lock each call.
+_stdlib_loggers: dict[str, logging.Logger] = {}
+
+
+def _stdlib(name: str) -> logging.Logger:
+    logger = _stdlib_loggers.get(name)
+    if logger is None:
+        logger = _stdlib_loggers[name] = logging.getLogger(name)
+    return logger
 
 
 def get_logger(name: str) -> Logger:
@@ -62,8 +72,8 @@ class Logger:
     def __init__(self, name: str, context: dict[str, Any]) -> None:
         self._name = name
         self._context = context
-        # structlog's bound logger for this context, made when first needed.
-        self._structlog: Any = None
+        # (the structlog configuration it was made under, structlog's bound logger)
+        self._structlog: tuple[tuple[Any, ...], Any] | None = None
 
     @property
     def name(self) -> str:
@@ -86,7 +96,7 @@ class Logger:
         """Whether an event at ``level`` may be logged (structlog decides per event)."""
         if structlog.is_configured():
             return True
-        return logging.getLogger(self._name).isEnabledFor(level)
+        return _stdlib(self._name).isEnabledFor(level)
 
     def debug(self, event: str, **fields: Any) -> None:
         self._log("debug", event, fields)
@@ -108,15 +118,33 @@ class Logger:
         fields.setdefault("exc_info", True)
         self._log("error", event, fields)
 
+    def _structlog_logger(self) -> Any:
+        """structlog's bound logger for this context under structlog's configuration now.
+
+        Made again whenever the configuration changed since, so an application (or a
+        test's ``capture_logs``) that configures structlog later, or again, is obeyed at
+        once, as structlog's own lazy loggers obey it.
+        """
+        config = structlog.get_config()
+        key = (
+            id(config["processors"]),
+            config["wrapper_class"],
+            config["logger_factory"],
+            config["context_class"],
+        )
+        cached = self._structlog
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        bound = structlog.get_logger(self._name).bind(**self._context)
+        self._structlog = (key, bound)
+        return bound
+
     def _log(self, method: str, event: str, fields: dict[str, Any]) -> None:
         if structlog.is_configured():
-            bound = self._structlog
-            if bound is None:
-                bound = self._structlog = structlog.get_logger(self._name).bind(**self._context)
-            getattr(bound, method)(event, **fields)
+            getattr(self._structlog_logger(), method)(event, **fields)
             return
         level = _LEVELS[method]
-        stdlib = logging.getLogger(self._name)
+        stdlib = _stdlib(self._name)
         if not stdlib.isEnabledFor(level):
             return
         everything = {**self._context, **fields}
