@@ -4,6 +4,9 @@
   skipping and a client; start workers with ``workflow_environment.new_worker(...)``).
 - ``activity_environment``: a fresh ``ActivityEnvironment``.
 - ``swf_client``: the environment's ``Client``.
+- ``messaging_environment``: a ``workflow_environment`` with a submission queue, its
+  dead-letter queue and a status topic as ``.messaging``, on ``moto_server``: moto's
+  SQS and SNS, one server for the whole session (``swfasync[messaging]``).
 
 The two async fixtures need pytest-asyncio, which is not a dependency of swfasync: where it
 is missing, the plugin still loads (pytest works as before) and a test that asks for one
@@ -13,7 +16,7 @@ of them fails with a message saying what to install.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -50,9 +53,25 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
         """The ``workflow_environment``'s client (domain ``default``, registered)."""
         return workflow_environment.client
 
+    @pytest_asyncio.fixture
+    async def messaging_environment(moto_server: str) -> AsyncIterator[WorkflowEnvironment]:
+        """A dev server and client, with fresh queues and topic on ``moto_server``."""
+        async with WorkflowEnvironment(messaging=moto_server) as env:
+            yield env
+
 else:
     workflow_environment = _missing("workflow_environment")
     swf_client = _missing("swf_client")
+    messaging_environment = _missing("messaging_environment")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The endpoint URL of moto's server (SQS, SNS), started once per test session."""
+    from ..messaging import MotoServer  # only when asked: an optional part
+
+    with MotoServer() as server:
+        yield server.endpoint_url
 
 
 @pytest.fixture

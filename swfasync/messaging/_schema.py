@@ -129,6 +129,12 @@ def decode_message(body: str | bytes, schema: type[Any]) -> Any:
     try:
         return msgspec.json.decode(body, type=schema)
     except msgspec.ValidationError as error:
+        try:  # a typed decode may stop at a wrong type before the text stops being JSON
+            msgspec.json.decode(body)
+        except msgspec.DecodeError as invalid:
+            raise Rejected(
+                "malformed_json", f"the message is not JSON: {invalid}", field="$"
+            ) from invalid
         text = str(error)
         found = _PATH.search(text)
         path = found.group(1) if found else "$"

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from swfasync.messaging import MotoServer
 from swfasync.testing import WorkflowEnvironment
 
 from .workflows import ALL
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    with MotoServer() as server:
-        yield server.endpoint_url
+def moto_endpoint(moto_server: str) -> str:
+    """The session's moto server (the swfasync pytest plugin's ``moto_server``)."""
+    return moto_server
 
 
 @pytest.fixture
