@@ -23,18 +23,18 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import msgspec
-import structlog
 
 from .._engine import task_failures
 from .._engine.definitions import WorkflowDefinition, activity_definition, workflow_definition
 from .._engine.failures import encode_failure
 from .._engine.instance import ActivationResult, WorkflowInstance, WorkflowTaskError
+from .._log import get_logger
 from .._wire import decisions as d
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events
 from ..exceptions import UnknownTypeError
 
-log = structlog.get_logger("swfasync.worker")
+log = get_logger("swfasync.worker")
 
 PAGE_SIZE: Final = 1000
 
