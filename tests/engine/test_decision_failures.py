@@ -7,18 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from swfasync import workflow
 from swfasync._engine import task_failures
-from swfasync._engine.instance import ActivationResult
+from swfasync._engine.instance import ActivationResult, WorkflowInstance
 from swfasync._wire import decisions as d
+from swfasync._wire import events as e
 from swfasync._wire.codec import AnyEvent
 from swfasync.exceptions import NondeterminismError
-from swfasync.testing import HistoryBuilder, Replayer
+from swfasync.testing import HistoryBuilder, Replayer, WorkflowSimulation
 from swfasync.worker import DecisionTask, DecisionTaskHandler
 
 from . import elsewhere
 from .helpers import kinds, summary
+from .test_replay_property import Program, _close_everything, _respond, programs
 
 THIS_FILE = str(Path(__file__).resolve())
 
@@ -212,3 +216,58 @@ def test_workflow_code_cannot_write_the_failure_marker_itself() -> None:
     result = decide([forges], HistoryBuilder("Forges", "1"))
     assert result.failure is not None
     assert result.failure.error_type == "WorkflowDefinitionError"
+
+
+def _fail_a_decision_task(sim: WorkflowSimulation, data: st.DataObject) -> None:
+    """A decision task whose code failed: its record and retry timer, maybe a signal while
+    it was out, then the timer firing. The worker then drops its cached instance."""
+    b = sim.builder
+    started = b.decision_task()
+    failure = task_failures.DecisionFailure(
+        error_type="RuntimeError", message="transient", started_event_id=started
+    )
+    if data.draw(st.booleans()):
+        b.signal("poke")
+    b.complete_decision_task(task_failures.failure_decisions(failure, 1))
+    b.timer_fired(task_failures.retry_timer_id(started))
+    sim.instance = WorkflowInstance(sim.definition, workflow_id="prop", run_id="prop-run")
+    sim._fed = 0  # the next decision replays the whole history, as after an eviction
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs, data=st.data())
+def test_failed_decision_tasks_anywhere_never_change_a_decision(
+    program: list[Any], data: st.DataObject
+) -> None:
+    sim = WorkflowSimulation(Program, program, workflow_id="prop", run_id="prop-run")
+    rounds = 0
+    while not sim.closed:
+        if data.draw(st.integers(0, 3)) == 0:
+            _fail_a_decision_task(sim, data)
+        sim.decide()
+        rounds += 1
+        if sim.closed:
+            break
+        if rounds > 40:
+            _close_everything(sim)
+        else:
+            _respond(sim, data)
+        assert rounds < 200
+    replayer = Replayer([Program])
+    events = sim.builder.events
+    answered = {
+        ev.attributes.started_event_id
+        for ev in events
+        if isinstance(ev, e.DecisionTaskCompleted)
+        and not any(
+            isinstance(m, e.MarkerRecorded)
+            and m.attributes.decision_task_completed_event_id == ev.event_id
+            for m in events
+        )
+    }
+    started_ids = sorted(answered)
+    assert len(started_ids) == len(sim.activations)
+    for started_id, live in zip(started_ids, sim.activations, strict=True):
+        replayed = replayer.replay(events[:started_id], workflow_id="prop", run_id="prop-run")
+        assert replayed.decisions == live
+    assert replayer.replay(events, workflow_id="prop", run_id="prop-run").ok
