@@ -203,6 +203,8 @@ class Problem(Struct, kw_only=True, omit_defaults=True):
     detail: str
     instance: str | None = None
     field: str | None = None
+    parameter: str | None = None
+    expected: str | None = None
     size: int | None = None
     limit: int | None = None
     workflow_id: str | None = None

@@ -13,9 +13,11 @@ import aiohttp
 import msgspec
 from aiohttp import web
 from botocore.exceptions import ClientError, HTTPClientError, ParamValidationError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from .._client.connection import THROTTLING_CODES, error_code
 from ..exceptions import (
+    ArgumentTypeError,
     PayloadTooLargeError,
     SwfConnectionError,
     SwfValidationError,
@@ -120,6 +122,9 @@ def from_error(
     """The problem an error from the client means, or None for one the gateway does not
     know (a bug: the caller answers 500 and logs it)."""
     ids: dict[str, Any] = {"workflow_id": workflow_id, "run_id": run_id}
+    # Reads made side by side fail together: their first error speaks for the group.
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
     if isinstance(error, HttpProblem):
         return error
     if isinstance(error, PayloadTooLargeError):
@@ -131,6 +136,17 @@ def from_error(
             size=error.size,
             limit=error.limit,
         )
+    if isinstance(error, ArgumentTypeError):
+        return HttpProblem(
+            400,
+            "argument-type",
+            str(error),
+            field="args",
+            parameter=error.parameter,
+            expected=error.expected,
+        )
+    if isinstance(error, SwfValidationError) and error.rule == "declared":
+        return HttpProblem(404, "signal-not-declared", str(error), field=error.field, **ids)
     if isinstance(error, SwfValidationError):
         return HttpProblem(
             400, "invalid-value", str(error), field=error.field, size=error.size, limit=error.limit
@@ -141,7 +157,13 @@ def from_error(
         return HttpProblem(400, "invalid-request", str(error))
     # The client's calls raise SwfConnectionError; raw aiobotocore calls, botocore's or
     # aiohttp's own errors.
-    if isinstance(error, SwfConnectionError | HTTPClientError | aiohttp.ClientConnectionError):
+    if isinstance(
+        error,
+        SwfConnectionError
+        | BotocoreConnectionError
+        | HTTPClientError
+        | aiohttp.ClientConnectionError,
+    ):
         return HttpProblem(
             503,
             "swf-unavailable",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -20,10 +19,10 @@ from botocore.exceptions import ClientError
 from .._client import idempotency
 from .._client.client import Client, IdReusePolicy
 from .._client.connection import error_code
-from .._client.handle import WorkflowHandle
 from .._client.timeline import format_timeline
 from .._wire.codec import event_to_builtins
 from . import _bodies, _status
+from ._calls import swf_call
 from ._catalog import Catalog
 from ._models import (
     Accepted,
@@ -40,9 +39,6 @@ from ._models import (
 from ._problems import HttpProblem, bad_request
 
 DEFAULT_PAGE_SIZE: Final = 100
-# Closed executions are listed from this far back: SWF keeps them for the domain's
-# retention period (at most 90 days), so older ones cannot be found anyway.
-_EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)
 
 
 class Reply(msgspec.Struct):
@@ -185,18 +181,18 @@ async def list_page(client: Client, request: web.Request) -> WorkflowList:
         raise bad_request(f"page_size is 1 to 1000, not {size_text!r}", field="page_size")
     kwargs: dict[str, Any] = {"domain": client.domain, "maximumPageSize": int(size_text)}
     if state["s"] == "open":
-        kwargs["startTimeFilter"] = {"oldestDate": _EPOCH}
-        operation = client.raw.list_open_workflow_executions
+        kwargs["startTimeFilter"] = {"oldestDate": _status.EPOCH}
+        operation = "list_open_workflow_executions"
     else:
-        kwargs["closeTimeFilter"] = {"oldestDate": _EPOCH}
-        operation = client.raw.list_closed_workflow_executions
+        kwargs["closeTimeFilter"] = {"oldestDate": _status.EPOCH}
+        operation = "list_closed_workflow_executions"
     if state.get("w"):
         kwargs["typeFilter"] = {"name": state["w"]}
     elif state.get("t"):
         kwargs["tagFilter"] = {"tag": state["t"]}
     if state.get("n"):
         kwargs["nextPageToken"] = state["n"]
-    page = await operation(**kwargs)
+    page = await swf_call(client, operation, kwargs)
     following = page.get("nextPageToken")
     return WorkflowList(
         workflows=[_summary(info) for info in page.get("executionInfos", [])],
@@ -252,11 +248,22 @@ async def _steer(client: Client, workflow_id: str, run_id: str | None, action: A
 async def signal(
     client: Client, catalog: Catalog, request: web.Request, workflow_id: str, signal_name: str
 ) -> Reply:
-    """Send a signal (202); its arguments are checked against the handler when the
-    execution's workflow type is served here."""
+    """Send a signal (202). When the execution's workflow type is served here, the client
+    checks the signal against its class first: an undeclared signal is 404, arguments
+    that do not fit the handler 400."""
     body = await _bodies.read(request, SignalRequest, empty_ok=True)
     run_id = _run_id(request)
-    handle: WorkflowHandle[Any] = await _status.latest_handle(client, workflow_id, run_id)
+    if run_id is None:
+        info = await _status.latest_run(client, workflow_id)
+        run_id = _status.latest_run_id(info)
+        name, version = info["workflowType"]["name"], info["workflowType"]["version"]
+    else:
+        described = await (await _status.latest_handle(client, workflow_id, run_id)).describe()
+        name, version = described.workflow_type, described.workflow_version
+    served = catalog.lookup(name, version)
+    handle = await _status.latest_handle(
+        client, workflow_id, run_id, workflow=served.target if served else None
+    )
     await _steer(client, workflow_id, run_id, lambda: handle.signal(signal_name, *body.args))
     return Reply(202, Accepted(workflow_id=workflow_id, run_id=handle.run_id))
 

@@ -113,3 +113,30 @@ async def test_input_past_swf_limit_is_413_with_size_and_limit(served: Served) -
     assert (problem["field"], problem["limit"]) == ("input", 32_768)
     assert problem["size"] > 32_768
     assert await served.env.client.list_workflows(status="OPEN", workflow_id="big") == []
+
+
+async def test_an_id_swf_forbids_is_400_naming_it(served: Served) -> None:
+    answer = await served.api("PUT", "/v1/workflows/a:b", {"workflow": "Greet", "args": ["Ada"]})
+    assert answer.status == 400
+    assert answer.problem["field"] == "workflow_id"
+
+
+async def test_args_that_do_not_fit_the_annotations_are_400_naming_the_parameter(
+    served: Served,
+) -> None:
+    api = served.api
+    wrong = await api(
+        "PUT", "/v1/workflows/w1", {"workflow": "Greet", "version": "1", "args": [42]}
+    )
+    assert wrong.status == 400
+    problem = wrong.problem
+    assert (problem["field"], problem["parameter"]) == ("args", "name")
+    assert "str" in problem["expected"]
+    missing = await api("PUT", "/v1/workflows/w1", {"workflow": "Greet", "version": "1"})
+    assert (missing.status, missing.problem["parameter"]) == (400, "name")
+    ship = {"workflow": "Ship", "args": [{"street": "1 Main St"}, ["a"]]}
+    partial = await api("PUT", "/v1/workflows/w2", ship)
+    assert (partial.status, partial.problem["parameter"]) == (400, "address")
+    # Nothing was started for any of them.
+    client = served.env.client
+    assert await client.count_workflows(status="OPEN") == 0

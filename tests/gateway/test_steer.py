@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from .conftest import Served
 
 
@@ -20,8 +22,8 @@ async def test_signals_to_missing_or_closed_executions(served: Served) -> None:
     api = served.api
     missing = await api("POST", "/v1/workflows/none/signals/approve", {"args": ["x"]})
     assert (missing.status, missing.problem["workflow_id"]) == (404, "none")
-    await api("PUT", "/v1/workflows/gone", {"workflow": "Greet", "args": ["Ed"]})
-    await api("GET", "/v1/workflows/gone?wait=10")
+    await api("PUT", "/v1/workflows/gone", {"workflow": "Approval", "args": ["o"]})
+    assert (await api("POST", "/v1/workflows/gone/terminate", {})).status == 200
     closed = await api("POST", "/v1/workflows/gone/signals/approve", {"args": ["x"]})
     assert closed.status == 409
     assert closed.problem["run_id"]
@@ -60,3 +62,18 @@ async def test_terminate_is_200_with_the_reason_in_the_failure(served: Served) -
     assert (await api("POST", "/v1/workflows/nope/terminate")).status == 404
     bad = await api("POST", "/v1/workflows/t/terminate", {"why": "x"})
     assert (bad.status, bad.problem["field"]) == (400, "why")
+
+
+async def test_signals_are_checked_against_the_served_class(served: Served) -> None:
+    api = served.api
+    await api("PUT", "/v1/workflows/ap3", {"workflow": "Approval", "args": ["o"]})
+    wrong = await api("POST", "/v1/workflows/ap3/signals/approve", {"args": [7]})
+    assert (wrong.status, wrong.problem["parameter"]) == (400, "note")
+    unknown = await api("POST", "/v1/workflows/ap3/signals/reject", {"args": []})
+    assert (unknown.status, unknown.problem["field"]) == (404, "signal_name")
+    status = await api("GET", "/v1/workflows/ap3")
+    run = quote(status.body["run_id"], safe="")
+    by_run = await api("POST", f"/v1/workflows/ap3/signals/approve?run_id={run}", {"args": [1]})
+    assert by_run.status == 400
+    history = await served.env.client.get_workflow_handle("ap3")
+    assert not [e for e in await history.history() if type(e).__name__.endswith("Signaled")]
