@@ -238,7 +238,7 @@ class Worker:
                     started.set_exception(error)
                 else:
                     started.cancel()
-            else:
+            elif isinstance(error, Exception):  # said now: the exit may be far off
                 self.log.error("worker_failed", error=repr(error), exc_info=error)
             raise
         finally:
