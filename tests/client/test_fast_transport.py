@@ -10,6 +10,7 @@ Signatures are compared with botocore's ``SigV4Auth`` on requests captured as se
 from __future__ import annotations
 
 import json
+import types
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -61,7 +62,18 @@ def fixed_botocore_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime]
 
     def set_now(now: datetime) -> None:
         naive = now.astimezone(UTC).replace(tzinfo=None)
-        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: naive)
+        if hasattr(botocore.auth, "get_current_datetime"):
+            monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: naive)
+        else:  # botocore before get_current_datetime read datetime.datetime.utcnow()
+
+            class FrozenDatetime(datetime):
+                @classmethod
+                def utcnow(cls) -> datetime:
+                    return naive
+
+            monkeypatch.setattr(
+                botocore.auth, "datetime", types.SimpleNamespace(datetime=FrozenDatetime)
+            )
 
     return set_now
 
