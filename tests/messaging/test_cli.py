@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import boto3
+import boto3  # type: ignore[import-untyped]
 from anyio.abc import Process
 
 from .test_crash import ROOT, lines_until
