@@ -44,6 +44,14 @@ INSTANCE_BASE_BYTES: Final = 12_000
 # Per event applied: command records, the id index, results held by the workflow's code.
 EVENT_BYTES: Final = 120
 
+# A decision task that failed again is answered after a pause in real time, doubling from
+# REPEAT_PAUSE from the third failure on, up to MAX_REPEAT_PAUSE and at most a quarter of
+# the task's own start-to-close timeout. Against SWF the retry timer's backoff dominates;
+# under a dev server that skips time over timers, the pause is what keeps a broken
+# workflow from being retried hundreds of times a second.
+REPEAT_PAUSE: Final = 0.1
+MAX_REPEAT_PAUSE: Final = 2.0
+
 _PAYLOAD_FIELDS: Final = ("input", "result", "details", "control", "reason")
 
 _CLOSING_DECISIONS: Final = (
@@ -349,6 +357,18 @@ class DecisionTaskHandler:
             if type(decision) is d.ScheduleActivityTask:
                 self._check_served(task, decision.attributes)
         return result
+
+    def answer_delay(self, task: DecisionTask, failure: task_failures.DecisionFailure) -> float:
+        """Seconds to hold the answer that records ``failure`` (see ``REPEAT_PAUSE``)."""
+        if failure.attempt < 3:
+            return 0.0
+        pause = min(REPEAT_PAUSE * 2.0 ** min(failure.attempt - 3, 20), MAX_REPEAT_PAUSE)
+        started = task.events[0] if task.events else None
+        if isinstance(started, e.WorkflowExecutionStarted):
+            timeout = started.attributes.task_start_to_close_timeout
+            if timeout and timeout.isdigit():
+                pause = min(pause, int(timeout) / 4)
+        return pause
 
     def _check_served(
         self, task: DecisionTask, attributes: d.ScheduleActivityTaskDecisionAttributes

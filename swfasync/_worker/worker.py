@@ -547,6 +547,8 @@ class Worker:
                 kwargs["taskListScheduleToStartTimeout"] = str(
                     self.sticky_schedule_to_start_timeout
                 )
+        if result.failure is not None and not self._stop.is_set():
+            await anyio.sleep(self.handler.answer_delay(task, result.failure))
         try:
             # Tried again until SWF takes it or says the task is gone: an outage of any
             # length loses no decision SWF could still accept.

@@ -177,6 +177,20 @@ async def test_retries_back_off_and_describe_shows_the_next_attempt() -> None:
         await handle.terminate(reason="test over")
 
 
+async def test_under_time_skipping_a_broken_workflow_is_not_retried_in_a_tight_loop() -> None:
+    # The dev server skips the retry timers, so the worker's own pause after repeated
+    # failures is what bounds the rate: without it, hundreds of attempts a second.
+    async with WorkflowEnvironment(
+        workflows=[guarded], task_list="t", raise_on_decision_failure=False
+    ) as env:
+        handle = await env.client.start_workflow(guarded, "random.random()", id="no-spin-1")
+        await anyio.sleep(2)
+        failure = (await handle.describe()).decision_failure
+        assert failure is not None
+        assert 3 <= failure.attempt <= 10
+        await handle.terminate(reason="test over")
+
+
 # Each case breaks one of SWF's rules inside workflow code and lets the error go uncaught.
 @workflow.defn(name="Breaks", version="1", task_list="t")
 async def breaks(case: str) -> Any:
