@@ -12,6 +12,7 @@ from typing import Any, Final, TypeVar
 
 import structlog
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError
 
 from .._engine import converter
 from .._engine.definitions import (
@@ -27,6 +28,7 @@ from .._wire import rules
 from ..exceptions import (
     AlreadyExistsError,
     ClientClosedError,
+    ConfigurationError,
     SwfServiceError,
     SwfValidationError,
     UnknownResourceError,
@@ -205,15 +207,23 @@ class Client:
             return
         stack = AsyncExitStack()
         try:
-            self._swf = await stack.enter_async_context(create_swf_client(**self._options))
+            self._swf = await self._connect(stack, self._options)
             config = self._options["config"] or make_config()
             calls = {**self._options, "config": config.merge(Config(retries=SDK_RETRIES))}
-            self._calls = await stack.enter_async_context(create_swf_client(**calls))
+            self._calls = await self._connect(stack, calls)
         except BaseException:
             self._swf = self._calls = None
             await stack.aclose()
             raise
         self._stack = stack
+
+    async def _connect(self, stack: AsyncExitStack, options: dict[str, Any]) -> Any:
+        try:
+            return await stack.enter_async_context(create_swf_client(**options))
+        except (BotoCoreError, ValueError) as error:  # an endpoint URL, a region, a profile
+            raise ConfigurationError(
+                f"cannot set up an SWF client for domain {self.domain}: {error}"
+            ) from error
 
     async def aclose(self) -> None:
         """Close the HTTP session this client opened."""

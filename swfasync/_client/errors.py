@@ -24,6 +24,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
 
 from ..exceptions import (
     AccessDeniedError,
@@ -167,6 +168,11 @@ def translate(
     if is_connection_error(error):
         reason = _reason(error)
         return SwfConnectionError(endpoint or "SWF", operation, attempts, reason)
+    if isinstance(error, ResponseParserError):
+        # Something answered that is not SWF: a proxy's page, another service.
+        return SwfConnectionError(
+            endpoint or "SWF", operation, attempts, f"the answer is not SWF's: {error}"
+        )
     if isinstance(error, BotoCoreError):
         return ConfigurationError(f"{operation} to {endpoint or 'SWF'}: {error}")
     return error

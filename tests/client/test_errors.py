@@ -205,3 +205,9 @@ def test_the_package_exports_the_errors_users_catch_first() -> None:
     } <= exported
     for name in exported:
         assert getattr(swfasync, name) is getattr(x, name)
+
+
+async def test_an_unusable_endpoint_is_a_configuration_error() -> None:
+    with pytest.raises(x.ConfigurationError, match="not a url"):
+        async with Client.local("not a url", "d"):
+            pass

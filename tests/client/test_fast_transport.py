@@ -45,7 +45,12 @@ from swfasync._client.fast_transport import (
 )
 from swfasync._wire import events as e
 from swfasync.devserver import DevServer, ManualClock
-from swfasync.exceptions import HistoryError, SwfAsyncError, SwfValidationError
+from swfasync.exceptions import (
+    HistoryError,
+    SwfAsyncError,
+    SwfConnectionError,
+    SwfValidationError,
+)
 
 REGION = "us-east-1"
 DECIDERS = "deciders"
@@ -434,8 +439,12 @@ async def test_a_body_that_is_not_json_is_a_typed_error() -> None:
         scripted_server((200, b"<html>proxy login</html>")) as server,
         both_paths(server.url) as (_, fast),
     ):
-        with pytest.raises(ResponseParserError, match=r"PollForActivityTask.*not JSON"):
+        with pytest.raises(SwfConnectionError) as caught:
             await fast.poll_for_activity_task(domain="d", taskList={"name": "t"})
+        assert caught.value.endpoint == server.url
+        assert caught.value.operation == "PollForActivityTask"
+        assert "the answer is not SWF's" in str(caught.value)
+        assert isinstance(caught.value.__cause__, ResponseParserError)
         with pytest.raises(HistoryError, match="not valid JSON"):
             await fast.poll_for_decision_task(domain="d", taskList={"name": "t"})
 
