@@ -214,7 +214,13 @@ def start_main(argv: list[str]) -> int:
                 task_list=args.task_list,
                 id_reuse_policy=IdReusePolicy.IDEMPOTENT if args.idempotent else IdReusePolicy.FAIL,
             )
-            _print_json({"workflowId": handle.workflow_id, "runId": handle.run_id})
+            _print_json(
+                {
+                    "workflowId": handle.workflow_id,
+                    "runId": handle.run_id,
+                    "newlyStarted": handle.newly_started,
+                }
+            )
             if args.follow:
                 await _follow(handle)
                 _print_json({"result": await handle.result()})

@@ -84,3 +84,31 @@ async def test_a_closed_pipe_is_quiet() -> None:
 def test_unknown_commands_still_print_usage() -> None:
     with pytest.raises(SystemExit):
         cli.main(["--debug", "nope"])
+
+
+async def test_start_idempotent_returns_the_run_and_refuses_another_request(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with WorkflowEnvironment(
+        workflows=[w.Greeting], activities=[w.greet, w.shout], task_list="t"
+    ) as env:
+        common = ("--endpoint-url", env.server.endpoint_url, "--id", "once", "--idempotent")
+
+        async def start(name: str) -> tuple[int, str, str]:
+            capsys.readouterr()
+            status = await run_cli("start", "Greeting", *common, "--input", f'["{name}"]')
+            captured = capsys.readouterr()
+            return status, captured.out, captured.err
+
+        status, out, _ = await start("ann")
+        assert status == 0
+        assert '"newlyStarted": true' in out
+        handle = await env.client.get_workflow_handle("once")
+        await handle.result()
+        status, out, _ = await start("ann")  # closed by now: the same run all the same
+        assert status == 0
+        assert '"newlyStarted": false' in out
+        assert handle.run_id in out
+        status, _, err = await start("bob")
+        assert status == 1
+        assert only_line(err).startswith(f"error: workflow id once is bound to run {handle.run_id}")
