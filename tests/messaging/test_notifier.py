@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from swfasync.messaging import (
     STATUSES,
     LocalMessaging,
@@ -213,3 +215,42 @@ async def test_a_restart_publishes_what_happened_while_down_and_nothing_twice(
             )
     ids = [n.notification_id for n in inbox.received]
     assert len(ids) == len(set(ids))
+
+
+async def test_a_fifo_topic_groups_by_workflow_and_drops_repeats(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    async with (
+        WorkflowEnvironment(workflows=[tutorial], task_list="messaging") as env,
+        LocalMessaging(moto_endpoint, fifo=True) as messaging,
+    ):
+        inbox_url = await messaging.subscribe_queue("fifo-app")
+        async with StatusNotifier(
+            env.client,
+            messaging.topic_arn,
+            ledger=tmp_path / "ledger.sqlite3",
+            sns=messaging.sns,
+            interval=0.1,
+        ) as running:
+            handle = await env.client.start_workflow(tutorial, "x", FILE, id="fifo-1")
+            await handle.result()
+            received: list[Any] = []
+
+            async def all_five() -> bool:
+                received.extend(await drain(messaging, inbox_url))
+                return len(received) >= 5
+
+            await eventually(all_five, what="five notifications through the FIFO topic")
+            # What a crash between publish and record does: the same notification again.
+            again = decode_notification(received[0]["Body"])
+            await running._publish(again)
+            await anyio.sleep(0.5)
+            received.extend(await drain(messaging, inbox_url))
+    notes = [decode_notification(r["Body"]) for r in received]
+    assert [r["Attributes"]["MessageGroupId"] for r in received] == ["fifo-1"] * len(received)
+    dedup = [r["Attributes"]["MessageDeduplicationId"] for r in received]
+    assert dedup == [n.notification_id for n in notes]
+    # The repeat carries its first delivery's deduplication id, so SNS FIFO drops it
+    # within its five-minute window (moto's server does not deduplicate: it arrives here).
+    assert dedup[5:] == dedup[:1]
+    assert [n.status for n in notes[:5]] == [*OPENING, "Workflow Completed Successfully"]
