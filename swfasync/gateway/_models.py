@@ -59,7 +59,8 @@ class WorkflowStatus(Struct, kw_only=True):
     """An execution as the gateway reports it: the chain's latest run and its outcome.
 
     ``result`` and ``state`` are the workflow's own JSON, passed through unchanged.
-    Timestamps are seconds since the epoch.
+    Timestamps are seconds since the epoch. ``cancel_requested`` is true while an open
+    run has a cancellation request pending, and for a run closed as CANCELED.
     """
 
     workflow_id: str

@@ -1,8 +1,8 @@
 """An execution's status as the gateway reports it: outcome, published state, run chain.
 
 ``GET /v1/workflows/{id}?wait=S`` holds the request until the chain's last run closes
-(following continue-as-new) or ``S`` seconds pass, through the client's own wait
-(``WorkflowHandle.wait_closed``), so it is exactly as prompt as ``handle.result()``.
+(following continue-as-new) or ``S`` seconds pass, reading the history's tail at the pace
+``handle.result()`` reads it.
 """
 
 from __future__ import annotations
@@ -124,21 +124,21 @@ def run_info(description: WorkflowDescription) -> RunInfo:
     )
 
 
-async def _earlier_runs(handle: WorkflowHandle[Any]) -> list[RunInfo]:
-    """The runs this one continued, oldest first (walked back through start events)."""
+async def _chain(handle: WorkflowHandle[Any]) -> tuple[AnyEvent, list[RunInfo]]:
+    """The run's start event, and the runs it continued, oldest first (walked back
+    through start events)."""
+    client, workflow_id = handle.client, handle.workflow_id
+    started = first = await _event(client, workflow_id, handle.run_id, last=False)
     runs: list[RunInfo] = []
-    run_id: str | None = handle.run_id
-    while run_id is not None and len(runs) < MAX_CHAIN:
-        started = await _event(handle.client, handle.workflow_id, run_id, last=False)
-        if not isinstance(started, e.WorkflowExecutionStarted):
-            break
+    while isinstance(started, e.WorkflowExecutionStarted) and len(runs) < MAX_CHAIN:
         run_id = started.attributes.continued_execution_run_id
         if run_id is None:
             break
-        previous: WorkflowHandle[Any] = WorkflowHandle(handle.client, handle.workflow_id, run_id)
+        previous: WorkflowHandle[Any] = WorkflowHandle(client, workflow_id, run_id)
         runs.append(run_info(await previous.describe()))
+        started = await _event(client, workflow_id, run_id, last=False)
     runs.reverse()
-    return runs
+    return first, runs
 
 
 def _outcome(event: AnyEvent | None) -> tuple[msgspec.Raw | None, Failure | None]:
@@ -156,19 +156,35 @@ def _outcome(event: AnyEvent | None) -> tuple[msgspec.Raw | None, Failure | None
     return None, None
 
 
-async def _close_event(handle: WorkflowHandle[Any], deadline: float) -> AnyEvent | None:
-    """The run's close event once it has one, or None when ``deadline`` passes first.
+class _Closing(msgspec.Struct):
+    event: AnyEvent
+    before: AnyEvent | None
 
-    The history's last event is read the way ``handle.result()`` reads it, first a
-    millisecond after the call and then less and less often, so a wait sees the close as
-    soon as the client would; the close event carries the result, so no second read is
-    needed once it is there.
+
+async def _close(handle: WorkflowHandle[Any], deadline: float) -> _Closing | None:
+    """The run's close event (with the event before it) once it has one, or None when
+    ``deadline`` passes first.
+
+    The history's tail is read the way ``handle.result()`` reads it, first a millisecond
+    after the call and then less and less often, so a wait sees the close as soon as the
+    client would. The close event carries the result, and the event before it is usually
+    the last decision, carrying the workflow's final published state.
     """
     interval = FIRST_POLL_INTERVAL
     while True:
-        event = await _event(handle.client, handle.workflow_id, handle.run_id, last=True)
-        if type(event) in CLOSE_EVENTS:
-            return event
+        page = await swf_call(
+            handle.client,
+            "get_workflow_execution_history",
+            {
+                "domain": handle.client.domain,
+                "execution": {"workflowId": handle.workflow_id, "runId": handle.run_id},
+                "maximumPageSize": 2,
+                "reverseOrder": True,
+            },
+        )
+        tail = decode_events(page["events"])
+        if type(tail[0]) in CLOSE_EVENTS:
+            return _Closing(tail[0], tail[1] if len(tail) > 1 else None)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
@@ -176,24 +192,42 @@ async def _close_event(handle: WorkflowHandle[Any], deadline: float) -> AnyEvent
         interval = min(MAX_POLL_INTERVAL, interval * POLL_GROWTH)
 
 
+def _final_state(closing: _Closing) -> tuple[bool, str | None]:
+    """(known, the published state) from the decision that closed the run, if the event
+    before the close event is that decision (a run closed by one decision task whose last
+    decision closed it: the usual case)."""
+    completed_by = getattr(closing.event.attributes, "decision_task_completed_event_id", None)
+    before = closing.before
+    if isinstance(before, e.DecisionTaskCompleted) and before.event_id == completed_by:
+        return True, before.attributes.execution_context
+    return False, None
+
+
 async def follow(
     client: Client, workflow_id: str, run_id: str | None, wait: float | None
 ) -> WorkflowStatus:
-    """The status of the chain's last run, waiting up to ``wait`` seconds for it to close."""
+    """The status of the chain's last run, waiting up to ``wait`` seconds for it to close.
+
+    A closed run's status comes from its history (start event, close event, the closing
+    decision's published state); Describe is asked only for an open run, or where the
+    history does not have it all.
+    """
     handle = await latest_handle(client, workflow_id, run_id)
     deadline = time.monotonic() + (wait or 0.0)
     followed: list[RunInfo] = []
-    close = await _close_event(handle, deadline)
-    while isinstance(close, e.WorkflowExecutionContinuedAsNew):
+    closing = await _close(handle, deadline)
+    while closing is not None and isinstance(closing.event, e.WorkflowExecutionContinuedAsNew):
         followed.append(run_info(await handle.describe()))
-        handle = WorkflowHandle(client, workflow_id, close.attributes.new_execution_run_id)
-        close = await _close_event(handle, deadline)
+        next_run = closing.event.attributes.new_execution_run_id
+        handle = WorkflowHandle(client, workflow_id, next_run)
+        closing = await _close(handle, deadline)
+    state_known, context = _final_state(closing) if closing is not None else (False, None)
     first = WorkflowHandle(client, workflow_id, followed[0].run_id) if followed else handle
-    earlier: list[RunInfo] = []
+    chain: list[tuple[AnyEvent, list[RunInfo]]] = []
     described: list[WorkflowDescription] = []
 
     async def read_chain() -> None:
-        earlier.extend(await _earlier_runs(first))
+        chain.append(await _chain(first))
 
     async def describe() -> None:
         described.append(await handle.describe())
@@ -201,30 +235,42 @@ async def follow(
     # Independent reads: one round trip for both.
     async with anyio.create_task_group() as tg:
         tg.start_soon(read_chain)
-        tg.start_soon(describe)
-    description = described[0]
-    result, failure = _outcome(close)
-    # The close event is the word on the run's end, should Describe not show it yet.
-    last = run_info(description)
-    if close is not None:
+        if not state_known:
+            tg.start_soon(describe)
+    started, earlier = chain[0]
+    if followed:  # the chain was walked from the first followed run: read this one's start
+        started = await _event(client, workflow_id, handle.run_id, last=False)
+    if closing is not None and isinstance(started, e.WorkflowExecutionStarted):
+        kind = started.attributes.workflow_type
+        name, version, started_at = kind.name, kind.version, started.event_timestamp
+        cancel_requested = isinstance(closing.event, e.WorkflowExecutionCanceled)
+        if described:
+            context = described[0].latest_execution_context
         last = RunInfo(
             run_id=handle.run_id,
             status="CLOSED",
-            close_status=CLOSE_EVENTS[type(close)],  # type: ignore[arg-type]
-            started_at=last.started_at,
-            closed_at=close.event_timestamp,
+            close_status=CLOSE_EVENTS[type(closing.event)],  # type: ignore[arg-type]
+            started_at=started_at,
+            closed_at=closing.event.event_timestamp,
         )
+    else:
+        description = described[0] if described else await handle.describe()
+        name, version = description.workflow_type, description.workflow_version
+        cancel_requested = description.cancel_requested
+        context = description.latest_execution_context
+        last = run_info(description)
+    result, failure = _outcome(closing.event if closing is not None else None)
     return WorkflowStatus(
         workflow_id=workflow_id,
         run_id=handle.run_id,
-        workflow=description.workflow_type,
-        version=description.workflow_version,
+        workflow=name,
+        version=version,
         status=last.status,
         close_status=last.close_status,
         started_at=last.started_at,
         closed_at=last.closed_at,
-        cancel_requested=description.cancel_requested,
-        state=json_raw(description.latest_execution_context),
+        cancel_requested=cancel_requested,
+        state=json_raw(context),
         result=result,
         failure=failure,
         runs=[*earlier, *followed, last][-MAX_CHAIN:],
