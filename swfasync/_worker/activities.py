@@ -313,7 +313,7 @@ class ActivityTaskRunner:
         self.log = log.bind(domain=domain, task_list=task_list)
         # Shared with the worker's pollers: one warning when SWF goes, one when it is back.
         self.outage = outage or Outage(
-            self.log, getattr(getattr(swf, "meta", None), "endpoint_url", None)
+            self.log, lambda: getattr(getattr(swf, "meta", None), "endpoint_url", None)
         )
         # Where the logger can tell its level (structlog's filtering and stdlib loggers),
         # a task skips the clock readings of its debug event when debug is off.

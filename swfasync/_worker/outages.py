@@ -72,10 +72,19 @@ def task_gone(error: BaseException) -> bool:
 class Outage:
     """Whether SWF is unreachable from this worker, logged once when it goes and comes."""
 
-    def __init__(self, log: Any, endpoint: str | None) -> None:
+    def __init__(self, log: Any, endpoint: Callable[[], str | None]) -> None:
         self.log = log
-        self.endpoint = endpoint or "the default SWF endpoint of the configured region"
+        self._endpoint = endpoint
         self.since: float | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """Where SWF is reached: the URL, read when said (the client may open later)."""
+        try:
+            url = self._endpoint()
+        except Exception:  # a closed client cannot say
+            url = None
+        return url or "the default SWF endpoint of the configured region"
 
     def failed(self, error: BaseException, while_doing: str) -> None:
         if self.since is None:

@@ -25,7 +25,7 @@ from .._engine.definitions import activity_definition
 from .._engine.instance import WorkflowTaskError
 from .._log import get_logger
 from .._wire.codec import decisions_to_builtins
-from ..exceptions import NondeterminismError, UnknownTypeError
+from ..exceptions import NondeterminismError, SwfAsyncError, UnknownTypeError
 from .activation_threads import ActivationThreads, CallTimeoutError
 from .activities import ActivityTaskRunner, poll_activity_task
 from .decisions import (
@@ -167,8 +167,7 @@ class Worker:
         self._running = 0
         self._idle = anyio.Event()
         self._runner: asyncio.Task[None] | None = None
-        endpoint = getattr(getattr(client.raw, "meta", None), "endpoint_url", None)
-        self._outage = Outage(self.log_base(client, task_list), endpoint)
+        self._outage = Outage(self.log_base(client, task_list), lambda: _endpoint_of(client))
         self.completed_decisions = 0
         self.completed_activities = 0
         self.log = self.log_base(client, task_list)
@@ -571,6 +570,15 @@ class Worker:
             decisions=[type(dec).__name__ for dec in decisions],
             seconds=round(time.monotonic() - started, 4),
         )
+
+
+def _endpoint_of(client: Client) -> str | None:
+    """The URL the client sends SWF's calls to (its regional endpoint by default)."""
+    try:
+        url = getattr(getattr(client.raw, "meta", None), "endpoint_url", None)
+    except SwfAsyncError:  # not open yet: what it was given
+        url = None
+    return url if isinstance(url, str) else client.endpoint_url
 
 
 class _StartedFuture:

@@ -11,7 +11,7 @@ from datetime import timedelta
 import anyio
 import pytest_asyncio
 
-from swfasync import activity, workflow
+from swfasync import Client, Worker, activity, workflow
 from swfasync.testing import WorkflowEnvironment
 
 from .workflows import until
@@ -108,3 +108,10 @@ async def test_run_inside_the_applications_task_group_and_shutdown_from_elsewher
                 worker.shutdown()
 
             await asyncio.create_task(stop())
+
+
+def test_a_worker_is_made_before_its_client_is_open() -> None:
+    """As an application builds its parts before its event loop runs them."""
+    client = Client.local("http://127.0.0.1:1", "unopened")
+    worker = Worker(client, task_list=TASK_LIST, workflows=[Wraps], activities=[wrap])
+    assert worker.task_list == TASK_LIST
