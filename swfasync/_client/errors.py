@@ -125,7 +125,11 @@ def is_connection_error(error: BaseException) -> bool:
         return False
     return isinstance(
         error,
-        BotoConnectionError | HTTPClientError | aiohttp.ClientConnectionError | OSError,
+        BotoConnectionError
+        | HTTPClientError
+        | aiohttp.ClientConnectionError
+        | ConnectionError
+        | TimeoutError,
     )
 
 
