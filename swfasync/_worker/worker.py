@@ -51,7 +51,16 @@ class Worker:
                 ...  # the worker runs until the block ends, then shuts down gracefully
 
     or inside the application's own task group: ``tg.start_soon(worker.run)`` and later
-    ``worker.shutdown()``.
+    ``worker.shutdown()``. The worker runs in a task of its own, so the block may be left
+    from another task than the one that entered it (a pytest fixture's teardown, aiohttp's
+    ``cleanup_ctx``, a FastAPI lifespan), and it never blocks the event loop: workflow
+    code runs on threads of its own, under the determinism guards, which are in place
+    only while it runs.
+
+    While SWF is unreachable the worker waits it out: registration, polls and heartbeats
+    are tried again with backoff (a ``swf_unreachable`` warning naming the endpoint, then
+    ``swf_reachable_again``), and an answer to a finished task is tried again until SWF
+    takes it or says the task is gone.
 
     Args:
         client: an open ``Client``; the worker uses its domain and connection.
