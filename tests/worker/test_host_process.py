@@ -50,9 +50,24 @@ _PROBE = textwrap.dedent(
     callbacks_before = list(gc.callbacks)
     report = {}
 
+    import logging, structlog
+
+    def configuration():
+        return {
+            "root_handlers": len(logging.root.handlers),
+            "root_level": logging.root.level,
+            "swfasync_handlers": len(logging.getLogger("swfasync").handlers),
+            "structlog_configured": structlog.is_configured(),
+        }
+
+    configured_before = configuration()
+
     def differences():
         after = snapshot()
-        return sorted(name for name in before if after[name] is not before[name])
+        changed = sorted(name for name in before if after[name] is not before[name])
+        if configuration() != configured_before:
+            changed.append(f"logging configuration: {configuration()}")
+        return changed
 
     import swfasync, swfasync.workflow, swfasync.activity, swfasync.testing, swfasync.worker
     import swfasync.client
