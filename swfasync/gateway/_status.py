@@ -78,16 +78,10 @@ async def _newest(client: Client, workflow_id: str, status: str) -> dict[str, An
 
 async def latest_run(client: Client, workflow_id: str) -> dict[str, Any]:
     """SWF's execution info of the id's open run, else of its latest closed one; 404
-    when there is none. Both lists are asked at once: one round trip."""
-    found: dict[str, dict[str, Any] | None] = {}
-
-    async def look(status: str) -> None:
-        found[status] = await _newest(client, workflow_id, status)
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(look, "open")
-        tg.start_soon(look, "closed")
-    info = found["open"] or found["closed"]
+    when there is none. The open list is asked first: a run being waited on is open."""
+    info = await _newest(client, workflow_id, "open") or await _newest(
+        client, workflow_id, "closed"
+    )
     if info is None:
         raise HttpProblem(
             404,
@@ -214,38 +208,36 @@ async def follow(
     """
     handle = await latest_handle(client, workflow_id, run_id)
     deadline = time.monotonic() + (wait or 0.0)
+    chain: list[tuple[AnyEvent, list[RunInfo]]] = []
+    closings: list[_Closing | None] = []
+
+    async def read_chain() -> None:
+        chain.append(await _chain(handle))
+
+    async def wait_close() -> None:
+        closings.append(await _close(handle, deadline))
+
+    # The start events never change: the chain is read while the run is waited on.
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(read_chain)
+        tg.start_soon(wait_close)
+    (started, earlier), closing = chain[0], closings[0]
     followed: list[RunInfo] = []
-    closing = await _close(handle, deadline)
     while closing is not None and isinstance(closing.event, e.WorkflowExecutionContinuedAsNew):
         followed.append(run_info(await handle.describe()))
         next_run = closing.event.attributes.new_execution_run_id
         handle = WorkflowHandle(client, workflow_id, next_run)
         closing = await _close(handle, deadline)
-    state_known, context = _final_state(closing) if closing is not None else (False, None)
-    first = WorkflowHandle(client, workflow_id, followed[0].run_id) if followed else handle
-    chain: list[tuple[AnyEvent, list[RunInfo]]] = []
-    described: list[WorkflowDescription] = []
-
-    async def read_chain() -> None:
-        chain.append(await _chain(first))
-
-    async def describe() -> None:
-        described.append(await handle.describe())
-
-    # Independent reads: one round trip for both.
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(read_chain)
-        if not state_known:
-            tg.start_soon(describe)
-    started, earlier = chain[0]
-    if followed:  # the chain was walked from the first followed run: read this one's start
+    if followed:
         started = await _event(client, workflow_id, handle.run_id, last=False)
+    state_known, context = _final_state(closing) if closing is not None else (False, None)
+    described = None if state_known else await handle.describe()
     if closing is not None and isinstance(started, e.WorkflowExecutionStarted):
         kind = started.attributes.workflow_type
         name, version, started_at = kind.name, kind.version, started.event_timestamp
         cancel_requested = isinstance(closing.event, e.WorkflowExecutionCanceled)
-        if described:
-            context = described[0].latest_execution_context
+        if described is not None:
+            context = described.latest_execution_context
         last = RunInfo(
             run_id=handle.run_id,
             status="CLOSED",
@@ -254,7 +246,7 @@ async def follow(
             closed_at=closing.event.event_timestamp,
         )
     else:
-        description = described[0] if described else await handle.describe()
+        description = described if described is not None else await handle.describe()
         name, version = description.workflow_type, description.workflow_version
         cancel_requested = description.cancel_requested
         context = description.latest_execution_context
