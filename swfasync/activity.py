@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, overload
 
-from ._engine import converter
 from ._engine.definitions import ActivityDefinition as ActivityDefinition
 from ._engine.definitions import Duration, define_activity
 from ._worker import context as _context
@@ -120,12 +119,9 @@ def heartbeat(*details: Any) -> None:
             ``heartbeat_details``); nothing is recorded, earlier heartbeats stand.
         PayloadError: the details cannot be encoded as JSON.
     """
-    ctx = _context.get()
-    if details:
-        # Checked here, in the activity, so the caller sees the error; the background
-        # sender could only drop or cut the details.
-        converter.encode(list(details), "heartbeat_details")
-    ctx.heartbeat(details)
+    # Encoded (and checked) at once, in the activity, so the caller sees the error; the
+    # background sender could only drop or cut the details.
+    _context.get().heartbeat(details)
 
 
 def is_cancelled() -> bool:

@@ -14,7 +14,6 @@ import structlog
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from .._engine import converter
 from .._engine.definitions import (
     ChildPolicy,
     Duration,
@@ -24,6 +23,7 @@ from .._engine.definitions import (
     workflow_definition,
 )
 from .._engine.failures import encode_failure
+from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
 from .._wire import rules
 from ..exceptions import (
     AlreadyExistsError,
@@ -139,6 +139,9 @@ class Client:
             of the awaited execution fails (``WorkflowEnvironment`` turns it on).
         retry_timeout: seconds a call keeps retrying what may pass (None: until
             cancelled).
+        data_converter: how payloads are encoded and decoded (codecs, S3 offload, custom
+            types: see :mod:`swfasync.converter`); workers made with this client use it
+            too.
     """
 
     def __init__(
@@ -156,8 +159,10 @@ class Client:
         identity: str | None = None,
         raise_on_decision_failure: bool = False,
         retry_timeout: float | None = DEFAULT_RETRY_TIMEOUT,
+        data_converter: DataConverter | None = None,
     ) -> None:
         self.domain = domain
+        self.data_converter = data_converter or DEFAULT_DATA_CONVERTER
         self.retry_timeout = retry_timeout
         self.endpoint_url = endpoint_url
         self.identity = identity
@@ -368,8 +373,9 @@ class Client:
             "domain": self.domain,
             "workflowId": id,
             "workflowType": {"name": name, "version": resolved_version},
-            "input": converter.encode_args(args),
         }
+        plain = self.data_converter.values.encode_args(args)
+        kwargs["input"] = await self.data_converter.encode_text(plain, "input")
         optional = {
             "taskList": {"name": task_list} if task_list else None,
             "executionStartToCloseTimeout": swf_duration(
@@ -386,7 +392,7 @@ class Client:
         kwargs.update({k: v for k, v in optional.items() if v is not None})
         rtype = result_type if result_type is not None else inferred
         if id_reuse_policy is IdReusePolicy.IDEMPOTENT:
-            return await self._start_idempotently(kwargs, rtype, definition)
+            return await self._start_idempotently(kwargs, plain, rtype, definition)
         try:
             response = await self._call("start_workflow_execution", kwargs)
         except SwfServiceError as error:
@@ -407,11 +413,16 @@ class Client:
         )
 
     async def _start_idempotently(
-        self, kwargs: dict[str, Any], rtype: Any, definition: WorkflowDefinition | None
+        self,
+        kwargs: dict[str, Any],
+        plain_input: str,
+        rtype: Any,
+        definition: WorkflowDefinition | None,
     ) -> WorkflowHandle[Any]:
         kind = kwargs["workflowType"]
         workflow_id: str = kwargs["workflowId"]
-        tag = idempotency.fingerprint(kind["name"], kind["version"], kwargs.get("input"))
+        # Of the converter's text, not of what codecs made of it (a nonce differs each time).
+        tag = idempotency.fingerprint(kind["name"], kind["version"], plain_input)
         tags = [t for t in kwargs.get("tagList", ()) if t != tag]
         if len(tags) >= idempotency.MAX_TAGS:
             raise SwfValidationError(
@@ -641,7 +652,7 @@ class Client:
         """
         kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if result is not None:
-            kwargs["result"] = converter.encode(result, "result")
+            kwargs["result"] = await self.data_converter.encode(result, "result")
         await self._call("respond_activity_task_completed", kwargs)
 
     async def fail_activity(self, task_token: str, error: BaseException) -> None:
@@ -652,7 +663,7 @@ class Client:
             {
                 "taskToken": checks.check_task_token(task_token),
                 "reason": reason,
-                "details": details,
+                "details": await self.data_converter.encode_text(details, "details"),
             },
         )
 
@@ -660,13 +671,15 @@ class Client:
         """Report an open activity task as cancelled."""
         kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if details is not None:
-            kwargs["details"] = converter.encode(details, "details")
+            kwargs["details"] = await self.data_converter.encode(details, "details")
         await self._call("respond_activity_task_canceled", kwargs)
 
     async def heartbeat_activity(self, task_token: str, *details: Any) -> bool:
         """Heartbeat an open activity task; True if its cancellation was requested."""
         kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if details:
-            kwargs["details"] = converter.encode(list(details), "heartbeat_details")
+            kwargs["details"] = await self.data_converter.encode(
+                list(details), "heartbeat_details"
+            )
         response = await self._call("record_activity_task_heartbeat", kwargs)
         return bool(response.get("cancelRequested", False))

@@ -298,7 +298,9 @@ class WorkflowHandle(Generic[R]):
         text = (await self.describe()).latest_execution_context
         if not text:
             return None
-        return converter.decode_result(text, type, field="execution_context")
+        return await self.client.data_converter.decode_result(
+            text, type, field="execution_context"
+        )
 
     async def _events(self, *, reverse: bool, page_size: int) -> list[AnyEvent]:
         events: list[AnyEvent] = []
@@ -423,7 +425,9 @@ class WorkflowHandle(Generic[R]):
             event = await handle._close_event(max_interval)
             match event:
                 case e.WorkflowExecutionCompleted(attributes=attrs):
-                    value: R = converter.decode_result(attrs.result, self.result_type)
+                    value: R = await self.client.data_converter.decode_result(
+                        attrs.result, self.result_type
+                    )
                     return value
                 case e.WorkflowExecutionContinuedAsNew(attributes=attrs) if follow_runs:
                     handle = WorkflowHandle(
@@ -440,6 +444,8 @@ class WorkflowHandle(Generic[R]):
                     reason, details = attrs.timeout_type, None
                 case _:
                     reason, details = None, None
+            if details is not None:
+                details = await self.client.data_converter.decode_text(details, "details")
             raise WorkflowFailureError(
                 handle.workflow_id,
                 handle.run_id,
@@ -469,7 +475,7 @@ class WorkflowHandle(Generic[R]):
                 "workflowId": self.workflow_id,
                 "runId": self.run_id,
                 "signalName": signal_name,
-                "input": converter.encode_args(args),
+                "input": await self.client.data_converter.encode_args(args),
             },
         )
 

@@ -106,7 +106,8 @@ async def run_fingerprint(client: Client, workflow_id: str, run: Run) -> str:
     if not isinstance(first, e.WorkflowExecutionStarted):
         return ""
     attrs = first.attributes
-    return fingerprint(attrs.workflow_type.name, attrs.workflow_type.version, attrs.input)
+    plain = await client.data_converter.decode_text(attrs.input, "input")
+    return fingerprint(attrs.workflow_type.name, attrs.workflow_type.version, plain)
 
 
 def bound_run(runs: list[Run]) -> Run | None:

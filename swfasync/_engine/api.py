@@ -255,7 +255,7 @@ def _activity_call(
 
 async def _run_activity(call: _ActivityCall) -> Any:
     instance = current_instance()
-    payload = converter.encode_args(call.args, label="activity input")
+    payload = instance.converter.encode_args(call.args, label="activity input")
     first_id = call.attributes.activity_id
     attempt = 1
     while True:
@@ -285,7 +285,9 @@ async def _run_activity(call: _ActivityCall) -> Any:
             await asyncio.sleep(call.retry.backoff(attempt))
             attempt += 1
             continue
-        return converter.decode_result(text, call.result_type, field=f"activity {call.name} result")
+        return instance.converter.decode_result(
+            text, call.result_type, field=f"activity {call.name} result"
+        )
 
 
 async def _activity_cancelled(
@@ -538,7 +540,7 @@ class ChildWorkflowHandle(Generic[R]):
             if not self._command.result.done():
                 await request_cancel_external(self.workflow_id, run_id=self.run_id)
             raise
-        value: R = converter.decode_result(
+        value: R = current_instance().converter.decode_result(
             text, self._result_type, field=f"child workflow {self.workflow_id} result"
         )
         return value
@@ -599,7 +601,7 @@ async def start_child_workflow(
                 ),
             ),
             workflow_id=child_id,
-            input=converter.encode_args(args, label="child workflow input"),
+            input=instance.converter.encode_args(args, label="child workflow input"),
             task_list=_task_list(task_list),
             child_policy=child_policy,
             execution_start_to_close_timeout=swf_duration(
@@ -675,7 +677,7 @@ async def signal_external(
             workflow_id=rules.check_name("workflow_id", workflow_id),
             run_id=rules.check_length("run_id", run_id) if run_id else None,
             signal_name=rules.check_length("signal_name", signal_name, minimum=1),
-            input=converter.encode_args(args, label="signal input") if args else None,
+            input=instance.converter.encode_args(args, label="signal input") if args else None,
         ),
         future=instance.loop.create_future(),
     )
@@ -719,7 +721,7 @@ def continue_as_new(
     current = info()
     raise ContinueAsNewError(
         d.ContinueAsNewWorkflowExecutionDecisionAttributes(
-            input=converter.encode_args(args, label="continue_as_new input"),
+            input=current_instance().converter.encode_args(args, label="continue_as_new input"),
             workflow_type_version=rules.check_name(
                 "workflow type version", version, rules.LIMITS["type_version"]
             )
@@ -767,14 +769,16 @@ async def execute_lambda(
         attributes=d.ScheduleLambdaFunctionDecisionAttributes(
             id=rules.check_length("lambda_id", id, minimum=1) if id else f"l{seq}",
             name=rules.check_length("lambda_name", name, minimum=1),
-            input=converter.encode_args(args, label="Lambda input"),
+            input=instance.converter.encode_args(args, label="Lambda input"),
             start_to_close_timeout=swf_duration(start_to_close_timeout, "start_to_close_timeout"),
         ),
         future=instance.loop.create_future(),
     )
     instance.issue(command)
     text = await command.future
-    return converter.decode_result(text, result_type if result_type is not None else Any)
+    return instance.converter.decode_result(
+        text, result_type if result_type is not None else Any
+    )
 
 
 # -- markers: versioning and recorded values ---------------------------------------------------
@@ -833,11 +837,11 @@ def side_effect(fn: Callable[[], R], *, result_type: Any = None) -> R:
     else:
         with sandbox.unrestricted():
             produced = fn()
-        text = converter.encode(produced, "details", label="side_effect value")
+        text = instance.converter.encode(produced, "details", label="side_effect value")
     instance.issue(
         MarkerCommand(instance.next_seq("command"), name=SIDE_EFFECT_MARKER, details=text)
     )
-    value: R = converter.decode_result(text, target, field="side_effect value")
+    value: R = instance.converter.decode_result(text, target, field="side_effect value")
     return value
 
 
@@ -854,7 +858,11 @@ def record_marker(name: str, details: Any = None) -> None:
         raise WorkflowDefinitionError(
             f"the marker name {FAILURE_MARKER} is the worker's record of a failed decision task"
         )
-    text = None if details is None else converter.encode(details, "details", "marker details")
+    text = (
+        None
+        if details is None
+        else instance.converter.encode(details, "details", "marker details")
+    )
     instance.issue(MarkerCommand(instance.next_seq("command"), name=checked, details=text))
 
 

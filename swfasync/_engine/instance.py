@@ -153,8 +153,12 @@ class WorkflowInstance:
         run_id: str,
         domain: str = "",
         failure_exception_types: tuple[type[BaseException], ...] = (),
+        payload_converter: converter.JsonPayloadConverter = converter.DEFAULT,
     ) -> None:
         self.definition = definition
+        # Values to JSON text and back for this run's workflow code (codecs, if any, are
+        # applied by the worker around each activation).
+        self.converter = payload_converter
         self.workflow_id = workflow_id
         self.run_id = run_id
         self.domain = domain
@@ -483,7 +487,7 @@ class WorkflowInstance:
             continued_execution_run_id=attrs.continued_execution_run_id,
         )
         self._now = timestamp
-        self._args = converter.decode_args(attrs.input, self.definition.param_types)
+        self._args = self.converter.decode_args(attrs.input, self.definition.param_types)
         with sandbox.restrictions():  # inside process(): the loop is the running one
             self._object = self.definition.cls()
         for name, method in self.definition.signals.items():
@@ -495,7 +499,7 @@ class WorkflowInstance:
         types = self._handler_types.get(handler)
         if types is None:  # inspecting annotations costs more than running most handlers
             types = self._handler_types[handler] = converter.parameter_types(handler)
-        args = converter.decode_args(payload, types, field=f"signal {name} input")
+        args = self.converter.decode_args(payload, types, field=f"signal {name} input")
 
         async def run_handler() -> None:
             outcome = handler(*args)
@@ -604,7 +608,7 @@ class WorkflowInstance:
         if error is None:
             result = main.result()
             try:
-                text = None if result is None else converter.encode(result, "result")
+                text = None if result is None else self.converter.encode(result, "result")
             except SwfValidationError as refused:
                 self._close_with_failure(refused)  # a result SWF refuses fails the run
                 return
@@ -648,7 +652,7 @@ class WorkflowInstance:
             return None
         with sandbox.restrictions():  # inside process(): the loop is the running one
             value = getattr(self._object, method)()
-        return converter.encode(value, "execution_context")
+        return self.converter.encode(value, "execution_context")
 
 
 def _recorded_markers(events: Sequence[AnyEvent], completed_at: int) -> list[e.MarkerRecorded]:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import anyio
 
 from .._client.client import Client
+from .._engine import converter
+from .._payloads.data_converter import DataConverter
 from .._worker import context as _context
 from .._worker.context import ActivityInfo
 from .._worker.worker import Worker
@@ -49,6 +51,8 @@ class WorkflowEnvironment:
             ``WorkflowDecisionFailedError`` (with the workflow's traceback) as soon as a
             decision task fails, so a test of a broken workflow fails in seconds; False
             waits instead, as a production client does, e.g. to test deploying a fix.
+        data_converter: how payloads are encoded (codecs, S3 offload, custom types: see
+            :mod:`swfasync.converter`), for the client and the worker alike.
     """
 
     def __init__(
@@ -63,7 +67,9 @@ class WorkflowEnvironment:
         worker_options: dict[str, Any] | None = None,
         messaging: bool | str = False,
         raise_on_decision_failure: bool = True,
+        data_converter: DataConverter | None = None,
     ) -> None:
+        self.data_converter = data_converter
         self.workflows = list(workflows)
         self.activities = list(activities)
         self.task_list = task_list
@@ -112,6 +118,7 @@ class WorkflowEnvironment:
                     self._server.endpoint_url,
                     self.domain,
                     raise_on_decision_failure=self.raise_on_decision_failure,
+                    data_converter=self.data_converter,
                 )
             )
             await self._client.register_domain()
@@ -248,4 +255,6 @@ class _EnvironmentActivity:
         return self._environment._cancel_requested
 
     def heartbeat(self, details: tuple[Any, ...]) -> None:
+        if details:  # encoded as the worker would, for its errors
+            converter.encode(list(details), "heartbeat_details")
         self._environment._record(details)

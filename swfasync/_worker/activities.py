@@ -29,10 +29,10 @@ import anyio.abc
 from botocore.exceptions import ClientError
 
 from .._client.connection import backoff_delay, is_throttling
-from .._engine import converter
 from .._engine.definitions import ActivityDefinition, seconds
 from .._engine.failures import encode_failure
 from .._log import get_logger
+from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
 from ..exceptions import UnknownTypeError
 from . import context as _context
 from .context import ActivityInfo, CompleteAsync
@@ -99,6 +99,7 @@ class ActivityTask:
         "cancel_requested",
         "heartbeater",
         "latest_details",
+        "latest_details_text",
         "type",
     )
 
@@ -112,6 +113,7 @@ class ActivityTask:
         self._info: ActivityInfo | None = None
         self.cancel_requested = False
         self.latest_details: tuple[Any, ...] = ()
+        self.latest_details_text: str | None = None
         self.heartbeater: Heartbeater | None = None
         self._ended = False
         # The asyncio task awaiting an async activity, while it awaits, and how many times
@@ -152,8 +154,15 @@ class ActivityTask:
         return _task_log(self._runner.log, self._task, self.type.label)
 
     def heartbeat(self, details: tuple[Any, ...]) -> None:
-        # Any thread: a sync activity heartbeats from its own.
+        # Any thread: a sync activity heartbeats from its own. Encoded here, so the caller
+        # sees a value that cannot be encoded or is too large.
+        text = (
+            self._runner.data_converter.values.encode(list(details), "heartbeat_details")
+            if details
+            else None
+        )
         self.latest_details = details
+        self.latest_details_text = text
         self._runner.loop.call_soon_threadsafe(self._heartbeat_recorded)
 
     def _heartbeat_recorded(self) -> None:
@@ -244,11 +253,12 @@ class Heartbeater:
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
-            details = task.latest_details
+            details = task.latest_details_text
             kwargs: dict[str, Any] = {"taskToken": task.token}
-            if details:
-                # activity.heartbeat() checked the size: cutting JSON would corrupt it
-                kwargs["details"] = converter.encode(list(details), "heartbeat_details")
+            if details is not None:
+                kwargs["details"] = await task._runner.data_converter.encode_text(
+                    details, "heartbeat_details"
+                )
             try:
                 response = await self.swf.record_activity_task_heartbeat(**kwargs)
             except Exception as error:
@@ -298,8 +308,10 @@ class ActivityTaskRunner:
         max_heartbeat_interval: float,
         background: anyio.abc.TaskGroup,
         outage: Outage | None = None,
+        data_converter: DataConverter = DEFAULT_DATA_CONVERTER,
     ) -> None:
         self.swf = swf
+        self.data_converter = data_converter
         # Where heartbeat senders run; it outlives every activity.
         self.background = background
         # Sync activities heartbeat from their threads; the sender runs on this loop.
@@ -361,7 +373,7 @@ class ActivityTaskRunner:
         """The activity's outcome; None if its task is gone (no answer will be accepted)."""
         definition = running.type.definition
         try:
-            args = converter.decode_args(payload, definition.param_types)
+            args = await self.data_converter.decode_args(payload, definition.param_types)
         except Exception as error:
             return _Outcome("failed", error)
         token = _context.current.set(running)
@@ -419,7 +431,9 @@ class ActivityTaskRunner:
             if outcome.kind == "completed":
                 try:
                     text = (
-                        None if outcome.value is None else converter.encode(outcome.value, "result")
+                        None
+                        if outcome.value is None
+                        else await self.data_converter.encode(outcome.value, "result")
                     )
                 except Exception as error:
                     outcome = _Outcome("failed", error)
@@ -438,6 +452,7 @@ class ActivityTaskRunner:
                 )
                 return
             reason, details = encode_failure(outcome.value)
+            details = await self.data_converter.encode_text(details, "details")
             _task_log(self.log, task, label).warning("activity_failed", reason=reason)
             await self._answer(
                 task,

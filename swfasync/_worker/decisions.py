@@ -24,7 +24,8 @@ from typing import Any, Final
 
 import msgspec
 
-from .._engine import task_failures
+from .._engine import converter, task_failures
+from .._engine.converter import JsonPayloadConverter
 from .._engine.definitions import WorkflowDefinition, activity_definition, workflow_definition
 from .._engine.failures import encode_failure
 from .._engine.instance import ActivationResult, WorkflowInstance, WorkflowTaskError
@@ -234,8 +235,10 @@ class DecisionTaskHandler:
         identity: str | None = None,
         activity_task_list: str | None = None,
         activities: Iterable[Any] = (),
+        payload_converter: JsonPayloadConverter = converter.DEFAULT,
     ) -> None:
         self.domain = domain
+        self.payload_converter = payload_converter
         self.max_cached = max_cached
         self.max_cached_bytes = max_cached_bytes
         self.failure_exception_types = tuple(failure_exception_types)
@@ -328,6 +331,7 @@ class DecisionTaskHandler:
                     run_id=task.run_id,
                     domain=self.domain,
                     failure_exception_types=self.failure_exception_types,
+                    payload_converter=self.payload_converter,
                 ),
                 INSTANCE_BASE_BYTES,
             )

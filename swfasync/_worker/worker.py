@@ -22,8 +22,9 @@ from .._client.connection import backoff_delay, is_throttling
 from .._client.fast_transport import FastSwfTransport
 from .._engine import sandbox
 from .._engine.definitions import activity_definition
-from .._engine.instance import WorkflowTaskError
+from .._engine.instance import ActivationResult, WorkflowTaskError
 from .._log import get_logger
+from .._payloads.data_converter import DataConverter
 from .._wire.codec import decisions_to_builtins
 from ..exceptions import NondeterminismError, SwfAsyncError, UnknownTypeError
 from .activation_threads import ActivationThreads, CallTimeoutError
@@ -129,8 +130,10 @@ class Worker:
         register: bool = True,
         identity: str | None = None,
         fast_transport: bool = True,
+        data_converter: DataConverter | None = None,
     ) -> None:
         self.client = client
+        self.data_converter = data_converter or client.data_converter
         self.task_list = task_list
         self.workflows = list(workflows)
         self.activities = list(activities)
@@ -155,6 +158,7 @@ class Worker:
             identity=self.identity,
             activity_task_list=task_list if self.activities else None,
             activities=self.activities,
+            payload_converter=self.data_converter.values,
         )
         # SWF task list names allow no ':', '/' or '|'; a random suffix keeps a restarted
         # process from inheriting tasks meant for state it no longer holds.
@@ -339,6 +343,7 @@ class Worker:
                 max_heartbeat_interval=self._max_heartbeat_interval,
                 background=tasks,
                 outage=self._outage,
+                data_converter=self.data_converter,
             )
             self.log.info(
                 "worker_started",
@@ -492,6 +497,27 @@ class Worker:
             started_event_id=task.started_event_id,
         )
 
+    async def _encode_answer(
+        self, task: DecisionTask, result: ActivationResult
+    ) -> ActivationResult:
+        """``result`` with its payloads as the codecs make them; a payload that cannot be
+        encoded (or is too large even so) fails the decision task instead, recorded."""
+        converter = self.data_converter
+        try:
+            context = result.execution_context
+            return ActivationResult(
+                await converter.encode_decisions(result.decisions),
+                None
+                if context is None
+                else await converter.encode_text(context, "execution_context"),
+                result.failure,
+            )
+        except Exception as error:
+            if result.failure is not None:
+                raise
+            self.handler.evict(task.run_id)
+            return await self._encode_answer(task, self.handler.failure_answer(task, error))
+
     async def _decide(self, task: DecisionTask) -> None:
         started = time.monotonic()
         cached = self.handler.take(task)
@@ -506,10 +532,18 @@ class Worker:
             )
             task = msgspec.structs.replace(task, events=full, partial=False)
         assert self._activation_threads is not None, "decisions are taken while running"
+        converter = self.data_converter
         try:
+            if converter.active:
+                # The engine reads the converter's text: payloads are decoded before it runs.
+                after = cached.instance.last_started_event_id if cached is not None else 0
+                events = await converter.decode_events(task.events, after)
+                task = msgspec.structs.replace(task, events=events)
             result = await self._activation_threads.run(
                 self.deadlock_timeout, self.handler.decide, task, cached
             )
+            if converter.active:
+                result = await self._encode_answer(task, result)
         except CallTimeoutError as stuck:
             self.handler.evict(task.run_id)
             self._task_log(task).error(

@@ -1,0 +1,1 @@
+"""Payload codecs and the data converter that applies them (see ``swfasync.converter``)."""
