@@ -31,6 +31,7 @@ from .._client.timeline import format_event, format_timeline
 from .._engine.definitions import ACTIVITY_ATTR, WORKFLOW_ATTR
 from .._worker.worker import Worker
 from ..exceptions import SwfValidationError
+from . import payloads
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -286,11 +287,14 @@ def terminate_main(argv: list[str]) -> int:
 
 def describe_main(argv: list[str]) -> int:
     """Describe an execution (JSON)."""
-    args = _handle_parser("describe", "describe a workflow execution (JSON)").parse_args(argv)
+    parser = _handle_parser("describe", "describe a workflow execution (JSON)")
+    payloads.add_codec_option(parser)
+    args = parser.parse_args(argv)
+    converter = payloads.load_converter(args.codec)
 
     async def action(handle: WorkflowHandle[Any]) -> None:
         description = await handle.describe()
-        body = dict(description.raw)
+        body = await payloads.decode_body(dict(description.raw), converter)
         if description.decision_failure is not None:
             # Not SWF's: the failure of the execution's latest decision task, from the
             # history (see WorkflowHandle.describe).
@@ -305,13 +309,16 @@ def history_main(argv: list[str]) -> int:
     parser = _handle_parser("history", "print a workflow execution's history")
     parser.add_argument("--json", action="store_true", help="GetWorkflowExecutionHistory JSON")
     parser.add_argument("--verbose", action="store_true", help="include decision-task events")
+    payloads.add_codec_option(parser)
     args = parser.parse_args(argv)
+    converter = payloads.load_converter(args.codec)
 
     async def action(handle: WorkflowHandle[Any]) -> None:
         if args.json:
-            _print_json(await handle.history_json())
+            _print_json(await payloads.decode_body(await handle.history_json(), converter))
             return
-        for line in format_timeline(await handle.history(), verbose=args.verbose):
+        events = await payloads.decode_events(await handle.history(), converter)
+        for line in format_timeline(events, verbose=args.verbose):
             print(line)
 
     return _with_handle(args, action)
