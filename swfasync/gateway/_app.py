@@ -88,7 +88,7 @@ class Gateway:
             ("GET", "/v1/workflows", "listWorkflows", "workflow",
              lambda r: _workflows.list_page(client, r)),
             ("GET", "/v1/workflows/{workflow_id}", "getWorkflow", "workflow",
-             lambda r: _workflows.get(client, r, r.match_info[wid])),
+             lambda r: _workflows.get(client, catalog, r, r.match_info[wid])),
             ("GET", "/v1/workflows/{workflow_id}/history", "getHistory", "workflow",
              lambda r: _workflows.history(client, r, r.match_info[wid])),
             ("POST", "/v1/workflows/{workflow_id}/signals/{signal_name}", "signalWorkflow",

@@ -25,6 +25,7 @@ from .._client.handle import (
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events
 from ._calls import swf_call
+from ._catalog import Catalog
 from ._models import Failure, RunInfo, WorkflowStatus
 from ._problems import HttpProblem
 
@@ -189,22 +190,32 @@ async def _close(handle: WorkflowHandle[Any], deadline: float) -> _Closing | Non
 def _final_state(closing: _Closing) -> tuple[bool, str | None]:
     """(known, the published state) from the decision that closed the run, if the event
     before the close event is that decision (a run closed by one decision task whose last
-    decision closed it: the usual case)."""
+    decision closed it: the usual case) and it published a state."""
     completed_by = getattr(closing.event.attributes, "decision_task_completed_event_id", None)
     before = closing.before
-    if isinstance(before, e.DecisionTaskCompleted) and before.event_id == completed_by:
+    if (
+        isinstance(before, e.DecisionTaskCompleted)
+        and before.event_id == completed_by
+        # SWF's latestExecutionContext keeps the last context a decider gave: a decision
+        # without one says nothing about it.
+        and before.attributes.execution_context is not None
+    ):
         return True, before.attributes.execution_context
     return False, None
 
 
 async def follow(
-    client: Client, workflow_id: str, run_id: str | None, wait: float | None
+    client: Client,
+    workflow_id: str,
+    run_id: str | None,
+    wait: float | None,
+    catalog: Catalog | None = None,
 ) -> WorkflowStatus:
     """The status of the chain's last run, waiting up to ``wait`` seconds for it to close.
 
     A closed run's status comes from its history (start event, close event, the closing
-    decision's published state); Describe is asked only for an open run, or where the
-    history does not have it all.
+    decision's published state, or none for a served type without ``@workflow.state``);
+    Describe is asked only for an open run, or where the history does not have it all.
     """
     handle = await latest_handle(client, workflow_id, run_id)
     deadline = time.monotonic() + (wait or 0.0)
@@ -231,6 +242,11 @@ async def follow(
     if followed:
         started = await _event(client, workflow_id, handle.run_id, last=False)
     state_known, context = _final_state(closing) if closing is not None else (False, None)
+    if not state_known and closing is not None and isinstance(started, e.WorkflowExecutionStarted):
+        # A served type without @workflow.state publishes none: nothing to ask Describe.
+        kind = started.attributes.workflow_type
+        served = catalog.lookup(kind.name, kind.version) if catalog is not None else None
+        state_known = served is not None and served.definition.state_method is None
     described = None if state_known else await handle.describe()
     if closing is not None and isinstance(started, e.WorkflowExecutionStarted):
         kind = started.attributes.workflow_type

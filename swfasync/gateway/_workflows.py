@@ -119,9 +119,11 @@ def _wait(request: web.Request) -> float | None:
     return wait
 
 
-async def get(client: Client, request: web.Request, workflow_id: str) -> WorkflowStatus:
+async def get(
+    client: Client, catalog: Catalog, request: web.Request, workflow_id: str
+) -> WorkflowStatus:
     """Status, outcome and run chain, held up to ``?wait=`` seconds for the close."""
-    return await _status.follow(client, workflow_id, _run_id(request), _wait(request))
+    return await _status.follow(client, workflow_id, _run_id(request), _wait(request), catalog)
 
 
 def _encode_page_token(state: dict[str, Any]) -> str:

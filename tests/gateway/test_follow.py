@@ -6,7 +6,13 @@ import asyncio
 import time
 from urllib.parse import quote
 
-from .conftest import Served
+import aiohttp
+
+from swfasync.gateway import Gateway
+
+from .conftest import Api, Served
+from .openapi_check import ResponseChecker
+from .workflows import Ship
 
 
 async def test_wait_returns_the_result_when_the_execution_closes(served: Served) -> None:
@@ -152,3 +158,22 @@ async def test_history_as_events_or_a_timeline(served: Served) -> None:
     assert "WorkflowExecutionCompleted" in timeline.body
     assert (await api("GET", "/v1/workflows/h/history?format=xml")).status == 400
     assert (await api("GET", "/v1/workflows/zz/history")).status == 404
+
+
+async def test_status_of_types_this_gateway_does_not_serve(served: Served) -> None:
+    """Another gateway's workflows: the state read from history or from Describe."""
+    api = served.api
+    await api("PUT", "/v1/workflows/ns-a", {"workflow": "Approval", "args": ["o"]})
+    await api("POST", "/v1/workflows/ns-a/signals/approve", {"args": ["ok"]})
+    await api("PUT", "/v1/workflows/ns-g", {"workflow": "Greet", "version": "1", "args": ["Al"]})
+    narrow = Gateway(served.env.client, workflows=[Ship])
+    async with narrow.serve("127.0.0.1", 0) as url, aiohttp.ClientSession(url) as http:
+        other = Api(http, ResponseChecker(narrow.openapi()))
+        approval = await other("GET", "/v1/workflows/ns-a?wait=10")
+        assert (approval.body["state"], approval.body["result"]) == (
+            {"stage": "approved"},
+            ["o", "ok"],
+        )
+        greet = await other("GET", "/v1/workflows/ns-g?wait=10")
+        assert (greet.body["state"], greet.body["result"]) == (None, "Hello, Al!")
+        assert greet.body["workflow"] == "Greet"
