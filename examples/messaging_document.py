@@ -143,6 +143,7 @@ async def main() -> list[tuple[str, str, str]]:
                     messaging.dlq_url,
                     workflows=[tutorial],
                     sqs_options=messaging.client_options(),
+                    wait_time=1,  # leaving waits for the receives in flight: keep it short
                 ),
                 StatusNotifier(
                     env.client,

@@ -84,6 +84,13 @@ def sqs_consumer_main(argv: list[str]) -> int:
     parser.add_argument("--max-concurrency", type=int, default=10)
     parser.add_argument("--visibility-timeout", type=int, default=30, metavar="SECONDS")
     parser.add_argument(
+        "--wait-time",
+        type=int,
+        default=20,
+        metavar="SECONDS",
+        help="long poll (at most 20); a stop waits for the polls in flight",
+    )
+    parser.add_argument(
         "--schema", help="module:Struct of your own message schema (default: the Submission)"
     )
     parser.add_argument(
@@ -113,6 +120,7 @@ def sqs_consumer_main(argv: list[str]) -> int:
             workflows=workflows,
             max_concurrency=args.max_concurrency,
             visibility_timeout=args.visibility_timeout,
+            wait_time=args.wait_time,
             sqs_options=aws_options("sqs"),
             **options,
         )

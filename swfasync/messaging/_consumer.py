@@ -69,6 +69,7 @@ class ConsumerStats:
 
     received: int = 0
     started: int = 0
+    deleted: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
     retried: int = 0
@@ -99,7 +100,8 @@ class SqsSubmissions:
             receive is on its way).
         visibility_timeout: seconds a received message stays invisible; extended while
             its start is in flight.
-        wait_time: the long poll, in seconds (SQS's maximum is 20).
+        wait_time: the long poll, in seconds (SQS's maximum is 20); leaving the ``async
+            with`` block waits for the polls in flight, so up to this long.
         register: register the domain's workflow types of ``workflows`` on entry.
         sqs: an open aiobotocore SQS client to use (default: one from the standard AWS
             configuration, ``AWS_ENDPOINT_URL_SQS`` included, with ``sqs_options``).
@@ -176,7 +178,12 @@ class SqsSubmissions:
         await self._stack.aclose()
 
     def stop(self) -> None:
-        """Stop receiving; messages in flight finish and their deletes are sent."""
+        """Stop receiving: no new receive is sent; one in flight runs its course (up to
+        ``wait_time`` seconds) and what it brings is started; then deletes are sent.
+
+        A long poll is not cut short on purpose: SQS may still hand messages to a poll
+        whose connection was closed, and those would stay hidden for their visibility
+        timeout."""
         self._stopping.set()
         for scope in self._poll_scopes:
             scope.cancel()
@@ -201,7 +208,7 @@ class SqsSubmissions:
 
     async def run(self) -> None:
         """Receive and start until :meth:`stop` (``async with`` runs this for you)."""
-        deleter = Deleter(self._sqs, self.queue_url)
+        deleter = Deleter(self._sqs, self.queue_url, self.stats)
         slots = anyio.Semaphore(self.max_concurrency)
         self._log.info(
             "consumer_started",
@@ -246,7 +253,7 @@ class SqsSubmissions:
 
     @contextmanager
     def _stoppable(self) -> Iterator[anyio.CancelScope]:
-        """A cancel scope that :meth:`stop` cancels: a long poll or a wait for room."""
+        """A cancel scope that :meth:`stop` cancels: a poller's wait for room."""
         with anyio.CancelScope() as scope:
             if self._stopping.is_set():
                 scope.cancel()
@@ -272,16 +279,16 @@ class SqsSubmissions:
         return taken
 
     async def _receive(self, count: int) -> list[Received]:
-        response: dict[str, Any] = {}
-        with self._stoppable():
-            response = await self._sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=count,
-                WaitTimeSeconds=self.wait_time,
-                VisibilityTimeout=self.visibility_timeout,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+        if self._stopping.is_set():
+            return []
+        response = await self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=self.wait_time,
+            VisibilityTimeout=self.visibility_timeout,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
         messages = [Received.from_response(raw) for raw in response.get("Messages", [])]
         self.stats.received += len(messages)
         return messages

@@ -99,6 +99,7 @@ class Deleter:
 
     sqs: Any
     queue_url: str
+    stats: Any = None  # anything with a ``deleted`` count to keep up to date
     delay: float = 0.02
     attempts: int = 5
     _pending: list[Received] = field(default_factory=list)
@@ -147,6 +148,8 @@ class Deleter:
                 return
             failed = response.get("Failed", [])
             self.deleted += len(batch) - len(failed)
+            if self.stats is not None:
+                self.stats.deleted += len(batch) - len(failed)
             for entry in failed:
                 message = batch[int(entry["Id"])]
                 log.warning(

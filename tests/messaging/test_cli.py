@@ -116,6 +116,8 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
                 settings["SWFASYNC_QUEUE_URL"],
                 "--dlq-url",
                 settings["SWFASYNC_DLQ_URL"],
+                "--wait-time",
+                "1",
                 "tests.messaging.workflows",
                 env=env,
             )

@@ -35,6 +35,7 @@ def consumer(env: WorkflowEnvironment, **options: Any) -> SqsSubmissions:
         env.messaging.dlq_url,
         workflows=ALL,
         sqs=env.messaging.sqs,
+        wait_time=1,
         **options,
     )
 
@@ -278,6 +279,7 @@ async def test_fifo_messages_start_in_order_per_group(moto_endpoint: str) -> Non
                 messaging.dlq_url,
                 workflows=ALL,
                 sqs=messaging.sqs,
+                wait_time=1,
             ) as running:
                 await eventually(lambda: running.stats.started == 12)
     started = [entry["workflow_id"] for entry in logs if entry["event"] == "submission_started"]
@@ -306,6 +308,7 @@ async def test_a_slow_start_keeps_its_message_invisible(
             messaging.dlq_url,
             workflows=ALL,
             sqs=messaging.sqs,
+            wait_time=1,
             visibility_timeout=2,
         ) as running:
             await eventually(lambda: running.stats.received == 1)

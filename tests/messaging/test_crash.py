@@ -80,6 +80,7 @@ async def test_consumer_killed_between_start_and_delete_loses_nothing_starts_not
             messaging.dlq_url,
             workflows=ALL,
             sqs=messaging.sqs,
+            wait_time=1,
         ) as running:
             await eventually(
                 lambda: running.stats.duplicates == len(jobs), what="every redelivery handled"

@@ -51,6 +51,7 @@ async def test_swf_unreachable_leaves_the_message_for_redelivery(moto_endpoint: 
                 messaging.dlq_url,
                 workflows=ALL,
                 sqs=messaging.sqs,
+                wait_time=1,
                 register=False,
             ) as failing:
                 await eventually(lambda: failing.stats.retried == 1, what="a failed start")
@@ -58,7 +59,12 @@ async def test_swf_unreachable_leaves_the_message_for_redelivery(moto_endpoint: 
         assert [e["transient"] for e in logs if e["event"] == "start_failed_will_retry"] == [True]
         assert await queue_depth(messaging, messaging.queue_url) == 1
         async with SqsSubmissions(
-            env.client, messaging.queue_url, messaging.dlq_url, workflows=ALL, sqs=messaging.sqs
+            env.client,
+            messaging.queue_url,
+            messaging.dlq_url,
+            workflows=ALL,
+            sqs=messaging.sqs,
+            wait_time=1,
         ) as working:
             await eventually(lambda: working.stats.started == 1, what="the start, redelivered")
         handle = await env.client.get_workflow_handle(workflow_id_for("my_awesome_app", "t-1"))
@@ -80,6 +86,7 @@ async def test_the_redrive_policy_caps_redeliveries(moto_endpoint: str) -> None:
             schema=dict,
             mapping=to_counting,
             sqs=messaging.sqs,
+            wait_time=1,
             register=False,
         ) as failing:
 
