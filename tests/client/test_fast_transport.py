@@ -73,8 +73,8 @@ def fixed_botocore_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime]
 
             class FrozenDatetime(datetime):
                 @classmethod
-                def utcnow(cls) -> datetime:
-                    return naive
+                def utcnow(cls) -> FrozenDatetime:
+                    return cls.combine(naive.date(), naive.time())
 
             monkeypatch.setattr(
                 botocore.auth, "datetime", types.SimpleNamespace(datetime=FrozenDatetime)
