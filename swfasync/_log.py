@@ -93,9 +93,11 @@ class Logger:
         return Logger(self._name, {k: v for k, v in self._context.items() if k not in keys})
 
     def is_enabled_for(self, level: int) -> bool:
-        """Whether an event at ``level`` may be logged (structlog decides per event)."""
+        """Whether an event at ``level`` may be logged: the standard logger's level, or
+        structlog's level filter where the configured wrapper has one (otherwise True:
+        its processors decide per event)."""
         if structlog.is_configured():
-            return True
+            return _structlog_enabled(self._name, _structlog_key(), level)
         return _stdlib(self._name).isEnabledFor(level)
 
     def debug(self, event: str, **fields: Any) -> None:
@@ -118,20 +120,13 @@ class Logger:
         fields.setdefault("exc_info", True)
         self._log("error", event, fields)
 
-    def _structlog_logger(self) -> Any:
-        """structlog's bound logger for this context under structlog's configuration now.
+    def _structlog_logger(self, key: tuple[Any, ...]) -> Any:
+        """structlog's bound logger for this context under the configuration ``key``.
 
         Made again whenever the configuration changed since, so an application (or a
         test's ``capture_logs``) that configures structlog later, or again, is obeyed at
         once, as structlog's own lazy loggers obey it.
         """
-        config = structlog.get_config()
-        key = (
-            id(config["processors"]),
-            config["wrapper_class"],
-            config["logger_factory"],
-            config["context_class"],
-        )
         cached = self._structlog
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -140,10 +135,13 @@ class Logger:
         return bound
 
     def _log(self, method: str, event: str, fields: dict[str, Any]) -> None:
-        if structlog.is_configured():
-            getattr(self._structlog_logger(), method)(event, **fields)
-            return
         level = _LEVELS[method]
+        if structlog.is_configured():
+            key = _structlog_key()
+            # A level filtered out costs no bound logger (one is made per task).
+            if _structlog_enabled(self._name, key, level):
+                getattr(self._structlog_logger(key), method)(event, **fields)
+            return
         stdlib = _stdlib(self._name)
         if not stdlib.isEnabledFor(level):
             return
@@ -159,3 +157,27 @@ class Logger:
             extra={"swfasync": {"event": event, **everything}},
             stacklevel=3,  # the SDK's line that logged, not this module
         )
+
+
+# Per logger name: (configuration key, structlog's logger with no context), for its level.
+_structlog_roots: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+
+def _structlog_key() -> tuple[Any, ...]:
+    """What identifies structlog's configuration now (its processors list is changed in
+    place by capture_logs, and replaced by configure and reset_defaults)."""
+    config = structlog.get_config()
+    return (
+        id(config["processors"]),
+        config["wrapper_class"],
+        config["logger_factory"],
+        config["context_class"],
+    )
+
+
+def _structlog_enabled(name: str, key: tuple[Any, ...], level: int) -> bool:
+    root = _structlog_roots.get(name)
+    if root is None or root[0] != key:
+        root = _structlog_roots[name] = (key, structlog.get_logger(name).bind())
+    check = getattr(root[1], "is_enabled_for", None)
+    return bool(check(level)) if callable(check) else True
