@@ -27,6 +27,7 @@ import msgspec
 from botocore.exceptions import ClientError
 
 from .._client.client import Client, WorkflowExecutionSummary
+from .._client.idempotency import TERMINATE_REASON as DUPLICATE_REASON
 from .._log import get_logger
 from .._wire import events as e
 from .._wire.codec import AnyEvent, UnknownEvent, decode_events, timestamp_to_datetime
@@ -77,6 +78,13 @@ def _failure(event: AnyEvent) -> Failure | None:
         case e.WorkflowExecutionCancelRequested(attributes=a):
             return Failure(cause=a.cause) if a.cause else None
     return None
+
+
+def _duplicate_start(events: list[AnyEvent]) -> bool:
+    last = events[-1] if events else None
+    return isinstance(last, e.WorkflowExecutionTerminated) and (
+        last.attributes.reason or ""
+    ).startswith(DUPLICATE_REASON)
 
 
 class StatusNotifier:
@@ -265,6 +273,11 @@ class StatusNotifier:
         close_time = run.close_time.timestamp() if run.close_time else None
         continued = cursor.continued
         statuses = set(cursor.statuses)
+        if not statuses and _duplicate_start(events):
+            # A run an idempotent start made in a race and terminated at once: the job's
+            # statuses are its earlier run's. Seen closed before anything was announced
+            # (the usual case), it announces nothing.
+            events = []
         for event in events:
             if isinstance(event, e.WorkflowExecutionStarted):
                 continued = event.attributes.continued_execution_run_id is not None

@@ -10,8 +10,10 @@ from typing import Any
 
 import anyio
 
+from swfasync._client.idempotency import TERMINATE_REASON as DUPLICATE_REASON
 from swfasync.messaging import (
     STATUSES,
+    File,
     LocalMessaging,
     SqliteLedger,
     StatusNotification,
@@ -24,7 +26,7 @@ from swfasync.testing import WorkflowEnvironment
 from .helpers import drain, eventually
 from .workflows import Waiting, refusing, tutorial
 
-FILE = {"value": "input.txt", "url": "https://files.example/input.txt", "mime_type": "text/plain"}
+FILE = File(value="input.txt", url="https://files.example/input.txt", mime_type="text/plain")
 
 
 class Inbox:
@@ -58,13 +60,9 @@ def notifier(
     env: WorkflowEnvironment, ledger: Path | SqliteLedger, **options: Any
 ) -> StatusNotifier:
     assert env.messaging is not None
+    options.setdefault("interval", 0.1)
     return StatusNotifier(
-        env.client,
-        env.messaging.topic_arn,
-        ledger=ledger,
-        sns=env.messaging.sns,
-        interval=0.1,
-        **options,
+        env.client, env.messaging.topic_arn, ledger=ledger, sns=env.messaging.sns, **options
     )
 
 
@@ -254,3 +252,27 @@ async def test_a_fifo_topic_groups_by_workflow_and_drops_repeats(
     # within its five-minute window (moto's server does not deduplicate: it arrives here).
     assert dedup[5:] == dedup[:1]
     assert [n.status for n in notes[:5]] == [*OPENING, "Workflow Completed Successfully"]
+
+
+async def test_a_duplicate_run_an_idempotent_start_terminated_announces_nothing(
+    make_env: Callable[..., WorkflowEnvironment], tmp_path: Path
+) -> None:
+    async with make_env() as env:
+        messaging = env.messaging
+        assert messaging is not None
+        inbox = Inbox(messaging, await messaging.subscribe_queue("all"))
+        async with notifier(env, tmp_path / "ledger.sqlite3", interval=3600) as running:
+            await anyio.sleep(0.2)  # the first scan, with nothing to see
+            duplicate = await env.client.start_workflow(Waiting, "d", id="raced")
+            await duplicate.terminate(reason=DUPLICATE_REASON + "earlier-run")
+            operator = await env.client.start_workflow(Waiting, "o", id="stopped")
+            await operator.terminate(reason="operator")
+            await running.scan()
+
+            async def stopped_announced() -> bool:
+                await inbox.read()
+                return "Workflow Terminated With Exception" in inbox.statuses().get("stopped", [])
+
+            await eventually(stopped_announced, what="the operator's termination announced")
+            assert await running.scan() == 0
+        assert "raced" not in inbox.statuses()
