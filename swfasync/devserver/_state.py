@@ -239,7 +239,8 @@ class PageTokens:
     def open(self, token: str) -> Json:
         """The payload of a token this server sealed; a ValidationFault for any other."""
         body, _, mac = token.rpartition(".")
-        if body.isascii() and hmac.compare_digest(mac, self._mac(body.encode())):
+        # compare_digest takes ASCII strings only
+        if token.isascii() and hmac.compare_digest(mac, self._mac(body.encode())):
             value = msgspec.json.decode(base64.urlsafe_b64decode(body))
             if isinstance(value, dict):
                 return value

@@ -57,6 +57,7 @@ COMMON_FAULTS = frozenset(
         "com.amazon.coral.service#InvalidSignatureException",
         "com.amazon.coral.service#SerializationException",
         "com.amazon.coral.service#RequestEntityTooLargeException",
+        "com.amazon.coral.service#MalformedHttpRequestException",
     }
 )
 #: The HTTP status of a fault, where it is not 400: a body over the size limit is refused
