@@ -320,3 +320,32 @@ async def test_a_slow_start_keeps_its_message_invisible(
             release.set()
             await eventually(lambda: running.stats.started == 1)
         assert running.stats.received == 1
+
+
+async def test_a_poison_message_is_deleted_only_once_the_dlq_has_it(moto_endpoint: str) -> None:
+    async with (
+        WorkflowEnvironment() as env,
+        LocalMessaging(moto_endpoint) as messaging,
+    ):
+        dlq_name = messaging.dlq_url.rsplit("/", 1)[1]
+        async with SqsSubmissions(
+            env.client,
+            messaging.queue_url,
+            messaging.dlq_url,
+            workflows=ALL,
+            sqs=messaging.sqs,
+            wait_time=1,
+        ) as running:
+            await messaging.sqs.delete_queue(QueueUrl=messaging.dlq_url)  # the DLQ is gone
+            with capture_logs() as logs:
+                await send(messaging, "not json")
+                await eventually(lambda: running.stats.retried == 1, what="a failed DLQ send")
+            assert [e["reason"] for e in logs if e["event"] == "dead_letter_send_failed"] == [
+                "malformed_json"
+            ]
+            assert await queue_depth(messaging, messaging.queue_url) == 1
+            await messaging.sqs.create_queue(QueueName=dlq_name)  # back, at the same URL
+            await eventually(lambda: running.stats.dead_lettered == 1, what="the DLQ send")
+            await eventually(lambda: _is(queue_depth(messaging, messaging.queue_url), 0))
+        [dead] = await drain(messaging, messaging.dlq_url)
+        assert dead["Body"] == "not json"
