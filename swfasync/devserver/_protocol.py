@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-import structlog
 from aiohttp import StreamReader, web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http import HttpVersion11, RawRequestMessage
 
+from .._log import get_logger
 from . import _decisions, _executions, _registry, _tasks, _visibility
 from ._faults import ProtocolFault, RequestTooLargeFault, SwfFault
 from ._state import Json
@@ -28,7 +28,7 @@ from ._validation import decode_request, service_model
 if TYPE_CHECKING:
     from ._backend import Backend
 
-log = structlog.get_logger("swfasync.devserver.protocol")
+log = get_logger("swfasync.devserver.protocol")
 
 TARGET_PREFIX = "SimpleWorkflowService."
 MAX_BODY = 16 * 1024 * 1024
