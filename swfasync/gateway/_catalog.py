@@ -7,7 +7,7 @@ for any other), and their classes are what the client checks arguments against.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +51,7 @@ class Catalog:
                 )
             versions[definition.version] = Served(definition, target)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Served]:
         for versions in self._by_name.values():
             yield from versions.values()
 

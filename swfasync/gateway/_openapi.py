@@ -200,7 +200,8 @@ _RUN_ID = {
 def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
     """The OpenAPI 3.1 document for a gateway serving ``catalog`` in ``domain``."""
     builder = _Builder()
-    model_slots = [builder.schema_of(model) for model in _MODELS]
+    for model in _MODELS:  # components under their own names
+        builder.schema_of(model)
     starts: list[tuple[Served, Callable[[list[dict[str, Any]]], dict[str, Any]]]] = []
     results: list[tuple[Served, int]] = []
     signals: dict[str, list[tuple[Served, Callable[[list[dict[str, Any]]], dict[str, Any]]]]] = {}
@@ -214,7 +215,6 @@ def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
                 (served, _args_schema(builder, handler, skip_self=True))
             )
     resolved, components = builder.resolve()
-    del model_slots  # the models are components by name; their slots only queued them
     start_refs = []
     for served, make_args in starts:
         name = _component_name("Start", served.definition.name, served.definition.version)
