@@ -4,11 +4,13 @@ context when the application configures the standard library or structlog."""
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import structlog
@@ -119,3 +121,36 @@ def test_a_stdlib_record_carries_the_event_as_a_dict(caplog: pytest.LogCaptureFi
     assert record.__dict__["swfasync"] == expected
     assert record.name == "swfasync.test"
     assert record.pathname == __file__  # the line that logged, not the logger's module
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "swfasync"
+
+
+def _is_application(relative: str) -> bool:
+    """The command-line programs are applications: configuring logging is theirs to do."""
+    return relative.startswith("_cli/") or relative in {"devserver/_cli.py", "_demo.py"}
+
+
+def _calls(tree: ast.AST) -> set[str]:
+    return {
+        ast.unparse(node.func)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+
+
+def test_the_library_logs_only_through_its_own_loggers_and_configures_nothing() -> None:
+    direct, configuring = [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        calls = _calls(ast.parse(path.read_text(encoding="utf-8")))
+        if "structlog.get_logger" in calls and relative != "_log.py":
+            direct.append(relative)
+        if not _is_application(relative) and calls & {
+            "structlog.configure",
+            "logging.basicConfig",
+            "logging.config.dictConfig",
+        }:
+            configuring.append(relative)
+    assert direct == []
+    assert configuring == []
