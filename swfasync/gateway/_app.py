@@ -42,7 +42,13 @@ class Gateway:
             async with gateway.serve("127.0.0.1", 8081) as url:
                 ...
 
-    Mount it in an existing aiohttp application with ``parent.add_subapp("/swf", gateway.app())``.
+    Mount it in an existing aiohttp application with ``parent.add_subapp("/swf",
+    gateway.app())``; the host application then decides where it listens, so give ``auth``
+    whenever that is beyond loopback (``serve`` and ``swfasync gateway`` check it).
+
+    A request waits on SWF for as long as the client's ``retry_timeout`` lets a call
+    retry an outage or throttling before it answers 503 or 429: give the gateway a client
+    with a few seconds there (``swfasync gateway`` uses 5), as HTTP callers retry too.
 
     Args:
         client: an open client; its domain is the gateway's.
