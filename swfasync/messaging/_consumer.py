@@ -38,7 +38,7 @@ from ..exceptions import (
     WorkflowIdConflictError,
 )
 from ._aws import create_client, error_code, is_transient
-from ._errors import Rejected
+from ._errors import Reason, Rejected
 from ._mapping import StartRequest, SubmissionMapping
 from ._schema import Submission, decode_message
 from ._sqs import (
@@ -55,7 +55,7 @@ from ._tags import make_tags
 log = get_logger("swfasync.messaging")
 
 # SWF faults that no retry can cure: the request itself is wrong.
-_PERMANENT_SWF: Final = {
+_PERMANENT_SWF: Final[dict[str, Reason]] = {
     "UnknownResourceFault": "unknown_workflow",
     "TypeDeprecatedFault": "unknown_workflow",
     "DefaultUndefinedFault": "invalid_request",
@@ -340,7 +340,7 @@ class SqsSubmissions:
                 **dict(request.options),
             )
         except Exception as error:
-            rejected = self._rejection(error)
+            rejected = await self._rejection(error)
             if rejected is None:
                 bound.warning(
                     "start_failed_will_retry",
@@ -374,7 +374,7 @@ class SqsSubmissions:
         except Exception as error:
             raise Rejected("mapping_error", f"the mapping failed: {error!r}") from error
 
-    def _rejection(self, error: Exception) -> Rejected | None:
+    async def _rejection(self, error: Exception) -> Rejected | None:
         """The dead-letter reason for ``error``; None if it may pass on a later try."""
         if isinstance(error, Rejected):
             return error
@@ -389,9 +389,24 @@ class SqsSubmissions:
         if isinstance(error, WorkflowDefinitionError):
             return Rejected("mapping_error", str(error))
         code = error_code(error) or error_code(error.__cause__ or error)
-        if code in _PERMANENT_SWF:
-            return Rejected(_PERMANENT_SWF[code], f"SWF refused the start: {code}: {error}")  # type: ignore[arg-type]
-        return None
+        if code not in _PERMANENT_SWF:
+            return None
+        if code == "UnknownResourceFault" and not await self._domain_exists():
+            # Not this message's fault: every start fails until the domain is back.
+            return None
+        return Rejected(_PERMANENT_SWF[code], f"SWF refused the start: {code}: {error}")
+
+    async def _domain_exists(self) -> bool:
+        """Whether SWF knows the client's domain (an unknown one is not a poison message)."""
+        try:
+            await self.client.raw.describe_domain(name=self.client.domain)
+        except Exception as error:
+            if (
+                error_code(error) or error_code(error.__cause__ or error)
+            ) == "UnknownResourceFault":
+                self._log.error("domain_unknown", error=repr(error))
+                return False
+        return True
 
     async def _dead_letter(
         self, message: Received, rejected: Rejected, deleter: Acknowledger

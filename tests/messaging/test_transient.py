@@ -99,3 +99,41 @@ async def test_the_redrive_policy_caps_redeliveries(moto_endpoint: str) -> None:
         assert REASON_ATTRIBUTE not in dead.get("MessageAttributes", {})  # SQS moved it
         assert failing.stats.retried >= 1
         assert failing.stats.dead_lettered == 0
+
+
+async def test_an_unregistered_type_is_a_dead_letter_an_unknown_domain_is_not(
+    moto_endpoint: str,
+) -> None:
+    async with (
+        WorkflowEnvironment() as env,  # nothing registered but the domain
+        LocalMessaging(moto_endpoint) as messaging,
+        Client.local(env.server.endpoint_url, "no-such-domain", retry_timeout=0) as elsewhere,
+    ):
+        await send(messaging, {"job": "1"})
+        with capture_logs() as logs:
+            async with SqsSubmissions(
+                elsewhere,
+                messaging.queue_url,
+                messaging.dlq_url,
+                schema=dict,
+                mapping=to_counting,
+                sqs=messaging.sqs,
+                register=False,
+                wait_time=1,
+            ) as wrong_domain:
+                await eventually(lambda: wrong_domain.stats.retried == 1)
+        assert wrong_domain.stats.dead_lettered == 0
+        assert any(e["event"] == "domain_unknown" for e in logs)
+        async with SqsSubmissions(
+            env.client,
+            messaging.queue_url,
+            messaging.dlq_url,
+            schema=dict,
+            mapping=to_counting,
+            sqs=messaging.sqs,
+            register=False,
+            wait_time=1,
+        ) as unregistered:
+            await eventually(lambda: unregistered.stats.dead_lettered == 1)
+        [dead] = await drain(messaging, messaging.dlq_url)
+        assert dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"] == "unknown_workflow"
