@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import itertools
 import json
 import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -194,25 +196,146 @@ def mutate_bytes(draw: st.DrawFn, body: bytes) -> bytes:
     return b""
 
 
+@dataclass
+class Request:
+    target: bytes
+    value: Any  # the body as JSON values, unless ``raw`` replaces it
+    raw: bytes | None
+    ascii_only: bool
+    headers: dict[str, str]
+    live: bool  # with a live task token and execution where the operation takes them
+
+    def body(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.value, ensure_ascii=self.ascii_only).encode()
+
+
 @st.composite
-def requests_for(draw: st.DrawFn, operation: str) -> tuple[bytes, bytes, dict[str, str]]:
-    """(target, body, extra headers) for a request to ``operation``."""
+def requests_for(draw: st.DrawFn, operation: str) -> Request:
+    """A request to ``operation``, from its input shape, perhaps broken."""
     shape = service_model().operation_model(operation).input_shape
     assert shape is not None
     value = draw(values_of(shape))
     if isinstance(value, dict) and "domain" in value and draw(st.booleans()):
         value["domain"] = DOMAIN  # reach past the domain lookup
-    body = json.dumps(value, ensure_ascii=draw(st.booleans())).encode()
+    request = Request(
+        target=b"SimpleWorkflowService." + operation.encode(),
+        value=value,
+        raw=None,
+        ascii_only=draw(st.booleans()),
+        headers={},
+        live=draw(st.integers(0, 2)) > 0,
+    )
     if draw(st.integers(0, 9)) == 0:
-        body = mutate_bytes(draw, body)
-    target = b"SimpleWorkflowService." + operation.encode()
-    headers: dict[str, str] = {}
+        request.raw = mutate_bytes(draw, request.body())
     mistake = draw(st.integers(0, 30))
     if mistake == 0:
-        target = target + draw(st.sampled_from([b"\xc9", b"x", b" "]))
+        request.target += draw(st.sampled_from([b"\xc9", b"x", b" "]))
     elif mistake == 1:
-        headers["Content-Encoding"] = draw(st.sampled_from(["gzip", "br", "amz-1.0"]))
-    return target, body, headers
+        request.headers["Content-Encoding"] = draw(st.sampled_from(["gzip", "br", "amz-1.0"]))
+    return request
+
+
+# -- live tasks and executions, so that requests reach past the token lookups -------------
+
+LIVE_DOMAIN = "fuzz-live-domain-0"
+LIVE_DECIDERS = "fuzz-live-deciders"
+LIVE_WORKERS = "fuzz-live-workers"
+WORKFLOW_TYPE = {"name": "fuzz-live-wf", "version": "1"}
+
+
+def set_up_live_domain(client: RawClient) -> None:
+    client.call(
+        "RegisterDomain", {"name": LIVE_DOMAIN, "workflowExecutionRetentionPeriodInDays": "1"}
+    )
+    client.call(
+        "RegisterWorkflowType",
+        {
+            "domain": LIVE_DOMAIN,
+            **WORKFLOW_TYPE,
+            "defaultTaskList": {"name": LIVE_DECIDERS},
+            "defaultExecutionStartToCloseTimeout": "3600",
+            "defaultTaskStartToCloseTimeout": "600",
+            "defaultChildPolicy": "TERMINATE",
+        },
+    )
+    client.call(
+        "RegisterActivityType",
+        {
+            "domain": LIVE_DOMAIN,
+            "name": "fuzz-live-act",
+            "version": "1",
+            "defaultTaskList": {"name": LIVE_WORKERS},
+            "defaultTaskScheduleToStartTimeout": "600",
+            "defaultTaskScheduleToCloseTimeout": "1200",
+            "defaultTaskStartToCloseTimeout": "600",
+            "defaultTaskHeartbeatTimeout": "NONE",
+        },
+    )
+
+
+_runs = itertools.count()
+
+
+def live_decision_task(client: RawClient) -> dict[str, Any]:
+    number = next(_runs)
+    workflow_id = f"fuzz-live-{number}"
+    task_list = {"name": f"{LIVE_DECIDERS}-{number}"}  # its own: no other run's task in it
+    client.call(
+        "StartWorkflowExecution",
+        {
+            "domain": LIVE_DOMAIN,
+            "workflowId": workflow_id,
+            "workflowType": WORKFLOW_TYPE,
+            "taskList": task_list,
+        },
+    )
+    task = client.call("PollForDecisionTask", {"domain": LIVE_DOMAIN, "taskList": task_list})
+    assert task["workflowExecution"]["workflowId"] == workflow_id
+    return task
+
+
+def live_activity_task(client: RawClient) -> dict[str, Any]:
+    decision = live_decision_task(client)
+    task_list = {"name": LIVE_WORKERS + "-" + decision["workflowExecution"]["workflowId"]}
+    schedule = {
+        "activityId": "a",
+        "activityType": {"name": "fuzz-live-act", "version": "1"},
+        "taskList": task_list,
+    }
+    client.call(
+        "RespondDecisionTaskCompleted",
+        {
+            "taskToken": decision["taskToken"],
+            "decisions": [
+                {
+                    "decisionType": "ScheduleActivityTask",
+                    "scheduleActivityTaskDecisionAttributes": schedule,
+                }
+            ],
+        },
+    )
+    task = client.call("PollForActivityTask", {"domain": LIVE_DOMAIN, "taskList": task_list})
+    assert task["taskToken"]
+    return task
+
+
+def make_live(client: RawClient, operation: str, value: dict[str, Any]) -> None:
+    """Point ``value`` at a live task or execution, where ``operation`` names one."""
+    if operation == "RespondDecisionTaskCompleted":
+        value["taskToken"] = live_decision_task(client)["taskToken"]
+    elif "taskToken" in value:
+        value["taskToken"] = live_activity_task(client)["taskToken"]
+    elif "workflowId" in value or "execution" in value:
+        run = live_decision_task(client)["workflowExecution"]
+        value["domain"] = LIVE_DOMAIN
+        if "execution" in value:
+            value["execution"] = run
+        else:
+            value["workflowId"] = run["workflowId"]
+            if "runId" in value:
+                value["runId"] = run["runId"]
 
 
 # -- the test -----------------------------------------------------------------------------
@@ -258,6 +381,7 @@ def live() -> Iterator[LiveServer]:
             client.call(
                 "RegisterDomain", {"name": DOMAIN, "workflowExecutionRetentionPeriodInDays": "1"}
             )
+            set_up_live_domain(client)
         yield server
 
 
@@ -281,9 +405,11 @@ def test_every_answer_is_200_or_a_declared_fault(
         suppress_health_check=list(HealthCheck),
     )
     @given(request=requests_for(operation))
-    def one_request(request: tuple[bytes, bytes, dict[str, str]]) -> None:
-        target, body, headers = request
-        status, answer_headers, answer, elapsed = client.send(target, body, headers)
+    def one_request(request: Request) -> None:
+        if request.live and request.raw is None and isinstance(request.value, dict):
+            make_live(client, operation, request.value)
+        body = request.body()
+        status, answer_headers, answer, elapsed = client.send(request.target, body, request.headers)
         decoded, problems = validate_wire_response(operation, status, answer_headers, answer)
         tally.add(operation, status, decoded, elapsed)
         assert not problems, (operation, body[:300], decoded, problems)
