@@ -24,7 +24,7 @@ from swfasync.messaging._tags import make_tags
 from swfasync.testing import WorkflowEnvironment
 
 from .helpers import drain, eventually
-from .workflows import Waiting, refusing, tutorial
+from .workflows import Waiting, chained, refusing, tutorial
 
 FILE = File(value="input.txt", url="https://files.example/input.txt", mime_type="text/plain")
 
@@ -276,3 +276,25 @@ async def test_a_duplicate_run_an_idempotent_start_terminated_announces_nothing(
             await eventually(stopped_announced, what="the operator's termination announced")
             assert await running.scan() == 0
         assert "raced" not in inbox.statuses()
+
+
+async def test_a_job_that_continues_as_new_opens_once_and_closes_once(
+    make_env: Callable[..., WorkflowEnvironment], tmp_path: Path
+) -> None:
+    async with make_env() as env:
+        messaging = env.messaging
+        assert messaging is not None
+        inbox = Inbox(messaging, await messaging.subscribe_queue("all"))
+        async with notifier(env, tmp_path / "ledger.sqlite3"):
+            tags = make_tags("my_awesome_app", "chained", "c-1")
+            handle = await env.client.start_workflow(chained, 2, id="chain", tag_list=tags)
+            assert await handle.result() == 0
+            await eventually(
+                lambda: inbox.has({"chain": [*OPENING, "Workflow Completed Successfully"]}),
+                what="one opening and one completion",
+            )
+    runs = {n.status: n.run_id for n in inbox.received}
+    assert runs["Workflow Created"] == handle.run_id
+    assert runs["Workflow Completed Successfully"] != handle.run_id  # the last run's
+    completed = [n for n in inbox.received if n.status == "Workflow Completed Successfully"]
+    assert (completed[0].app_id, completed[0].job_number) == ("my_awesome_app", "c-1")

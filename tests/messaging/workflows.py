@@ -43,7 +43,15 @@ class Waiting:
         self.go = True
 
 
-ALL = [tutorial, counting, refusing, Waiting]
+@workflow.defn(name="chained", task_list="messaging")
+async def chained(rounds: int) -> int:
+    """Continues as new until ``rounds`` is spent: one job, several runs."""
+    if rounds > 0:
+        workflow.continue_as_new(rounds - 1)
+    return rounds
+
+
+ALL = [tutorial, counting, refusing, Waiting, chained]
 
 
 def submission(
