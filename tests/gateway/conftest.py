@@ -89,9 +89,10 @@ async def serving(**gateway_options: Any) -> AsyncIterator[Served]:
         gateway = Gateway(env.client, workflows=WORKFLOWS, **options)
         async with gateway.serve("127.0.0.1", 0) as url, aiohttp.ClientSession(url) as http:
             api = Api(http)
-            if gateway.auth is None:
-                document = (await api("GET", "/openapi.json")).body
-                api.checker = ResponseChecker(document)
+            if gateway.auth is None:  # the served document is the one checked against
+                api.checker = ResponseChecker((await api("GET", "/openapi.json")).body)
+            else:
+                api.checker = ResponseChecker(gateway.openapi())
             yield Served(env, gateway, url, api)
 
 
