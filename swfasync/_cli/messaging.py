@@ -139,6 +139,13 @@ def notifier_main(argv: list[str]) -> int:
     )
     parser.add_argument("--interval", type=float, default=1.0, metavar="SECONDS")
     parser.add_argument(
+        "--overlap",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="closed runs listed again on every scan, for SWF's listings to settle",
+    )
+    parser.add_argument(
         "--since",
         type=datetime.fromisoformat,
         help="follow runs started from this ISO time (default: when the ledger was created)",
@@ -152,6 +159,7 @@ def notifier_main(argv: list[str]) -> int:
             args.topic_arn,
             ledger=args.ledger,
             interval=args.interval,
+            overlap=args.overlap,
             since=args.since,
             sns_options=aws_options("sns"),
         )

@@ -87,7 +87,7 @@ class Ledger(Protocol):
 
     async def prune(self, closed_before: float) -> int:
         """Forget done runs closed before ``closed_before`` (the list calls no longer
-        return them); returns how many."""
+        return them) and their notifications; returns how many runs."""
         ...
 
     async def sent(self) -> list[tuple[str, str]]:
@@ -256,9 +256,15 @@ class SqliteLedger:
 
     async def prune(self, closed_before: float) -> int:
         def delete(db: sqlite3.Connection) -> int:
-            return db.execute(
+            count = db.execute(
                 "DELETE FROM runs WHERE done = 1 AND close_time < ?", (closed_before,)
             ).rowcount
+            if count:
+                db.execute(
+                    "DELETE FROM sent WHERE NOT EXISTS (SELECT 1 FROM runs WHERE"
+                    " runs.workflow_id = sent.workflow_id AND runs.run_id = sent.run_id)"
+                )
+            return count
 
         return await self._run(delete)
 

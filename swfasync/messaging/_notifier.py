@@ -103,7 +103,8 @@ class StatusNotifier:
         mapping: which events announce which status (:class:`StatusMapping`).
         interval: seconds between scans.
         overlap: seconds of closed runs listed again on every scan, for SWF's listings to
-            settle; runs already handled cost one ledger read each.
+            settle (they lag by seconds); runs already handled cost one ledger read each,
+            so at high close rates a shorter overlap or a longer interval lists less.
         since: follow runs started from this time (default: when the ledger was created).
         max_concurrency: runs handled at once.
         sns: an open aiobotocore SNS client (default: one from the standard AWS
@@ -118,7 +119,7 @@ class StatusNotifier:
         ledger: Ledger | str | Path = "swfasync-notifier.sqlite3",
         mapping: StatusMapping | None = None,
         interval: float = 1.0,
-        overlap: float = 300.0,
+        overlap: float = 60.0,
         since: datetime | None = None,
         max_concurrency: int = 8,
         sns: Any = None,
