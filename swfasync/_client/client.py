@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, Unpack, overload
 
 import structlog
 from botocore.config import Config
@@ -24,6 +24,22 @@ from .._engine.definitions import (
 )
 from .._engine.failures import encode_failure
 from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
+from .._typing import (
+    T1,
+    T2,
+    T3,
+    T4,
+    T5,
+    Run0,
+    Run1,
+    Run2,
+    Run3,
+    Run4,
+    Run5,
+    StartWorkflowOptions,
+    Ts,
+    WorkflowClass,
+)
 from .._wire import rules
 from ..exceptions import (
     AlreadyExistsError,
@@ -307,7 +323,114 @@ class Client:
 
     # -- executions -------------------------------------------------------------------------
 
+    @overload
     async def start_workflow(
+        self,
+        workflow: type[Run0[R]],
+        /,
+        *,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: type[Run1[T1, R]],
+        a1: T1,
+        /,
+        *,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: type[Run2[T1, T2, R]],
+        a1: T1,
+        a2: T2,
+        /,
+        *,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: type[Run3[T1, T2, T3, R]],
+        a1: T1,
+        a2: T2,
+        a3: T3,
+        /,
+        *,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: type[Run4[T1, T2, T3, T4, R]],
+        a1: T1,
+        a2: T2,
+        a3: T3,
+        a4: T4,
+        /,
+        *,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: type[Run5[T1, T2, T3, T4, T5, R]],
+        a1: T1,
+        a2: T2,
+        a3: T3,
+        a4: T4,
+        a5: T5,
+        /,
+        *,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: Callable[[*Ts], Awaitable[R]],
+        /,
+        *args: *Ts,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: str,
+        /,
+        *args: Any,
+        result_type: type[R],
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: str,
+        /,
+        *args: Any,
+        result_type: None = ...,
+        **options: Unpack[StartWorkflowOptions],
+    ) -> WorkflowHandle[Any]: ...
+
+    # mypy reports the implementation of overloads that unpack a TypeVarTuple as not
+    # accepting their parameters, though it takes anything (``Any``): a false positive.
+    async def start_workflow(  # type: ignore[misc]
         self,
         workflow: Any,
         *args: Any,
@@ -509,6 +632,46 @@ class Client:
                 },
             )
 
+    @overload
+    async def get_workflow_handle(
+        self,
+        workflow_id: str,
+        run_id: str | None = ...,
+        *,
+        result_type: None = ...,
+        workflow: type[WorkflowClass[*Ts, R]],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def get_workflow_handle(
+        self,
+        workflow_id: str,
+        run_id: str | None = ...,
+        *,
+        result_type: None = ...,
+        workflow: Callable[..., Awaitable[R]],
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def get_workflow_handle(
+        self,
+        workflow_id: str,
+        run_id: str | None = ...,
+        *,
+        result_type: type[R],
+        workflow: None = ...,
+    ) -> WorkflowHandle[R]: ...
+
+    @overload
+    async def get_workflow_handle(
+        self,
+        workflow_id: str,
+        run_id: str | None = ...,
+        *,
+        result_type: Any = ...,
+        workflow: Any = ...,
+    ) -> WorkflowHandle[Any]: ...
+
     async def get_workflow_handle(
         self,
         workflow_id: str,
@@ -678,8 +841,6 @@ class Client:
         """Heartbeat an open activity task; True if its cancellation was requested."""
         kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
         if details:
-            kwargs["details"] = await self.data_converter.encode(
-                list(details), "heartbeat_details"
-            )
+            kwargs["details"] = await self.data_converter.encode(list(details), "heartbeat_details")
         response = await self._call("record_activity_task_heartbeat", kwargs)
         return bool(response.get("cancelRequested", False))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 import anyio
 
 from .._engine import converter, task_failures
 from .._engine.task_failures import DecisionFailure
+from .._typing import Ts, signal_name_of
 from .._wire import events as e
 from .._wire.codec import AnyEvent, decode_events, event_to_builtins
 from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
@@ -298,9 +300,7 @@ class WorkflowHandle(Generic[R]):
         text = (await self.describe()).latest_execution_context
         if not text:
             return None
-        return await self.client.data_converter.decode_result(
-            text, type, field="execution_context"
-        )
+        return await self.client.data_converter.decode_result(text, type, field="execution_context")
 
     async def _events(self, *, reverse: bool, page_size: int) -> list[AnyEvent]:
         events: list[AnyEvent] = []
@@ -454,8 +454,20 @@ class WorkflowHandle(Generic[R]):
                 details=details,
             )
 
-    async def signal(self, signal_name: str, *args: Any) -> None:
+    @overload
+    async def signal(self, signal: Callable[[Any, *Ts], object], /, *args: *Ts) -> None: ...
+
+    @overload
+    async def signal(self, signal: str, /, *args: Any) -> None: ...
+
+    # mypy reports the implementation of overloads that unpack a TypeVarTuple as not
+    # accepting their parameters, though it takes anything (``Any``): a false positive.
+    async def signal(self, signal: Any, /, *args: Any) -> None:  # type: ignore[misc]
         """Send a signal; its handler receives ``args`` (JSON-encoded).
+
+        ``signal`` is the workflow class's ``@workflow.signal`` method
+        (``handle.signal(Order.approve, "ana")``: type checkers check the arguments
+        against it) or the signal's name.
 
         With the workflow's class known (the handle came from ``start_workflow`` or
         ``get_workflow_handle(..., workflow=...)``), a signal the class does not declare
@@ -466,6 +478,7 @@ class WorkflowHandle(Generic[R]):
             ArgumentTypeError: an argument does not fit the handler's annotation.
             WorkflowNotFoundError: the execution is closed or unknown.
         """
+        signal_name = signal_name_of(signal)
         checks.check_signal_name(self._definition, signal_name)
         checks.check_signal_arguments(self._definition, signal_name, args)
         await self.client._call(

@@ -11,14 +11,31 @@ import contextlib
 import enum
 import functools
 import hashlib
+import random as _random
 import uuid as _uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, NoReturn, TypeVar, Unpack, overload
 
 import msgspec
 
 from .._log import get_logger
+from .._typing import (
+    T1,
+    T2,
+    T3,
+    T4,
+    T5,
+    ChildWorkflowOptions,
+    Run0,
+    Run1,
+    Run2,
+    Run3,
+    Run4,
+    Run5,
+    Ts,
+    signal_name_of,
+)
 from .._wire import decisions as d
 from .._wire import rules
 from .._wire.common import ActivityType, TaskList, WorkflowType
@@ -94,7 +111,7 @@ def random() -> float:
     return current_instance().random.random()
 
 
-def random_generator() -> Any:
+def random_generator() -> _random.Random:
     """The run's seeded ``random.Random`` (for ``choice``, ``shuffle``, ``randint`` ...)."""
     return current_instance().random
 
@@ -320,8 +337,8 @@ async def _activity_cancelled(
 
 @overload
 async def execute_activity(
-    activity: Callable[..., Awaitable[R]],
-    *args: Any,
+    activity: Callable[[Unpack[Ts]], Awaitable[R]],
+    *args: *Ts,
     activity_id: str | None = ...,
     version: str | None = ...,
     task_list: str | None = ...,
@@ -338,8 +355,8 @@ async def execute_activity(
 
 @overload
 async def execute_activity(
-    activity: Callable[..., R],
-    *args: Any,
+    activity: Callable[[Unpack[Ts]], R],
+    *args: *Ts,
     activity_id: str | None = ...,
     version: str | None = ...,
     task_list: str | None = ...,
@@ -368,11 +385,31 @@ async def execute_activity(
     heartbeat_timeout: Duration | None = ...,
     retry: RetryPolicy | None = ...,
     cancellation: ActivityCancellation = ...,
-    result_type: type[R] | None = ...,
+    result_type: type[R],
+) -> R: ...
+
+
+@overload
+async def execute_activity(
+    activity: str,
+    *args: Any,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: None = ...,
 ) -> Any: ...
 
 
-async def execute_activity(
+# mypy reports the implementation of overloads that unpack a TypeVarTuple as not
+# accepting their parameters, though it takes anything (``Any``): a known false positive.
+async def execute_activity(  # type: ignore[misc]
     activity: Any,
     *args: Any,
     activity_id: str | None = None,
@@ -425,19 +462,77 @@ async def execute_activity(
 
 @overload
 def start_activity(
-    activity: Callable[..., Awaitable[R]], *args: Any, **options: Any
+    activity: Callable[[Unpack[Ts]], Awaitable[R]],
+    *args: *Ts,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: None = ...,
 ) -> asyncio.Task[R]: ...
 
 
 @overload
-def start_activity(activity: Callable[..., R], *args: Any, **options: Any) -> asyncio.Task[R]: ...
+def start_activity(
+    activity: Callable[[Unpack[Ts]], R],
+    *args: *Ts,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: None = ...,
+) -> asyncio.Task[R]: ...
 
 
 @overload
-def start_activity(activity: str, *args: Any, **options: Any) -> asyncio.Task[Any]: ...
-
-
 def start_activity(
+    activity: str,
+    *args: Any,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: type[R],
+) -> asyncio.Task[R]: ...
+
+
+@overload
+def start_activity(
+    activity: str,
+    *args: Any,
+    activity_id: str | None = ...,
+    version: str | None = ...,
+    task_list: str | None = ...,
+    priority: int | None = ...,
+    schedule_to_start_timeout: Duration | None = ...,
+    schedule_to_close_timeout: Duration | None = ...,
+    start_to_close_timeout: Duration | None = ...,
+    heartbeat_timeout: Duration | None = ...,
+    retry: RetryPolicy | None = ...,
+    cancellation: ActivityCancellation = ...,
+    result_type: None = ...,
+) -> asyncio.Task[Any]: ...
+
+
+def start_activity(  # type: ignore[misc]  # see execute_activity
     activity: Any,
     *args: Any,
     activity_id: str | None = None,
@@ -548,16 +643,128 @@ class ChildWorkflowHandle(Generic[R]):
     def __await__(self) -> Any:
         return self.result().__await__()
 
-    async def signal(self, signal_name: str, *args: Any) -> None:
-        """Send the child a signal."""
-        await signal_external(self.workflow_id, signal_name, *args, run_id=self.run_id)
+    @overload
+    async def signal(self, signal: Callable[[Any, Unpack[Ts]], object], /, *args: *Ts) -> None: ...
+
+    @overload
+    async def signal(self, signal: str, /, *args: Any) -> None: ...
+
+    async def signal(self, signal: Any, /, *args: Any) -> None:  # type: ignore[misc]
+        """Send the child a signal: a ``@workflow.signal`` method of its class (arguments
+        checked against it by type checkers), or the signal's name."""
+        await signal_external(self.workflow_id, signal_name_of(signal), *args, run_id=self.run_id)
 
     async def cancel(self) -> None:
         """Ask SWF to cancel the child (it decides how to react)."""
         await request_cancel_external(self.workflow_id, run_id=self.run_id)
 
 
+@overload
 async def start_child_workflow(
+    workflow: type[Run0[R]],
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: type[Run1[T1, R]],
+    a1: T1,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: type[Run2[T1, T2, R]],
+    a1: T1,
+    a2: T2,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: type[Run3[T1, T2, T3, R]],
+    a1: T1,
+    a2: T2,
+    a3: T3,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: type[Run4[T1, T2, T3, T4, R]],
+    a1: T1,
+    a2: T2,
+    a3: T3,
+    a4: T4,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: type[Run5[T1, T2, T3, T4, T5, R]],
+    a1: T1,
+    a2: T2,
+    a3: T3,
+    a4: T4,
+    a5: T5,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: Callable[[*Ts], Awaitable[R]],
+    /,
+    *args: *Ts,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: str,
+    /,
+    *args: Any,
+    result_type: type[R],
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[R]: ...
+
+
+@overload
+async def start_child_workflow(
+    workflow: str,
+    /,
+    *args: Any,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> ChildWorkflowHandle[Any]: ...
+
+
+async def start_child_workflow(  # type: ignore[misc]  # see execute_activity
     workflow: Any,
     *args: Any,
     workflow_id: str | None = None,
@@ -630,7 +837,112 @@ async def start_child_workflow(
     return ChildWorkflowHandle(command, result_type if result_type is not None else inferred)
 
 
+@overload
 async def execute_child_workflow(
+    workflow: type[Run0[R]],
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: type[Run1[T1, R]],
+    a1: T1,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: type[Run2[T1, T2, R]],
+    a1: T1,
+    a2: T2,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: type[Run3[T1, T2, T3, R]],
+    a1: T1,
+    a2: T2,
+    a3: T3,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: type[Run4[T1, T2, T3, T4, R]],
+    a1: T1,
+    a2: T2,
+    a3: T3,
+    a4: T4,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: type[Run5[T1, T2, T3, T4, T5, R]],
+    a1: T1,
+    a2: T2,
+    a3: T3,
+    a4: T4,
+    a5: T5,
+    /,
+    *,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: Callable[[*Ts], Awaitable[R]],
+    /,
+    *args: *Ts,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: str,
+    /,
+    *args: Any,
+    result_type: type[R],
+    **options: Unpack[ChildWorkflowOptions],
+) -> R: ...
+
+
+@overload
+async def execute_child_workflow(
+    workflow: str,
+    /,
+    *args: Any,
+    result_type: None = ...,
+    **options: Unpack[ChildWorkflowOptions],
+) -> Any: ...
+
+
+async def execute_child_workflow(  # type: ignore[misc]  # see execute_activity
     workflow: Any,
     *args: Any,
     workflow_id: str | None = None,
@@ -713,7 +1025,7 @@ def continue_as_new(
     child_policy: ChildPolicy | None = None,
     tag_list: Sequence[str] | None = None,
     task_priority: int | None = None,
-) -> Any:
+) -> NoReturn:
     """Close this run and start a new one of the same workflow with ``args``.
 
     Unset options carry over from this run. Never returns.
@@ -776,9 +1088,7 @@ async def execute_lambda(
     )
     instance.issue(command)
     text = await command.future
-    return instance.converter.decode_result(
-        text, result_type if result_type is not None else Any
-    )
+    return instance.converter.decode_result(text, result_type if result_type is not None else Any)
 
 
 # -- markers: versioning and recorded values ---------------------------------------------------
@@ -859,9 +1169,7 @@ def record_marker(name: str, details: Any = None) -> None:
             f"the marker name {FAILURE_MARKER} is the worker's record of a failed decision task"
         )
     text = (
-        None
-        if details is None
-        else instance.converter.encode(details, "details", "marker details")
+        None if details is None else instance.converter.encode(details, "details", "marker details")
     )
     instance.issue(MarkerCommand(instance.next_seq("command"), name=checked, details=text))
 

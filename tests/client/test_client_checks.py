@@ -62,8 +62,10 @@ async def nothing_started(env: WorkflowEnvironment) -> None:
 
 async def test_arguments_are_checked_against_the_run_method() -> None:
     async with WorkflowEnvironment() as env:
-        client = env.client
-        await client.register(workflows=[Echo, Shop], domain=False)
+        # Untyped: these calls are type errors (tests/typing checks that), made anyway to
+        # check that the client refuses them at run time too.
+        client: Any = env.client
+        await env.client.register(workflows=[Echo, Shop], domain=False)
         with pytest.raises(ArgumentTypeError) as caught:
             await client.start_workflow(Echo, 42, id="e1")
         assert (caught.value.parameter, caught.value.expected) == ("blob", "str")

@@ -53,7 +53,7 @@ async def test_pydantic_models_as_input_activity_result_and_signal() -> None:
         handle = await env.client.start_workflow(
             w.Shipping, w.Address(street="1 Rue", city="Lyon"), id="ship-1"
         )
-        await handle.signal("approve", w.Approval(by="ana", note="ok"))
+        await handle.signal(w.Shipping.approve, w.Approval(by="ana", note="ok"))
         quote = await handle.result()
     assert isinstance(quote, w.Quote)
     assert quote == w.Quote(
