@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 from anyio.abc import Process
 
-from swfasync import Client, workflow
+from swfasync import Client, IdReusePolicy, WorkflowHandle, workflow
 from tests.client.test_errors import unused_port
 
 DOMAIN = "outage"
@@ -53,6 +53,7 @@ async def test_result_and_calls_wait_through_a_dev_server_restart(tmp_path: Path
         handle = await client.start_workflow(Decided, "ok", id="through-an-outage")
         results: list[Any] = []
         counts: list[int] = []
+        started: list[WorkflowHandle[Any]] = []
         async with anyio.create_task_group() as waiting:
 
             async def wait_for_result() -> None:
@@ -66,7 +67,18 @@ async def test_result_and_calls_wait_through_a_dev_server_restart(tmp_path: Path
             async def count_during_the_outage() -> None:
                 counts.append(await client.count_workflows())
 
+            async def start_during_the_outage() -> None:
+                started.append(
+                    await client.start_workflow(
+                        Decided,
+                        "again",
+                        id="started-in-an-outage",
+                        id_reuse_policy=IdReusePolicy.IDEMPOTENT,
+                    )
+                )
+
             waiting.start_soon(count_during_the_outage)
+            waiting.start_soon(start_during_the_outage)
             await anyio.sleep(1.5)  # both keep failing to connect, and retry
             assert not results
             assert not counts
@@ -75,11 +87,20 @@ async def test_result_and_calls_wait_through_a_dev_server_restart(tmp_path: Path
                     # The call made during the outage gets its answer.
                     while not counts:  # noqa: ASYNC110 - it retries on its own schedule
                         await anyio.sleep(0.05)
-                assert counts == [1]
+                assert counts in ([1], [2])  # the start may land first
+                with anyio.fail_after(30):
+                    while not started:  # noqa: ASYNC110 - it retries on its own schedule
+                        await anyio.sleep(0.05)
+                assert started[0].newly_started
+                assert await client.count_workflows(workflow_id="started-in-an-outage") == 1
                 # Decide the run by hand: the result the waiting caller gets.
                 task = await client.raw.poll_for_decision_task(
                     domain=DOMAIN, taskList={"name": "outage"}
                 )
+                if task["workflowExecution"]["workflowId"] != "through-an-outage":
+                    task = await client.raw.poll_for_decision_task(
+                        domain=DOMAIN, taskList={"name": "outage"}
+                    )
                 await client.raw.respond_decision_task_completed(
                     taskToken=task["taskToken"],
                     decisions=[
