@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from aiobotocore.session import get_session  # type: ignore[import-untyped]
 
-from swfasync import Client
+from swfasync import Client, IdReusePolicy
 from swfasync.converter import (
     AesGcmCodec,
     DataConverter,
@@ -22,7 +22,7 @@ from swfasync.converter import (
     S3Offload,
     ZlibCodec,
 )
-from swfasync.exceptions import WorkflowDecisionFailedError
+from swfasync.exceptions import WorkflowDecisionFailedError, WorkflowIdConflictError
 from swfasync.testing import WorkflowEnvironment
 
 from . import workflows as w
@@ -253,3 +253,33 @@ def test_converter_public_names() -> None:
         "S3Offload",
         "ZlibCodec",
     )
+
+
+async def test_idempotent_starts_compare_the_plain_input_not_the_ciphertext() -> None:
+    async with WorkflowEnvironment(
+        workflows=[w.Echo], task_list="payloads", data_converter=encrypting()
+    ) as env:
+        first = await env.client.start_workflow(
+            w.Echo, "same", id="echo-idem", id_reuse_policy=IdReusePolicy.IDEMPOTENT
+        )
+        again = await env.client.start_workflow(
+            w.Echo, "same", id="echo-idem", id_reuse_policy=IdReusePolicy.IDEMPOTENT
+        )
+        assert again.run_id == first.run_id
+        assert not again.newly_started
+        with pytest.raises(WorkflowIdConflictError):
+            await env.client.start_workflow(
+                w.Echo, "other", id="echo-idem", id_reuse_policy=IdReusePolicy.IDEMPOTENT
+            )
+
+
+async def test_a_child_is_signalled_by_method_reference_with_encrypted_payloads() -> None:
+    async with WorkflowEnvironment(
+        workflows=[w.Parent, w.Waiter], task_list="payloads", data_converter=encrypting()
+    ) as env:
+        handle = await env.client.start_workflow(w.Parent, "Bartholomew", id="parent-1")
+        assert await handle.result() == ["Bartholomew"]
+        child_id = "parent-1#1"
+        child = await env.client.get_workflow_handle(child_id, workflow=w.Waiter)
+        assert await child.result() == ["Bartholomew"]
+        assert "Bartholomew" not in json.dumps(await child.history_json())

@@ -173,3 +173,25 @@ async def noop(text: str) -> None:
 @workflow.defn(task_list="payloads")
 async def SendsTooMuch(size: int) -> None:
     await workflow.execute_activity(noop, "x" * size)
+
+
+@workflow.defn(task_list="payloads")
+class Waiter:
+    def __init__(self) -> None:
+        self.got: list[Approval] = []
+
+    @workflow.run
+    async def run(self, count: int) -> list[str]:
+        await workflow.wait_condition(lambda: len(self.got) >= count)
+        return [approval.by for approval in self.got]
+
+    @workflow.signal
+    def approve(self, approval: Approval) -> None:
+        self.got.append(approval)
+
+
+@workflow.defn(task_list="payloads")
+async def Parent(by: str) -> list[str]:
+    child = await workflow.start_child_workflow(Waiter, 1)
+    await child.signal(Waiter.approve, Approval(by=by))
+    return await child.result()
