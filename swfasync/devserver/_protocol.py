@@ -315,4 +315,37 @@ def make_server(
         return _response(200, _strip(result))
 
     # the body is read as sent: a compressed one is refused by its Content-Encoding
-    return web.Server(handle, request_factory=new_request, access_log=None, auto_decompress=False)
+    return _Server(handle, request_factory=new_request, access_log=None, auto_decompress=False)
+
+
+class _RequestHandler(web.RequestHandler):
+    """aiohttp's connection handler, answering what it refuses itself (a request that is
+    not well-formed HTTP, a body that breaks off) with a JSON fault instead of text."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        log.debug("malformed_http_request", status=status, error=repr(exc))
+        if request.writer.output_size > 0:
+            raise ConnectionError("the response has been sent in part; the connection is broken")
+        if status >= 500:
+            fault: SwfFault = ProtocolFault(
+                "InternalFailure", "The dev server failed to process the request (see its log)"
+            )
+        else:
+            fault = ProtocolFault(
+                "MalformedHttpRequestException", "The request is not well-formed HTTP/1.1"
+            )
+        response = _fault_response(fault)
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> web.RequestHandler:
+        # aiohttp builds its handler with the options given to the server
+        return _RequestHandler(self, loop=self._loop, **self._kwargs)

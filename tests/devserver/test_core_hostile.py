@@ -560,3 +560,45 @@ async def test_a_server_off_loopback_warns_once_that_it_takes_any_credentials(
     assert len(warnings) == 1
     assert warnings[0]["log_level"] == "warning"
     assert "any credentials" in warnings[0]["note"]
+
+
+# What aiohttp refuses before the server sees a request ---------------------------------
+
+
+async def exchange_bytes(server: DevServer, data: bytes) -> Answer:
+    """Send ``data`` as it is; (status, JSON answer)."""
+    host, port = server.endpoint_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(data)
+        answer_head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        lines = answer_head.decode("latin-1").split("\r\n")
+        fields = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+        assert fields["content-type"] == "application/x-amz-json-1.0"
+        answer = await asyncio.wait_for(reader.readexactly(int(fields["content-length"])), 10)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(lines[0].split(" ")[1]), json.loads(answer)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n{}",
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n",
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        b"POST /\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    ],
+)
+async def test_a_request_that_is_not_well_formed_http_gets_a_json_fault(
+    server: DevServer, data: bytes
+) -> None:
+    status, payload = await exchange_bytes(server, data)
+    assert status == 400
+    assert payload == {
+        "__type": "com.amazon.coral.service#MalformedHttpRequestException",
+        "message": "The request is not well-formed HTTP/1.1",
+    }
