@@ -17,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .._log import get_logger
+from ..exceptions import SwfConnectionError
 from . import errors, history_parser
 
 log = get_logger("swfasync.client")
@@ -86,8 +87,13 @@ async def call_swf(
     attempt = 0
     warned = False
     while True:
+        # An attempt that would outlast the deadline (a server that takes the connection
+        # and never answers) is cut there; with no time given, the one attempt still runs.
+        remaining = None if deadline is None else deadline - anyio.current_time()
+        bound = None if remaining is None or (remaining <= 0 and attempt == 0) else remaining
         try:
-            return await method(**params)
+            with anyio.move_on_after(bound):
+                return await method(**params)
         except Exception as error:
             delay = backoff_delay(attempt, base, cap)
             give_up = not errors.is_transient(error) or (
@@ -113,6 +119,13 @@ async def call_swf(
                     attempts=attempt + 1,
                     error=type(error).__name__,
                 )
+        else:  # the attempt was cut at the deadline
+            raise SwfConnectionError(
+                endpoint or "SWF",
+                operation,
+                attempt + 1,
+                f"no answer within the call's retry deadline ({retry_for:g} s)",
+            )
         await anyio.sleep(delay)
         attempt += 1
 

@@ -211,3 +211,28 @@ async def test_an_unusable_endpoint_is_a_configuration_error() -> None:
     with pytest.raises(x.ConfigurationError, match="not a url"):
         async with Client.local("not a url", "d"):
             pass
+
+
+async def test_a_server_that_never_answers_is_cut_at_the_deadline() -> None:
+    from aiohttp import web
+
+    async def hang(request: web.Request) -> web.Response:
+        await anyio.sleep(60)
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/", hang)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    endpoint = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with Client.local(endpoint, "d", retry_timeout=0.5) as client:
+            started = time.monotonic()
+            with pytest.raises(x.SwfConnectionError, match="no answer within") as caught:
+                await client.count_workflows()
+            assert time.monotonic() - started < 3
+        assert caught.value.endpoint == endpoint
+    finally:
+        await runner.cleanup()
