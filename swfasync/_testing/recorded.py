@@ -75,6 +75,11 @@ def read_history(source: HistorySource) -> RecordedHistory:
                 f"cannot read the history file: {error.strerror or error}", file=file
             ) from error
     if isinstance(body, str):
+        if not body.lstrip().startswith(("{", "[")):
+            raise HistoryError(
+                f"a str is read as the history's JSON text, and {body[:60]!r} is not JSON: "
+                "to read a file, pass a pathlib.Path"
+            )
         body = body.encode()
     if isinstance(body, bytes):
         body = _parse(body, file)

@@ -200,3 +200,8 @@ def test_real_swf_histories_read_cleanly(path: Path) -> None:
 
 def test_the_real_histories_are_used_when_present(shared_histories: Path) -> None:
     assert recorded_history_files(), f"{shared_histories} holds no history"
+
+
+def test_a_path_given_as_text_is_pointed_out() -> None:
+    with pytest.raises(HistoryError, match=r"pass a pathlib\.Path"):
+        load_history("histories/order.json")
