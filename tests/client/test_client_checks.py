@@ -16,6 +16,7 @@ from swfasync.exceptions import (
     ArgumentTypeError,
     PayloadError,
     PayloadTooLargeError,
+    SwfServiceError,
     SwfValidationError,
 )
 from swfasync.testing import WorkflowEnvironment
@@ -248,3 +249,81 @@ async def test_domains_and_task_tokens_are_checked() -> None:
         with pytest.raises(PayloadTooLargeError) as too_big:
             await env.client.complete_activity("some-token", "x" * 40_000)
         assert too_big.value.field == "result"
+
+
+Call = Callable[[WorkflowEnvironment], Awaitable[Any]]
+
+
+async def start_named(env: WorkflowEnvironment, *, name: str = "Echo", version: str = "1") -> Any:
+    return await env.client.start_workflow(name, "x", version=version, id="named")
+
+
+async def in_domain(env: WorkflowEnvironment, domain: str) -> Any:
+    async with Client.local(env.server.endpoint_url, domain) as client:
+        return await client.start_workflow(Echo, "x", id="w")
+
+
+async def signal_named(env: WorkflowEnvironment, name: str) -> Any:
+    handle = await env.client.get_workflow_handle("w", "r")  # no class: only SWF's rules
+    return await handle.signal(name)
+
+
+# (field, at SWF's limit, past it, the size and limit named). At the limit the call is
+# sent and SWF answers for itself (these names are unknown to it); past it, nothing is sent.
+SENT_CASES: list[tuple[str, Call, Call, int, int]] = [
+    (
+        "domain",
+        lambda env: in_domain(env, "d" * 256),
+        lambda env: in_domain(env, "d" * 257),
+        257,
+        256,
+    ),
+    (
+        "workflow type name",
+        lambda env: start_named(env, name="n" * 256),
+        lambda env: start_named(env, name="n" * 257),
+        257,
+        256,
+    ),
+    (
+        "workflow type version",
+        lambda env: start_named(env, version="v" * 64),
+        lambda env: start_named(env, version="v" * 65),
+        65,
+        64,
+    ),
+    (
+        "signal_name",
+        lambda env: signal_named(env, "s" * 256),
+        lambda env: signal_named(env, "s" * 257),
+        257,
+        256,
+    ),
+    (
+        "task_token",
+        lambda env: env.client.complete_activity("t" * 1024),
+        lambda env: env.client.complete_activity("t" * 1025),
+        1025,
+        1024,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "at_limit", "past_limit", "size", "limit"),
+    SENT_CASES,
+    ids=[case[0] for case in SENT_CASES],
+)
+async def test_names_at_the_limit_reach_swf_and_past_it_do_not(
+    field: str, at_limit: Call, past_limit: Call, size: int, limit: int
+) -> None:
+    async with WorkflowEnvironment() as env:
+        with pytest.raises(SwfServiceError) as answered:  # SWF's own answer: it was sent
+            await at_limit(env)
+        assert answered.value.code == "UnknownResourceFault"
+        with pytest.raises(SwfValidationError) as refused:
+            await past_limit(env)
+        error = refused.value
+        assert (error.field, error.rule, error.size, error.limit) == (field, "length", size, limit)
+        assert str(size) in str(error)
+        assert str(limit) in str(error)
