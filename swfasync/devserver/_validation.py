@@ -58,18 +58,24 @@ def _show(value: Any) -> str:
 
 
 class Report:
-    """The errors found in a body: all counted, the first ``MAX_REPORTED`` worded."""
+    """The errors found in a body: all counted, the first ``MAX_REPORTED`` worded.
 
-    __slots__ = ("count", "messages")
+    Once ``full``, the checks only count: they skip building the paths no message will
+    show, and walk a structure's members in the body's order, not the model's.
+    """
+
+    __slots__ = ("count", "full", "messages")
 
     def __init__(self) -> None:
         self.count = 0
+        self.full = False
         self.messages: list[str] = []
 
     def add(self, value: Any, path: str, constraint: str) -> None:
         self.count += 1
-        if self.count <= MAX_REPORTED:
+        if not self.full:
             self.messages.append(_error(value, path, constraint))
+            self.full = self.count >= MAX_REPORTED
 
 
 # A compiled check: (value, path, report) adds every broken constraint to the report.
@@ -107,9 +113,20 @@ def _compile_structure(shape: StructureShape, named: bool) -> Check:
         for name, member in shape.members.items()
     )
 
+    by_name = dict(members)
+
     def check_structure(value: Any, path: str, report: Report) -> None:
         if not isinstance(value, dict):
             report.add(value, path, "Member must be a structure")
+            return
+        if report.full:  # counting only: no paths, and only the members the body has
+            for name in required:
+                if value.get(name) is None:
+                    report.count += 1
+            for name, sub in value.items():
+                check = by_name.get(name)
+                if check is not None and sub is not None:
+                    check(sub, "", report)
             return
         prefix = path + "." if path else ""
         for name in required:
@@ -135,6 +152,13 @@ def _compile_list(shape: ListShape) -> Check:
             if len(value) < bound if is_minimum else len(value) > bound:
                 report.add(value, path, constraint)
         for i, item in enumerate(value, start=1):
+            if report.full:  # counting only: no paths
+                for rest in value[i - 1 :]:
+                    if rest is None:
+                        report.count += 1
+                    else:
+                        check_item(rest, "", report)
+                return
             if item is None:
                 report.add(None, f"{path}.{i}.member", "Member must not be null")
             else:
