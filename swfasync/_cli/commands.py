@@ -362,12 +362,14 @@ def replay_main(argv: list[str]) -> int:
         "--workflow-id", help="the execution's workflow id, for a file that does not name it"
     )
     parser.add_argument("--run-id", help="the execution's run id, for a file that does not name it")
+    payloads.add_codec_option(parser)
     args = parser.parse_args(argv)
     from .._testing.replayer import Replayer
 
     sys.path.insert(0, os.getcwd())
     workflows, _ = _load_targets(args.workflows)
-    result = Replayer(workflows).replay(
+    converter = payloads.load_converter(args.codec)
+    result = Replayer(workflows, data_converter=converter).replay(
         args.file, workflow_id=args.workflow_id, run_id=args.run_id, raise_on_error=False
     )
     if result.ok:

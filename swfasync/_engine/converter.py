@@ -176,6 +176,15 @@ class JsonPayloadConverter:
 
     def decode_args(self, text: str | None, types: list[Any], field: str = "input") -> list[Any]:
         """Decode a JSON array of arguments, converting each by its parameter's annotation."""
+        try:
+            return self._decode_args(text, types, field)
+        except PayloadError as error:
+            hint = _encoded_elsewhere(text, field)
+            if hint is None:
+                raise
+            raise hint from error
+
+    def _decode_args(self, text: str | None, types: list[Any], field: str) -> list[Any]:
         raw = decode_json(text, field)
         if raw is None:
             return []
@@ -194,6 +203,15 @@ class JsonPayloadConverter:
 
     def decode_result(self, text: str | None, target: Any, field: str = "result") -> Any:
         """Decode a JSON result into ``target``."""
+        try:
+            return self._decode_result(text, target, field)
+        except PayloadError as error:
+            hint = _encoded_elsewhere(text, field)
+            if hint is None:
+                raise
+            raise hint from error
+
+    def _decode_result(self, text: str | None, target: Any, field: str) -> Any:
         if target is Any or target is inspect.Parameter.empty:
             return decode_json(text, field)
         decoder = self._typed_decoder(target) if text else None
@@ -230,6 +248,20 @@ class JsonPayloadConverter:
 
 
 DEFAULT: Final = JsonPayloadConverter()
+
+# How payload codecs and offload mark what they wrote (see swfasync._payloads).
+ENCODED_PREFIX: Final = '{"swfasync-'
+
+
+def _encoded_elsewhere(text: str | None, field: str) -> PayloadError | None:
+    """The error for a payload that codecs wrote, reaching code without them (looked at
+    only once decoding failed, so plain payloads pay nothing for it)."""
+    if text is None or not text.startswith(ENCODED_PREFIX):
+        return None
+    return PayloadError(
+        f"{field} was written through payload codecs or S3 offload ({text[:60]}...): "
+        "give the worker, client or Replayer the DataConverter that wrote it"
+    )
 
 
 def check_size(field: str, text: str) -> str:

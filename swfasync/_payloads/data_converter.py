@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import msgspec
 
-from .._engine.converter import LIMITS, JsonPayloadConverter
+from .._engine.converter import ENCODED_PREFIX, LIMITS, JsonPayloadConverter
 from .._engine.task_failures import FAILURE_MARKER
 from .._wire import decisions as d
 from .._wire import rules
@@ -27,7 +27,7 @@ from .codecs import PayloadCodec, check_codec_name
 from .s3 import S3Offload
 
 # Every payload the codecs or the offload produced starts with one of these.
-_HEAD: Final = '{"swfasync-'
+_HEAD: Final = ENCODED_PREFIX
 _CODEC_HEAD: Final = '{"swfasync-codec":'
 _S3_HEAD: Final = '{"swfasync-s3":'
 _PAYLOAD_FIELDS: Final = ("input", "result", "details")

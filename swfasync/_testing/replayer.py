@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import concurrent.futures
+import dataclasses
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from .._engine.definitions import WorkflowDefinition, workflow_definition
 from .._engine.instance import WorkflowInstance
+from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
 from .._wire import decisions as d
 from .._wire.codec import AnyEvent
 from ..exceptions import UnknownTypeError
 from .recorded import HistorySource as HistorySource
-from .recorded import read_history
+from .recorded import RecordedHistory, read_history
+
+T = TypeVar("T")
+
+
+def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end from synchronous code, on a loop of its own (in a
+    thread of its own if this thread runs one already)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 # Where a history names no execution: code deriving values from these ids (default child
 # workflow ids, the seeded ``workflow.random()``) decides differently than it did.
@@ -65,7 +83,12 @@ class Replayer:
         assert result.ok, result.error
     """
 
-    def __init__(self, workflows: Iterable[Any]) -> None:
+    def __init__(
+        self, workflows: Iterable[Any], *, data_converter: DataConverter | None = None
+    ) -> None:
+        # Histories written through codecs are decoded with it (the engine reads the
+        # converter's text), and its payload converter decodes the values.
+        self.data_converter = data_converter or DEFAULT_DATA_CONVERTER
         self._definitions: dict[tuple[str, str], WorkflowDefinition] = {}
         for workflow in workflows:
             definition = workflow_definition(workflow)
@@ -101,6 +124,36 @@ class Replayer:
                 ``raise_on_error``; else it is the result's ``error``.
         """
         recorded = read_history(history)
+        if self.data_converter.active:
+            recorded = _run_coroutine(self._decoded(recorded))
+        return self._replay(recorded, workflow_id, run_id, raise_on_error)
+
+    async def replay_async(
+        self,
+        history: HistorySource,
+        *,
+        workflow_id: str | None = None,
+        run_id: str | None = None,
+        raise_on_error: bool = True,
+    ) -> ReplayResult:
+        """:meth:`replay`, decoding the payloads on the running loop (codecs that do I/O,
+        such as S3 offload, then do not hold it up)."""
+        recorded = await self._decoded(read_history(history))
+        return self._replay(recorded, workflow_id, run_id, raise_on_error)
+
+    async def _decoded(self, recorded: RecordedHistory) -> RecordedHistory:
+        if not self.data_converter.active:
+            return recorded
+        events = await self.data_converter.decode_events(recorded.events)
+        return dataclasses.replace(recorded, events=events)
+
+    def _replay(
+        self,
+        recorded: RecordedHistory,
+        workflow_id: str | None,
+        run_id: str | None,
+        raise_on_error: bool,
+    ) -> ReplayResult:
         assumed = tuple(
             name
             for name, value in (
@@ -113,7 +166,12 @@ class Replayer:
         run_id = run_id or recorded.run_id or PLACEHOLDER_RUN_ID
         name, version = recorded.workflow_type
         definition = self.definition_for(name, version)
-        instance = WorkflowInstance(definition, workflow_id=workflow_id, run_id=run_id)
+        instance = WorkflowInstance(
+            definition,
+            workflow_id=workflow_id,
+            run_id=run_id,
+            payload_converter=self.data_converter.values,
+        )
         label = f"{name}/{version}"
         events = recorded.events
         try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from pathlib import Path
 
 import anyio
 import pytest
 
 from swfasync import cli
-from swfasync.testing import WorkflowEnvironment
+from swfasync.testing import Replayer, WorkflowEnvironment
 
 from . import codec_app
 from . import workflows as w
@@ -58,3 +59,31 @@ async def test_history_and_describe_decode_with_the_codec_only(
         assert await run_cli("describe", "--codec", CODEC, *common) == 0
         context = json.loads(capsys.readouterr().out)["latestExecutionContext"]
         assert json.loads(context) == {"card": w.SECRET}
+
+
+async def test_replay_of_an_encrypted_history_needs_the_codec(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    w.declined_once.clear()
+    async with WorkflowEnvironment(
+        workflows=[w.Vault],
+        activities=[w.charge],
+        task_list="payloads",
+        data_converter=codec_app.converter(),
+    ) as env:
+        handle = await env.client.start_workflow(w.Vault, w.SECRET, id="vault-replay")
+        await handle.signal(w.Vault.annotate, "fine")
+        await handle.result()
+        history = tmp_path / "vault.json"
+        history.write_text(json.dumps(await handle.history_json()))
+
+    workflows = ("--workflows", "tests.payloads.workflows:Vault")
+    assert await run_cli("replay", str(history), *workflows, "--codec", CODEC) == 0
+    assert "ok: Vault/1" in capsys.readouterr().out
+    assert await run_cli("replay", str(history), *workflows) == 1
+    assert "DataConverter" in capsys.readouterr().err
+
+    # In code: the same, through Replayer (its replay() from a running loop, too).
+    replayer = Replayer([w.Vault], data_converter=codec_app.converter())
+    assert replayer.replay(history).ok
+    assert (await replayer.replay_async(history)).ok
