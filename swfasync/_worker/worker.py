@@ -103,6 +103,10 @@ class Worker:
             signed-JSON path over aiohttp that takes endpoint, credentials and limits from
             the client; False sends them through the aiobotocore client like every other
             call.
+        data_converter: how payloads are encoded and decoded (default: the client's; see
+            :mod:`swfasync.converter`). Codecs are applied around each activation: the
+            history's payloads are decoded before workflow code runs, and the decisions'
+            encoded after it, their size checked against SWF's limits then.
     """
 
     def __init__(
