@@ -104,6 +104,14 @@ class JsonPayloadConverter:
 
     # -- hooks ----------------------------------------------------------------------------
 
+    def enc_hook(self, value: Any) -> Any:
+        """JSON-able builtins for a value msgspec does not encode itself (registered types,
+        pydantic models); ``TypeError`` for any other."""
+        try:
+            return self._enc_hook(value)
+        except _Unsupported as error:
+            raise TypeError(f"values of type {error.kind.__qualname__} cannot be encoded") from None
+
     def _enc_hook(self, value: Any) -> Any:
         kind = type(value)
         for base in kind.__mro__:

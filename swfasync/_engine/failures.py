@@ -9,6 +9,7 @@ is shed in that order of importance — traceback first — never the whole fail
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +44,14 @@ def error_type(error: BaseException) -> str:
     return type(error).__name__
 
 
-def encode_failure(error: BaseException) -> tuple[str, str]:
-    """``(reason, details)`` for an exception, both within SWF's limits."""
+def encode_failure(
+    error: BaseException, enc_hook: Callable[[Any], Any] | None = None
+) -> tuple[str, str]:
+    """``(reason, details)`` for an exception, both within SWF's limits.
+
+    ``enc_hook`` encodes the application's details that msgspec does not know (the payload
+    converter's, for registered types and pydantic models).
+    """
     kind = error_type(error)
     message = str(error)
     reason = truncate("reason", f"{kind}: {message}" if message else kind)
@@ -60,7 +67,7 @@ def encode_failure(error: BaseException) -> tuple[str, str]:
     limit = LIMITS["details"]
     for attempt in range(4):
         try:
-            text = msgspec.json.encode(body).decode()
+            text = msgspec.json.encode(body, enc_hook=enc_hook).decode()
         except (TypeError, msgspec.EncodeError):
             text = ""
             attempt = max(attempt, 1)

@@ -628,7 +628,7 @@ class WorkflowInstance:
                 d.CancelWorkflowExecution(attributes=d.CancelWorkflowExecutionDecisionAttributes())
             )
         elif isinstance(error, self._fails_execution):
-            reason, details = encode_failure(error)
+            reason, details = encode_failure(error, self.converter.enc_hook)
             self._set_close(
                 d.FailWorkflowExecution(
                     attributes=d.FailWorkflowExecutionDecisionAttributes(

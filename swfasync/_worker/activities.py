@@ -451,7 +451,7 @@ class ActivityTaskRunner:
                     task, label, lambda: self.swf.respond_activity_task_canceled(taskToken=token)
                 )
                 return
-            reason, details = encode_failure(outcome.value)
+            reason, details = encode_failure(outcome.value, self.data_converter.values.enc_hook)
             details = await self.data_converter.encode_text(details, "details")
             _task_log(self.log, task, label).warning("activity_failed", reason=reason)
             await self._answer(

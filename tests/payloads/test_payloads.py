@@ -13,6 +13,7 @@ import pytest
 from aiobotocore.session import get_session  # type: ignore[import-untyped]
 
 from swfasync import Client, IdReusePolicy
+from swfasync._engine.failures import decode_failure, encode_failure
 from swfasync.converter import (
     AesGcmCodec,
     DataConverter,
@@ -22,7 +23,11 @@ from swfasync.converter import (
     S3Offload,
     ZlibCodec,
 )
-from swfasync.exceptions import WorkflowDecisionFailedError, WorkflowIdConflictError
+from swfasync.exceptions import (
+    ApplicationError,
+    WorkflowDecisionFailedError,
+    WorkflowIdConflictError,
+)
 from swfasync.testing import WorkflowEnvironment
 
 from . import workflows as w
@@ -283,3 +288,13 @@ async def test_a_child_is_signalled_by_method_reference_with_encrypted_payloads(
         child = await env.client.get_workflow_handle(child_id, workflow=w.Waiter)
         assert await child.result() == ["Bartholomew"]
         assert "Bartholomew" not in json.dumps(await child.history_json())
+
+
+def test_failure_details_use_the_converter_for_registered_types() -> None:
+    converter = JsonPayloadConverter(encoders={w.Money: str})
+    error = ApplicationError("over budget", w.Money(1500, "EUR"))
+    _, details = encode_failure(error, converter.enc_hook)
+    assert decode_failure(None, details).details == ["1500 EUR"]
+    # Without the converter's hook the details are shed, never the failure.
+    _, bare = encode_failure(error)
+    assert decode_failure(None, bare).message == "over budget"
