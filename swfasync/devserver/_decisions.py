@@ -80,8 +80,11 @@ def _attributes_with_required_members() -> frozenset[str]:
     )
 
 
-def _validate_batch(decisions: list[Json]) -> None:
-    for i, decision in enumerate(decisions, start=1):
+def check_request(req: Json) -> None:
+    """The checks of a RespondDecisionTaskCompleted request beyond the model's, which need
+    no state: the protocol runs them with the model's, off the event loop for a large
+    body (a batch may hold hundreds of thousands of decisions)."""
+    for i, decision in enumerate(req.get("decisions") or [], start=1):
         base = f"decisions.{i}.member"
         name = attrs_name(decision["decisionType"])
         attrs = decision.get(name)
@@ -111,15 +114,14 @@ def _validate_batch(decisions: list[Json]) -> None:
             )
         if "taskPriority" in attrs:
             parse_priority(attrs["taskPriority"], path + "taskPriority")
+    parse_duration(req.get("taskListScheduleToStartTimeout"), "taskListScheduleToStartTimeout")
 
 
 def respond_decision_task_completed(b: Backend, req: Json) -> Json:
     ex = decision_task_execution(b, req["taskToken"])
-    decisions: list[Json] = req.get("decisions") or []
-    _validate_batch(decisions)
+    decisions: list[Json] = req.get("decisions") or []  # checked by check_request
     sticky = req.get("taskList")
     sticky_timeout = req.get("taskListScheduleToStartTimeout")
-    parse_duration(sticky_timeout, "taskListScheduleToStartTimeout")
     task = ex.decision
     assert task is not None
     unhandled = ex.queued_decision is not None or ex.needs_decision

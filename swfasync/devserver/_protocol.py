@@ -80,6 +80,10 @@ SYNC_OPERATIONS: dict[str, SyncOp] = {
     "DescribeWorkflowExecution": _visibility.describe_workflow_execution,
     "GetWorkflowExecutionHistory": _visibility.get_workflow_execution_history,
 }
+# Checks of a request beyond the model's that need no state, run with the model's.
+REQUEST_CHECKS: dict[str, Callable[[Json], None]] = {
+    "RespondDecisionTaskCompleted": _decisions.check_request,
+}
 POLL_OPERATIONS: dict[str, PollOp] = {
     "PollForDecisionTask": _tasks.poll_for_decision_task,
     "PollForActivityTask": _tasks.poll_for_activity_task,
@@ -118,6 +122,15 @@ def _response(status: int, body: Any) -> web.Response:
 
 def _fault_response(fault: SwfFault) -> web.Response:
     return _response(fault.status, {"__type": fault.wire_type, "message": fault.message})
+
+
+def _prepare(operation: str, raw: bytes) -> Json:
+    """The request to ``operation`` in ``raw``, decoded and checked."""
+    req = decode_request(operation, raw)
+    check = REQUEST_CHECKS.get(operation)
+    if check is not None:
+        check(req)
+    return req
 
 
 def _printable(text: str) -> str:
@@ -298,9 +311,9 @@ def make_server(
             # at a time, so the memory it takes (up to about 25 bytes per byte of an
             # invalid body) is taken once, however many such bodies arrive together.
             async with large_bodies:
-                req = await asyncio.to_thread(decode_request, name, raw)
+                req = await asyncio.to_thread(_prepare, name, raw)
         else:
-            req = decode_request(name, raw)
+            req = _prepare(name, raw)
         # deadlines that passed before this request arrived are applied first
         backend.scheduler.fire_due()
         if name in POLL_OPERATIONS:
