@@ -456,6 +456,11 @@ class Client:
         ``@workflow.defn``, the arguments against its run method's annotations (as the
         worker will decode them).
 
+        Type checkers check the same: the handle is a ``WorkflowHandle[R]`` with ``R`` the
+        run method's return type, and the arguments must fit it (for a class, a run
+        method named ``run`` taking up to five arguments; a function, any number). Other
+        classes are started by type name with ``version=`` and ``result_type=``.
+
         Raises:
             SwfValidationError: a value breaks one of SWF's rules (the error names the
                 field, the value, the rule, and the size and limit where they apply).

@@ -782,6 +782,9 @@ async def start_child_workflow(  # type: ignore[misc]  # see execute_activity
 
     Args:
         workflow: a ``@workflow.defn`` class/function, or a type name with ``version=``.
+            Type checkers check the arguments against its run method and type the
+            handle's result by it (for a class, a run method named ``run`` taking up to
+            five arguments; other classes are started by name, with ``result_type=``).
         workflow_id: default ``<this workflow id>#<n>``, deterministic per run (see
             :func:`default_child_id`).
         child_policy: what SWF does to the child when this workflow closes
