@@ -197,6 +197,11 @@ class SqsSubmissions:
                     f"queue {url} cannot be used ({error_code(error)}): check its URL and"
                     " this process's permissions"
                 ) from error
+            except Exception as error:
+                raise ConfigurationError(
+                    f"queue {url} cannot be reached ({type(error).__name__}): check the SQS"
+                    " endpoint (AWS_ENDPOINT_URL_SQS, the region) and the network"
+                ) from error
         if self.fifo and not self.dlq_url.endswith(".fifo"):
             raise ConfigurationError(
                 f"the queue {self.queue_url} is FIFO, so its dead-letter queue must be too"

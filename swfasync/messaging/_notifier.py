@@ -157,6 +157,11 @@ class StatusNotifier:
                     f"topic {self.topic_arn} cannot be used ({error_code(error)}): check its"
                     " ARN and this process's permissions"
                 ) from error
+            except Exception as error:
+                raise ConfigurationError(
+                    f"topic {self.topic_arn} cannot be reached ({type(error).__name__}): check"
+                    " the SNS endpoint (AWS_ENDPOINT_URL_SNS, the region) and the network"
+                ) from error
             await self.ledger.open()
             self._stack.push_async_callback(self.ledger.close)
             default = (self.since or datetime.now(UTC)).timestamp()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from botocore.config import Config
 
 from swfasync.client import Client
 from swfasync.exceptions import ConfigurationError
@@ -47,3 +48,27 @@ def test_arguments_that_cannot_work() -> None:
         SqsSubmissions(client, "q", "d", workflows=ALL, wait_time=21)
     with pytest.raises(ConfigurationError, match="max_concurrency"):
         StatusNotifier(client, "arn:aws:sns:us-east-1:1:t", max_concurrency=0)
+
+
+async def test_an_unreachable_sqs_or_sns_endpoint_is_an_error_at_once(tmp_path: Path) -> None:
+    nowhere = {
+        "endpoint_url": "http://127.0.0.1:9",
+        "region_name": "us-east-1",
+        "aws_access_key_id": "x",
+        "aws_secret_access_key": "x",
+        "config": Config(retries={"max_attempts": 1}, connect_timeout=2),
+    }
+    client = Client.local("http://127.0.0.1:9")
+    with pytest.raises(ConfigurationError, match="cannot be reached"):
+        async with SqsSubmissions(
+            client, "http://127.0.0.1:9/1/q", "http://127.0.0.1:9/1/d", sqs_options=nowhere
+        ):
+            pass
+    with pytest.raises(ConfigurationError, match="cannot be reached"):
+        async with StatusNotifier(
+            client,
+            "arn:aws:sns:us-east-1:1:t",
+            ledger=tmp_path / "ledger.sqlite3",
+            sns_options=nowhere,
+        ):
+            pass
