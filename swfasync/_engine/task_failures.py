@@ -22,6 +22,7 @@ a non-determinism.
 
 from __future__ import annotations
 
+import linecache
 import math
 import os
 import sysconfig
@@ -161,11 +162,18 @@ def _is_workflow_code(filename: str) -> bool:
 
 
 def workflow_frames(frames: Iterable[tuple[FrameType, int]]) -> traceback.StackSummary:
-    """The frames of the workflow's own code among ``frames`` (outermost first)."""
-    return traceback.StackSummary.extract(
-        ((frame, line) for frame, line in frames if _is_workflow_code(frame.f_code.co_filename)),
-        capture_locals=False,
-    )
+    """The frames of the workflow's own code among ``frames`` (outermost first).
+
+    Made without column positions: formatting them then needs no ``ast.parse`` for the
+    ``^^^`` markers, which CPython 3.11 cannot run safely while another thread compiles.
+    """
+    found: list[tuple[str, int, str, str]] = []
+    for frame, line in frames:
+        code = frame.f_code
+        if _is_workflow_code(code.co_filename):
+            source = linecache.getline(code.co_filename, line).strip()
+            found.append((code.co_filename, line, code.co_name, source))
+    return traceback.StackSummary.from_list(found)
 
 
 def describe_error(

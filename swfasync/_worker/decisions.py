@@ -438,7 +438,7 @@ class DecisionTaskHandler:
             line=failure.line,
             attempt=attempt,
             retry_in=delay,
-            exc_info=root,
+            stack=failure.stack,
         )
         return ActivationResult(
             task_failures.failure_decisions(failure, delay), None, failure=failure
