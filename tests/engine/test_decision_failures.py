@@ -271,3 +271,31 @@ def test_failed_decision_tasks_anywhere_never_change_a_decision(
         replayed = replayer.replay(events[:started_id], workflow_id="prop", run_id="prop-run")
         assert replayed.decisions == live
     assert replayer.replay(events, workflow_id="prop", run_id="prop-run").ok
+
+
+@workflow.defn(name="PublishesTooMuch", version="1")
+class PublishesTooMuch:
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.sleep(60)
+
+    @workflow.state
+    def status(self) -> str:
+        return "s" * 40_000
+
+
+def test_published_state_past_the_limit_is_a_recorded_failure_naming_it() -> None:
+    result = decide([PublishesTooMuch], HistoryBuilder("PublishesTooMuch", "1"))
+    assert result.failure is not None
+    assert result.failure.error_type == "PayloadTooLargeError"
+    assert result.failure.message == (
+        "execution_context is 40002 characters long; SWF accepts at most 32768"
+    )
+    assert result.execution_context is None
+
+
+def test_a_task_of_a_type_this_worker_lacks_is_a_recorded_failure() -> None:
+    result = decide([DrawsFixed], HistoryBuilder("Unknown", "1"))
+    assert result.failure is not None
+    assert result.failure.error_type == "UnknownTypeError"
+    assert "Unknown/1" in result.failure.message
