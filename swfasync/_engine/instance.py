@@ -8,6 +8,9 @@ that follow that task's ``DecisionTaskCompleted`` are matched against them one b
 (the non-determinism check). Events recorded between a ``DecisionTaskStarted`` and its
 ``DecisionTaskCompleted`` were never seen by that decision, so they are simply delivered
 with the next activation: delivery only resolves futures, code runs only at activations.
+A decision task answered with a failure record (see :mod:`.task_failures`) counts as never
+completed, like one that timed out: its marker and retry timer are matched against
+nothing, and its events go to the next activation.
 
 The same path serves a full replay and an incremental one (a cached instance fed only the
 events after its last activation), which is what keeps both producing identical decisions.
