@@ -63,6 +63,11 @@ _PERMANENT_SWF: Final[dict[str, Reason]] = {
 }
 
 
+# Start options the consumer decides: the id is the request's, the policy is IDEMPOTENT,
+# the tags carry app id, slug and job number.
+_CONSUMER_OPTIONS: Final = frozenset({"id", "id_reuse_policy", "tag_list"})
+
+
 @dataclass
 class ConsumerStats:
     """What a consumer has done since it started."""
@@ -371,13 +376,20 @@ class SqsSubmissions:
     def _request(self, message: Received) -> StartRequest:
         decoded = decode_message(message.body, self.schema)
         try:
-            return self.mapping(decoded)
+            request = self.mapping(decoded)
         except Rejected:
             raise
         except (SwfValidationError, WorkflowDefinitionError):
             raise
         except Exception as error:
             raise Rejected("mapping_error", f"the mapping failed: {error!r}") from error
+        taken = sorted(_CONSUMER_OPTIONS & set(request.options))
+        if taken:
+            raise Rejected(
+                "mapping_error",
+                f"the mapping's options set {', '.join(taken)}, which the consumer sets itself",
+            )
+        return request
 
     async def _rejection(self, error: Exception) -> Rejected | None:
         """The dead-letter reason for ``error``; None if it may pass on a later try."""

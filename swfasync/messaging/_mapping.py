@@ -56,7 +56,8 @@ class StartRequest:
         app_id, slug, job_number: what the status notifications report (and filter on);
             they are recorded on the execution as SWF tags.
         options: further keyword arguments for ``Client.start_workflow`` (``task_list``,
-            ``execution_timeout`` ...).
+            ``execution_timeout`` ...); not ``id``, ``id_reuse_policy`` or ``tag_list``,
+            which the consumer sets.
     """
 
     workflow: Any

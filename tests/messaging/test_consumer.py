@@ -224,6 +224,8 @@ def order_mapping(message: Order) -> StartRequest:
         app_id="shop",
         slug="counting",
         job_number=message.order,
+        # an amount of 0 asks for tags of its own, which only the consumer sets
+        options={"tag_list": ["mine"]} if message.amount == 0 else {"execution_timeout": 600},
     )
 
 
@@ -236,9 +238,10 @@ async def test_an_applications_own_schema_and_mapping(
         await send(messaging, {"order": "o-1", "amount": 41})
         await send(messaging, {"order": "o-2", "amount": -1})
         await send(messaging, {"order": "o-3", "amount": 1, "coupon": "x"})
+        await send(messaging, {"order": "o-4", "amount": 0})
         async with consumer(env, schema=Order, mapping=order_mapping) as running:
             await eventually(
-                lambda: running.stats.started == 1 and running.stats.dead_lettered == 2
+                lambda: running.stats.started == 1 and running.stats.dead_lettered == 3
             )
         handle = await env.client.get_workflow_handle("order-o-1")
         assert await handle.result() == "n=42"
@@ -246,7 +249,7 @@ async def test_an_applications_own_schema_and_mapping(
             d["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
             for d in await drain(messaging, messaging.dlq_url)
         )
-        assert reasons == ["mapping_error", "schema_violation"]
+        assert reasons == ["mapping_error", "mapping_error", "schema_violation"]
 
 
 def test_every_reason_is_tested() -> None:
