@@ -32,6 +32,7 @@ from .._log import get_logger
 from ..exceptions import (
     ArgumentTypeError,
     ConfigurationError,
+    PayloadError,
     PayloadTooLargeError,
     SwfValidationError,
     WorkflowDefinitionError,
@@ -403,6 +404,8 @@ class SqsSubmissions:
             return Rejected("payload_too_large", str(error), field=error.field)
         if isinstance(error, SwfValidationError):
             return Rejected("invalid_request", str(error), field=error.field)
+        if isinstance(error, PayloadError):  # the arguments cannot be encoded as JSON
+            return Rejected("invalid_arguments", str(error))
         if isinstance(error, WorkflowDefinitionError):
             return Rejected("mapping_error", str(error))
         code = error_code(error) or error_code(error.__cause__ or error)

@@ -220,7 +220,7 @@ def order_mapping(message: Order) -> StartRequest:
     return StartRequest(
         workflow=counting,
         workflow_id=f"order-{message.order}",
-        args=[message.amount],
+        args=[object()] if message.amount == 13 else [message.amount],  # 13: not JSON
         app_id="shop",
         slug="counting",
         job_number=message.order,
@@ -239,9 +239,10 @@ async def test_an_applications_own_schema_and_mapping(
         await send(messaging, {"order": "o-2", "amount": -1})
         await send(messaging, {"order": "o-3", "amount": 1, "coupon": "x"})
         await send(messaging, {"order": "o-4", "amount": 0})
+        await send(messaging, {"order": "o-5", "amount": 13})
         async with consumer(env, schema=Order, mapping=order_mapping) as running:
             await eventually(
-                lambda: running.stats.started == 1 and running.stats.dead_lettered == 3
+                lambda: running.stats.started == 1 and running.stats.dead_lettered == 4
             )
         handle = await env.client.get_workflow_handle("order-o-1")
         assert await handle.result() == "n=42"
@@ -249,7 +250,12 @@ async def test_an_applications_own_schema_and_mapping(
             d["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
             for d in await drain(messaging, messaging.dlq_url)
         )
-        assert reasons == ["mapping_error", "mapping_error", "schema_violation"]
+        assert reasons == [
+            "invalid_arguments",
+            "mapping_error",
+            "mapping_error",
+            "schema_violation",
+        ]
 
 
 def test_every_reason_is_tested() -> None:
