@@ -111,8 +111,7 @@ def test_an_application_configuring_structlog_gets_every_event_through_it() -> N
 
 
 def test_a_stdlib_record_carries_the_event_as_a_dict(caplog: pytest.LogCaptureFixture) -> None:
-    if structlog.is_configured():  # another test configured structlog in this process
-        structlog.reset_defaults()
+    assert not structlog.is_configured()  # conftest: every test starts from the defaults
     caplog.set_level(logging.INFO, logger="swfasync.test")
     get_logger("swfasync.test").bind(workflow_id="w 1").info("something_happened", n=3)
     [record] = caplog.records
