@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -143,6 +144,11 @@ def _decode_page_token(token: str) -> dict[str, Any]:
     return state
 
 
+def _epoch(value: Any) -> float:
+    """A timestamp as seconds: botocore's parser gives datetimes, SWF's JSON numbers."""
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
 def _summary(info: dict[str, Any]) -> WorkflowSummary:
     closed = info.get("closeTimestamp")
     return WorkflowSummary(
@@ -152,8 +158,8 @@ def _summary(info: dict[str, Any]) -> WorkflowSummary:
         version=info["workflowType"]["version"],
         status=info["executionStatus"],
         close_status=info.get("closeStatus"),
-        started_at=info["startTimestamp"].timestamp(),
-        closed_at=closed.timestamp() if closed else None,
+        started_at=_epoch(info["startTimestamp"]),
+        closed_at=_epoch(closed) if closed is not None else None,
         # The client's own request fingerprint (IDEMPOTENT starts) is not a user's tag.
         tags=[t for t in info.get("tagList", []) if not t.startswith(idempotency.TAG_PREFIX)],
     )
