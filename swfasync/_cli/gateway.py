@@ -30,6 +30,10 @@ def gateway_main(argv: list[str]) -> int:
     parser.set_defaults(
         retry_timeout=float(os.environ.get("SWFASYNC_RETRY_TIMEOUT", GATEWAY_RETRY_TIMEOUT))
     )
+    parser.epilog = (
+        f"Here --retry-timeout defaults to {GATEWAY_RETRY_TIMEOUT:g} seconds (or"
+        " SWFASYNC_RETRY_TIMEOUT): past it a request is answered 429 or 503 with Retry-After."
+    )
     parser.add_argument("modules", nargs="+", help="module or module:attr (repeatable)")
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
