@@ -41,6 +41,8 @@
     ├── WorkflowDefinitionError       a workflow/activity definition is unusable
     ├── UnknownTypeError              a task names a workflow or activity type nobody registered
     ├── RestrictedOperationError      workflow code did I/O, threading or read the wall clock
+    ├── WorkflowDeadlockError         workflow code blocked its activation past the worker's
+    │                                 deadlock_timeout: names the blocking call and the stack
     ├── ApplicationError              raised by user code to fail an activity/workflow on purpose
     └── FailureError                  something a workflow awaited did not succeed
         ├── ActivityError             an activity failed, timed out or was cancelled
@@ -120,6 +122,7 @@ __all__ = (
     "UnknownResourceError",
     "UnknownTypeError",
     "WorkflowAlreadyStartedError",
+    "WorkflowDeadlockError",
     "WorkflowDecisionFailedError",
     "WorkflowDefinitionError",
     "WorkflowFailureError",
@@ -420,6 +423,25 @@ class UnknownTypeError(SwfAsyncError):
 class RestrictedOperationError(SwfAsyncError):
     """Workflow code did something that cannot be replayed: I/O, threads, reading a clock,
     or drawing from a random source other than the run's seeded one."""
+
+
+class WorkflowDeadlockError(SwfAsyncError):
+    """Workflow code blocked its activation past the worker's ``deadlock_timeout``.
+
+    A blocking call (``time.sleep``, a lock, a socket), or a loop that never awaits: the
+    activation's thread is abandoned and the decision task fails like any bug in workflow
+    code, recorded where ``WorkflowHandle.describe()`` shows it and retried with backoff.
+
+    Attributes:
+        blocked_at: where the workflow's thread was when the deadline passed: its own
+            line (file, line and source), then the library line it waited in, if any.
+        stack: the workflow's stack at that moment, most recent call last.
+    """
+
+    def __init__(self, message: str, *, blocked_at: str = "", stack: str = "") -> None:
+        super().__init__(message)
+        self.blocked_at = blocked_at
+        self.stack = stack
 
 
 class ApplicationError(SwfAsyncError):

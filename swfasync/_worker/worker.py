@@ -23,10 +23,16 @@ from .._client.fast_transport import FastSwfTransport
 from .._engine import sandbox
 from .._engine.definitions import activity_definition
 from .._engine.instance import ActivationResult, WorkflowTaskError
+from .._engine.task_failures import STACK_NOTE
 from .._log import get_logger
 from .._payloads.data_converter import DataConverter
 from .._wire.codec import decisions_to_builtins
-from ..exceptions import NondeterminismError, SwfAsyncError, UnknownTypeError
+from ..exceptions import (
+    NondeterminismError,
+    SwfAsyncError,
+    UnknownTypeError,
+    WorkflowDeadlockError,
+)
 from .activation_threads import ActivationThreads, CallTimeoutError
 from .activities import ActivityTaskRunner, poll_activity_task
 from .decisions import (
@@ -491,6 +497,19 @@ class Worker:
 
     # -- decisions ------------------------------------------------------------------------------
 
+    def _deadlock(self, stuck: CallTimeoutError) -> WorkflowDeadlockError:
+        """The error recorded for an activation stuck past ``deadlock_timeout``."""
+        where = f"; blocked at {stuck.blocked_at}" if stuck.blocked_at else ""
+        error = WorkflowDeadlockError(
+            f"workflow code did not return within deadlock_timeout={self.deadlock_timeout} s"
+            f"{where}",
+            blocked_at=stuck.blocked_at,
+            stack=stuck.stack,
+        )
+        if stuck.stack:  # the recorded failure's place and stack are read from this note
+            error.add_note(f"{STACK_NOTE} blocked at:\n{stuck.stack.rstrip()}")
+        return error
+
     def _task_log(self, task: DecisionTask) -> Any:
         """The worker's logger bound to ``task``: made when something is logged, not for
         every decision task."""
@@ -549,6 +568,8 @@ class Worker:
             if converter.active:
                 result = await self._encode_answer(task, result)
         except CallTimeoutError as stuck:
+            # The activation's thread is abandoned; the task fails as a bug in workflow
+            # code would: recorded (describe() shows the blocking call) and retried later.
             self.handler.evict(task.run_id)
             self._task_log(task).error(
                 "workflow_deadlock_detected",
@@ -556,11 +577,11 @@ class Worker:
                 blocked_at=stuck.blocked_at,
                 stack=stuck.stack,
                 hint=(
-                    "workflow code blocked the activation (a blocking call, a lock, an "
-                    "endless loop); its decision task will time out and be retried"
+                    "workflow code blocked the activation (a blocking call, a lock, a loop "
+                    "that never awaits); the decision task fails and is retried with backoff"
                 ),
             )
-            return
+            result = self.handler.failure_answer(task, self._deadlock(stuck))
         except (WorkflowTaskError, NondeterminismError, UnknownTypeError, Exception) as error:
             # decide() answers every failure of workflow code itself (a recorded failure
             # and a retry timer); what reaches here failed outside it: leave the task

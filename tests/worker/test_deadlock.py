@@ -6,20 +6,27 @@ from __future__ import annotations
 import threading
 import time
 
+import anyio
 import pytest
 from structlog.testing import capture_logs
 
 from swfasync import workflow
 from swfasync._worker.activation_threads import ActivationThreads, CallTimeoutError
+from swfasync.exceptions import (
+    WorkflowDeadlockError,
+    WorkflowDecisionFailedError,
+    WorkflowFailureError,
+)
 from swfasync.testing import WorkflowEnvironment
-
-from .workflows import until
 
 release = threading.Event()
 
 
 def wait_for_stock() -> None:
     time.sleep(1.5)  # stands for a blocking call made from workflow code
+
+
+SLEEP_LINE = wait_for_stock.__code__.co_firstlineno + 1
 
 
 @workflow.defn(task_list="deadlock")
@@ -34,7 +41,9 @@ async def test_a_blocking_call_in_workflow_code_is_reported_with_the_workflows_s
     ) as env:
         with capture_logs() as logs:
             handle = await env.client.start_workflow(Restock, id="restock-1")
-            await until(lambda: any(e["event"] == "workflow_deadlock_detected" for e in logs))
+            # The decision task fails as a bug would: result() raises with the record.
+            with anyio.fail_after(20), pytest.raises(WorkflowDecisionFailedError) as caught:
+                await handle.result()
         [event] = [e for e in logs if e["event"] == "workflow_deadlock_detected"]
         assert event["workflow_id"] == "restock-1"
         assert event["log_level"] == "error"
@@ -45,7 +54,33 @@ async def test_a_blocking_call_in_workflow_code_is_reported_with_the_workflows_s
         stack = event["stack"]
         assert stack.index("in Restock") < stack.index("in wait_for_stock")
         assert "swfasync" not in stack.replace(__file__, "")
+        # The same, recorded in the history: what describe() and result() show.
+        failure = caught.value.failure
+        assert failure.error_type == "WorkflowDeadlockError"
+        assert "time.sleep(1.5)" in failure.message
+        assert failure.file == __file__
+        assert failure.line == SLEEP_LINE
+        assert "in wait_for_stock" in failure.stack
+        description = await handle.describe()
+        assert description.status == "OPEN"  # retried with backoff; a fix recovers it
+        assert description.decision_failure is not None
+        assert description.decision_failure.error_type == "WorkflowDeadlockError"
         await handle.terminate(reason="test over")
+
+
+async def test_a_deadlock_fails_the_execution_when_the_worker_is_told_to() -> None:
+    async with WorkflowEnvironment(
+        workflows=[Restock],
+        task_list="deadlock",
+        worker_options={
+            "deadlock_timeout": 0.3,
+            "workflow_failure_exception_types": [WorkflowDeadlockError],
+        },
+    ) as env:
+        handle = await env.client.start_workflow(Restock, id="restock-2")
+        with anyio.fail_after(20), pytest.raises(WorkflowFailureError) as caught:
+            await handle.result()
+        assert "WorkflowDeadlockError" in str(caught.value)
 
 
 def wait_on(lock: threading.Event) -> None:
