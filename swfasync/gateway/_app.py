@@ -187,7 +187,8 @@ class Gateway:
             GatewayConfigError: ``host`` is not a loopback address and no ``auth`` is set.
         """
         self.check_listen(host)
-        runner = web.AppRunner(self.app(), access_log=None)
+        # A caller that hangs up on a ?wait= stops its polling of SWF at once.
+        runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
         await runner.setup()
         try:
             site = web.TCPSite(runner, host, port)
