@@ -31,6 +31,7 @@ from ._harness import Section, Target
 from .bench_end_to_end import dev_server_process, quiet_logs
 
 CONCURRENCY = 10
+WIDE_CONCURRENCY = 30
 TARGET = 0.5
 FILE = File(value="input.txt", url="https://files.example/input.txt", mime_type="text/plain")
 
@@ -83,7 +84,9 @@ async def direct(client: Client, count: int) -> float:
     return time.perf_counter() - started
 
 
-async def through_consumer(client: Client, messaging: LocalMessaging, count: int) -> float:
+async def through_consumer(
+    client: Client, messaging: LocalMessaging, count: int, concurrency: int = CONCURRENCY
+) -> float:
     """Seconds for the consumer to start and delete ``count`` queued messages."""
     app = f"queued-{uuid.uuid4().hex[:6]}"
     for first in range(0, count, 10):
@@ -102,7 +105,7 @@ async def through_consumer(client: Client, messaging: LocalMessaging, count: int
         workflows=[tutorial],
         sqs=messaging.sqs,
         wait_time=1,
-        max_concurrency=CONCURRENCY,
+        max_concurrency=concurrency,
         register=False,
     ) as consumer:
         # The consumer's counters are the only signal; 5 ms is far below a start's cost.
@@ -154,6 +157,7 @@ async def run(quick: bool) -> Section:
     direct_runs: list[float] = []
     consumer_runs: list[float] = []
     sqs_runs: list[float] = []
+    wide_runs: list[float] = []
     with quiet_logs():
         async with dev_server_process() as server, LocalMessaging() as first:
             # A fresh domain for every measurement: the dev server's listings (which an
@@ -181,11 +185,21 @@ async def run(quick: bool) -> Section:
                 await client.aclose()
                 async with LocalMessaging(first.endpoint_url) as messaging:
                     sqs_runs.append(await sqs_only(messaging, count))
+                client = await fresh(1000 + n)
+                async with LocalMessaging(first.endpoint_url) as messaging:
+                    wide_runs.append(
+                        await through_consumer(client, messaging, count, WIDE_CONCURRENCY)
+                    )
+                await client.aclose()
     direct_s = statistics.median(direct_runs)
     consumer_s = statistics.median(consumer_runs)
     section.add_row("Client.start_workflow (IDEMPOTENT)", count, direct_s, count / direct_s)
     sqs_s = statistics.median(sqs_runs)
+    wide_s = statistics.median(wide_runs)
     section.add_row("SQS -> SqsSubmissions", count, consumer_s, count / consumer_s)
+    section.add_row(
+        f"SQS -> SqsSubmissions, max_concurrency={WIDE_CONCURRENCY}", count, wide_s, count / wide_s
+    )
     section.add_row("SQS receive + delete only (no starts)", count, sqs_s, count / sqs_s)
     section.targets.append(
         Target(
@@ -204,10 +218,15 @@ async def run(quick: bool) -> Section:
         )
     )
     section.notes.append(
-        f"{CONCURRENCY} messages in flight on both paths. The consumer takes a message's"
-        " place before it asks SQS for it (a receive asks only for what it can start), so a"
-        " place is held for the receive's round trip as well as the start: with receives as"
-        " slow as moto's on a loaded machine, that round trip is most of the gap. Raise"
-        " max_concurrency to buy it back; SQS's own receives take a few milliseconds."
+        f"{CONCURRENCY} messages in flight on both compared paths. The consumer takes a"
+        " message's place before it asks SQS for it (a receive asks only for what it can"
+        " start), so a place is held for the receive's round trip as well as the start."
+        f" Here the SQS server is moto's: its own receive and delete alone run at"
+        f" {count / sqs_s:.0f} messages/s, {(count / sqs_s) / (count / direct_s):.2f}x the"
+        " direct starts"
+        + (", which bounds any consumer on this machine" if sqs_s > direct_s else "")
+        + "; with"
+        f" {WIDE_CONCURRENCY} in flight the consumer ran at {count / wide_s:.0f}/s. Against"
+        " SQS itself a receive takes milliseconds."
     )
     return section
