@@ -267,7 +267,7 @@ async def test_unknown_expectation_is_refused(server: DevServer) -> None:
         b"X-Amz-Target: SimpleWorkflowService.ListDomains\r\nContent-Length: 2\r\n\r\n"
     )
     answer = await exchange(server, head)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ")
     assert b"\r\nContent-Type: application/x-amz-json-1.0\r\n" in answer
 
 
