@@ -107,6 +107,10 @@ class StatusNotifier:
             so at high close rates a shorter overlap or a longer interval lists less.
         since: follow runs started from this time (default: when the ledger was created).
         max_concurrency: runs handled at once.
+        idle_cap: an open run whose history did not change is read again after a growing
+            pause, up to this many seconds; a run that closes is read at the next scan.
+            So a long wait costs a history call every ``idle_cap`` seconds, and a status
+            of a run that stays open (Stop Requested) may take up to that long.
         sns: an open aiobotocore SNS client (default: one from the standard AWS
             configuration, ``AWS_ENDPOINT_URL_SNS`` included, with ``sns_options``).
     """
@@ -122,6 +126,7 @@ class StatusNotifier:
         overlap: float = 60.0,
         since: datetime | None = None,
         max_concurrency: int = 8,
+        idle_cap: float = 10.0,
         sns: Any = None,
         sns_options: dict[str, Any] | None = None,
     ) -> None:
@@ -135,6 +140,9 @@ class StatusNotifier:
         self.overlap = overlap
         self.since = since
         self.max_concurrency = max_concurrency
+        self.idle_cap = max(interval, idle_cap)
+        # Open runs with no new events lately: (quiet scans, when to read them next).
+        self._idle: dict[tuple[str, str], tuple[int, float]] = {}
         self.fifo = topic_arn.endswith(".fifo")
         self.published = 0
         self._sns = sns
@@ -226,10 +234,23 @@ class StatusNotifier:
         failed: list[WorkflowExecutionSummary] = []
         limiter = anyio.CapacityLimiter(self.max_concurrency)
 
+        now = anyio.current_time()
+        self._idle = {key: v for key, v in self._idle.items() if key in runs}
+
         async def handle(run: WorkflowExecutionSummary) -> None:
+            key = (run.workflow_id, run.run_id)
+            idle = self._idle.get(key)
+            if run.close_time is None and idle is not None and now < idle[1]:
+                return  # open, and quiet lately: read again when it is due
             async with limiter:
                 try:
-                    await self._follow(run)
+                    changed = await self._follow(run)
+                    if changed or run.close_time is not None:
+                        self._idle.pop(key, None)
+                    else:
+                        count = idle[0] + 1 if idle else 1
+                        wait = min(self.idle_cap, self.interval * 2**count)
+                        self._idle[key] = (count, anyio.current_time() + wait)
                 except Exception as error:
                     failed.append(run)
                     self._log.warning(
@@ -271,11 +292,13 @@ class StatusNotifier:
                 return newest_first[::-1]
             kwargs["nextPageToken"] = token
 
-    async def _follow(self, run: WorkflowExecutionSummary) -> None:
+    async def _follow(self, run: WorkflowExecutionSummary) -> bool:
+        """Publish what a run's new events announce; whether it had new events."""
         cursor = await self.ledger.cursor(run.workflow_id, run.run_id)
         if cursor.done:
-            return
+            return False
         events = await self._tail(run, cursor.last_event_id)
+        changed = bool(events)
         close_time = run.close_time.timestamp() if run.close_time else None
         continued = cursor.continued
         statuses = set(cursor.statuses)
@@ -307,6 +330,7 @@ class StatusNotifier:
             await self.ledger.advance(
                 run.workflow_id, run.run_id, last, continued=continued, close_time=close_time
             )
+        return changed
 
     def _notification(
         self, run: WorkflowExecutionSummary, event: AnyEvent, kind: str, status: str

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 
 from swfasync._client.idempotency import TERMINATE_REASON as DUPLICATE_REASON
 from swfasync.messaging import (
@@ -298,3 +299,31 @@ async def test_a_job_that_continues_as_new_opens_once_and_closes_once(
     assert runs["Workflow Completed Successfully"] != handle.run_id  # the last run's
     completed = [n for n in inbox.received if n.status == "Workflow Completed Successfully"]
     assert (completed[0].app_id, completed[0].job_number) == ("my_awesome_app", "c-1")
+
+
+async def test_a_quiet_open_run_is_read_less_often_and_its_close_at_once(
+    make_env: Callable[..., WorkflowEnvironment], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with make_env() as env:
+        messaging = env.messaging
+        assert messaging is not None
+        inbox = Inbox(messaging, await messaging.subscribe_queue("all"))
+        reads: list[str] = []
+        history = env.client.raw.get_workflow_execution_history
+
+        async def counted(**kwargs: Any) -> Any:
+            reads.append(kwargs["execution"]["workflowId"])
+            return await history(**kwargs)
+
+        monkeypatch.setattr(env.client.raw, "get_workflow_execution_history", counted)
+        async with notifier(env, tmp_path / "ledger.sqlite3", interval=0.05, idle_cap=0.4):
+            handle = await env.client.start_workflow(Waiting, "q", id="quiet")
+            await eventually(lambda: inbox.has({"quiet": OPENING}))
+            reads.clear()
+            await anyio.sleep(2)  # 40 scans
+            assert 3 <= reads.count("quiet") <= 10
+            await handle.signal("proceed")
+            with anyio.fail_after(5):  # well under a poll of every run on every scan
+                await eventually(
+                    lambda: inbox.has({"quiet": [*OPENING, "Workflow Completed Successfully"]})
+                )
