@@ -298,3 +298,18 @@ def test_failure_details_use_the_converter_for_registered_types() -> None:
     # Without the converter's hook the details are shed, never the failure.
     _, bare = encode_failure(error)
     assert decode_failure(None, bare).message == "over budget"
+
+
+async def test_heartbeat_details_are_encrypted_and_reach_the_workflow_decoded() -> None:
+    async with WorkflowEnvironment(
+        workflows=[w.Stalled],
+        activities=[w.stalls],
+        task_list="payloads",
+        data_converter=encrypting(),
+    ) as env:
+        handle = await env.client.start_workflow(w.Stalled, w.SECRET, id="stalled-1")
+        details = await handle.result()
+        history = json.dumps(await handle.history_json())
+    assert json.loads(details) == [{"progress": f"checked {w.SECRET}"}]
+    assert "4111" not in history
+    assert '"timeoutType": "HEARTBEAT"' in history

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import datetime, timedelta
 
 import pydantic
 
 from swfasync import RetryPolicy, activity, workflow
-from swfasync.exceptions import ApplicationError
+from swfasync.exceptions import ActivityTimeoutError, ApplicationError
 
 # -- pydantic models end to end ------------------------------------------------------------
 
@@ -195,3 +196,18 @@ async def Parent(by: str) -> list[str]:
     child = await workflow.start_child_workflow(Waiter, 1)
     await child.signal(Waiter.approve, Approval(by=by))
     return await child.result()
+
+
+@activity.defn(start_to_close_timeout=timedelta(seconds=30), heartbeat_timeout=timedelta(seconds=1))
+async def stalls(card: str) -> None:
+    activity.heartbeat({"progress": f"checked {card}"})
+    await asyncio.sleep(3)  # no further heartbeat: SWF times the task out after 1 s
+
+
+@workflow.defn(task_list="payloads")
+async def Stalled(card: str) -> str:
+    try:
+        await workflow.execute_activity(stalls, card)
+    except ActivityTimeoutError as error:
+        return error.details or ""
+    return "not timed out"
