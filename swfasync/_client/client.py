@@ -55,6 +55,7 @@ from . import checks, idempotency, registration
 from .connection import call_swf, create_swf_client, make_config
 from .fast_transport import FastSwfTransport, IncompatibleBotocoreError
 from .handle import WorkflowHandle
+from .transport import AiobotocoreTransport, SwfTransport
 
 log = structlog.get_logger("swfasync.client")
 
@@ -197,7 +198,8 @@ class Client:
         # so botocore's retries, and their quota shared by every call, are off there.
         self._calls: Any = swf
         self._stack: AsyncExitStack | None = None
-        self._fast: FastSwfTransport | None = None
+        self._plain: AiobotocoreTransport | None = None
+        self._fast: SwfTransport | None = None
         self._fast_refused = False
         self._fast_stack = AsyncExitStack()
         self.log = log.bind(domain=domain)
@@ -249,7 +251,7 @@ class Client:
     async def aclose(self) -> None:
         """Close the HTTP session this client opened."""
         fast, self._fast_stack = self._fast_stack, AsyncExitStack()
-        self._fast = None
+        self._fast = self._plain = None
         await fast.aclose()
         if self._stack is not None:
             stack, self._stack = self._stack, None
@@ -590,20 +592,27 @@ class Client:
         """
         swf = self._calls if self._calls is not None else self.raw
         name = swf.meta.method_to_api_mapping.get(operation, operation)
-        method = getattr(swf, operation)
+        plain = self._plain
+        if plain is None or plain.client is not swf:
+            plain = self._plain = AiobotocoreTransport(swf)
+        transport: SwfTransport = plain
         if name in FAST_OPERATIONS and self._stack is not None:  # a connection of its own
             fast = await self._fast_transport(swf)
             if fast is not None:
-                method = getattr(fast, operation)
+                transport = fast
+
+        async def send(**params: Any) -> dict[str, Any]:
+            return await transport.call(name, params)
+
         return await call_swf(
-            method,
+            send,
             kwargs,
             operation=name,
             endpoint=swf.meta.endpoint_url,
             retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
         )
 
-    async def _fast_transport(self, swf: Any) -> FastSwfTransport | None:
+    async def _fast_transport(self, swf: Any) -> SwfTransport | None:
         """The signed-aiohttp path for the calls a waiting ``result()`` repeats, opened on
         first use on the client's own connection (a client given ``swf=`` sends every call
         through it); None where the installed botocore does not allow it."""

@@ -100,8 +100,13 @@ async def call_swf(
                 deadline is not None and anyio.current_time() + delay > deadline
             )
             if give_up:
+                source: Exception = error
+                if isinstance(error, SwfConnectionError) and isinstance(error.__cause__, Exception):
+                    # Translated by a transport that counted its own attempt: this call
+                    # made more.
+                    source = error.__cause__
                 translated = errors.translate(
-                    error,
+                    source,
                     operation=operation,
                     endpoint=endpoint,
                     params=params,
@@ -109,7 +114,7 @@ async def call_swf(
                 )
                 if translated is error:
                     raise
-                raise translated from error
+                raise translated from source
             if attempt >= 3 and not warned:
                 warned = True
                 log.warning(

@@ -29,6 +29,7 @@ import anyio.abc
 from botocore.exceptions import ClientError
 
 from .._client.connection import backoff_delay, is_throttling
+from .._client.transport import SwfTransport
 from .._engine.definitions import ActivityDefinition, seconds
 from .._engine.failures import encode_failure
 from .._log import get_logger
@@ -216,7 +217,9 @@ class Heartbeater:
     ``error`` and interrupts the activity like a cancellation.
     """
 
-    def __init__(self, task: ActivityTask, swf: Any, background: anyio.abc.TaskGroup) -> None:
+    def __init__(
+        self, task: ActivityTask, swf: SwfTransport, background: anyio.abc.TaskGroup
+    ) -> None:
         self.task = task
         self.swf = swf
         self.lost = False
@@ -260,7 +263,7 @@ class Heartbeater:
                     details, "heartbeat_details"
                 )
             try:
-                response = await self.swf.record_activity_task_heartbeat(**kwargs)
+                response = await self.swf.call("RecordActivityTaskHeartbeat", kwargs)
             except Exception as error:
                 if is_transient(error):
                     # Throttled, or SWF unreachable: the activity goes on, and the latest
@@ -299,7 +302,7 @@ class ActivityTaskRunner:
 
     def __init__(
         self,
-        swf: Any,
+        swf: SwfTransport,
         activities: list[ActivityDefinition],
         *,
         domain: str,
@@ -324,9 +327,7 @@ class ActivityTaskRunner:
         self._types = {kind: self._activity_type(d) for kind, d in self.definitions.items()}
         self.log = log.bind(domain=domain, task_list=task_list)
         # Shared with the worker's pollers: one warning when SWF goes, one when it is back.
-        self.outage = outage or Outage(
-            self.log, lambda: getattr(getattr(swf, "meta", None), "endpoint_url", None)
-        )
+        self.outage = outage or Outage(self.log, lambda: swf.endpoint_url)
         # Where the logger can tell its level (structlog's filtering and stdlib loggers),
         # a task skips the clock readings of its debug event when debug is off.
         self._is_enabled_for: Callable[[int], bool] | None = getattr(
@@ -442,13 +443,15 @@ class ActivityTaskRunner:
                     if text is not None:
                         kwargs["result"] = text
                     await self._answer(
-                        task, label, lambda: self.swf.respond_activity_task_completed(**kwargs)
+                        task, label, lambda: self.swf.call("RespondActivityTaskCompleted", kwargs)
                     )
                     return
             if outcome.kind == "cancelled":
                 _task_log(self.log, task, label).info("activity_cancelled")
                 await self._answer(
-                    task, label, lambda: self.swf.respond_activity_task_canceled(taskToken=token)
+                    task,
+                    label,
+                    lambda: self.swf.call("RespondActivityTaskCanceled", {"taskToken": token}),
                 )
                 return
             reason, details = encode_failure(outcome.value, self.data_converter.values.enc_hook)
@@ -457,8 +460,9 @@ class ActivityTaskRunner:
             await self._answer(
                 task,
                 label,
-                lambda: self.swf.respond_activity_task_failed(
-                    taskToken=token, reason=reason, details=details
+                lambda: self.swf.call(
+                    "RespondActivityTaskFailed",
+                    {"taskToken": token, "reason": reason, "details": details},
                 ),
             )
         except Exception as error:
@@ -473,10 +477,11 @@ class ActivityTaskRunner:
 
 
 async def poll_activity_task(
-    swf: Any, *, domain: str, task_list: str, identity: str
+    swf: SwfTransport, *, domain: str, task_list: str, identity: str
 ) -> dict[str, Any] | None:
     """Long-poll for an activity task; None when the poll ended empty."""
-    task: dict[str, Any] = await swf.poll_for_activity_task(
-        domain=domain, taskList={"name": task_list}, identity=identity
+    task = await swf.call(
+        "PollForActivityTask",
+        {"domain": domain, "taskList": {"name": task_list}, "identity": identity},
     )
     return task if task.get("taskToken") else None

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import msgspec
 
+from .._client.transport import SwfTransport
 from .._engine import converter, task_failures
 from .._engine.converter import JsonPayloadConverter
 from .._engine.definitions import WorkflowDefinition, activity_definition, workflow_definition
@@ -83,7 +84,7 @@ class DecisionTask(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def poll_decision_task(
-    swf: Any,
+    swf: SwfTransport,
     *,
     domain: str,
     task_list: str,
@@ -103,14 +104,14 @@ async def poll_decision_task(
     }
     if start_at_previous_started_event:
         request["startAtPreviousStartedEvent"] = True
-    first = await swf.poll_for_decision_task(**request)
+    first = await swf.call("PollForDecisionTask", request)
     token = first.get("taskToken")
     if not token:
         return None
     raw_events: list[Any] = list(first.get("events", []))
     next_page = first.get("nextPageToken")
     while next_page:
-        page = await swf.poll_for_decision_task(**request, nextPageToken=next_page)
+        page = await swf.call("PollForDecisionTask", {**request, "nextPageToken": next_page})
         raw_events.extend(page.get("events", []))
         next_page = page.get("nextPageToken")
     events = decode_events(raw_events)
@@ -129,7 +130,9 @@ async def poll_decision_task(
     )
 
 
-async def fetch_full_history(swf: Any, *, domain: str, task: DecisionTask) -> list[AnyEvent]:
+async def fetch_full_history(
+    swf: SwfTransport, *, domain: str, task: DecisionTask
+) -> list[AnyEvent]:
     """The run's history from event 1 to the task's DecisionTaskStarted, all pages.
 
     GetWorkflowExecutionHistory returns the history as it is now, which may already hold
@@ -143,7 +146,7 @@ async def fetch_full_history(swf: Any, *, domain: str, task: DecisionTask) -> li
     }
     events: list[AnyEvent] = []
     while True:
-        page = await swf.get_workflow_execution_history(**request)
+        page = await swf.call("GetWorkflowExecutionHistory", request)
         events.extend(decode_events(page.get("events", [])))
         next_page = page.get("nextPageToken")
         if not next_page or (events and events[-1].event_id >= task.started_event_id):

@@ -20,6 +20,7 @@ import msgspec
 from .._client.client import Client
 from .._client.connection import backoff_delay, is_throttling
 from .._client.fast_transport import FastSwfTransport
+from .._client.transport import AiobotocoreTransport, SwfTransport
 from .._engine import sandbox
 from .._engine.definitions import activity_definition
 from .._engine.instance import ActivationResult, WorkflowTaskError
@@ -154,8 +155,8 @@ class Worker:
         self.register = register
         self.fast_transport = fast_transport
         # The hot calls' target while the worker runs: the client's aiobotocore client or a
-        # FastSwfTransport over it (same method names and answers).
-        self._swf: Any = None
+        # FastSwfTransport over its connection (the same answers and errors).
+        self._swf: SwfTransport | None = None
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
         self.handler = DecisionTaskHandler(
             self.workflows,
@@ -335,14 +336,20 @@ class Worker:
         return False
 
     @asynccontextmanager
-    async def _hot_calls(self) -> AsyncIterator[Any]:
+    async def _hot_calls(self) -> AsyncIterator[SwfTransport]:
         if not self.fast_transport:
-            yield self.client.raw
+            yield AiobotocoreTransport(self.client.raw)
             return
         async with FastSwfTransport(self.client.raw) as transport:
             yield transport
 
-    async def _serve(self, swf: Any, task_status: anyio.abc.TaskStatus[None]) -> None:
+    def _hot(self) -> SwfTransport:
+        """The transport of the hot calls while the worker runs."""
+        if self._swf is None:
+            raise RuntimeError("the worker is not running")
+        return self._swf
+
+    async def _serve(self, swf: SwfTransport, task_status: anyio.abc.TaskStatus[None]) -> None:
         async with anyio.create_task_group() as tasks:
             runner = ActivityTaskRunner(
                 swf,
@@ -463,7 +470,7 @@ class Worker:
         self, runner: ActivityTaskRunner
     ) -> Callable[[], Awaitable[None]] | None:
         task = await poll_activity_task(
-            self._swf,
+            self._hot(),
             domain=self.client.domain,
             task_list=self.task_list,
             identity=self.identity,
@@ -481,7 +488,7 @@ class Worker:
         self, task_list: str, *, sticky: bool
     ) -> Callable[[], Awaitable[None]] | None:
         task = await poll_decision_task(
-            self._swf,
+            self._hot(),
             domain=self.client.domain,
             task_list=task_list,
             identity=self.identity,
@@ -548,7 +555,7 @@ class Worker:
             # A sticky task for a run this process no longer holds (evicted, or its last
             # decision was lost): rebuild it from the full history.
             full = await until_answered(
-                lambda: fetch_full_history(self._swf, domain=self.client.domain, task=task),
+                lambda: fetch_full_history(self._hot(), domain=self.client.domain, task=task),
                 outage=self._outage,
                 task_log=self._task_log(task),
                 what="history_fetch",
@@ -620,7 +627,7 @@ class Worker:
             # Tried again until SWF takes it or says the task is gone: an outage of any
             # length loses no decision SWF could still accept.
             await until_answered(
-                lambda: self._swf.respond_decision_task_completed(**kwargs),
+                lambda: self._hot().call("RespondDecisionTaskCompleted", kwargs),
                 outage=self._outage,
                 task_log=self._task_log(task),
                 what="decision_answer",

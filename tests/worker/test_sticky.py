@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
+from swfasync._client.transport import AiobotocoreTransport
 from swfasync._engine.instance import ActivationResult
 from swfasync._wire import events as e
 from swfasync._wire.codec import AnyEvent, decisions_to_builtins
@@ -218,13 +219,14 @@ async def test_full_history_stops_at_the_task_started_event() -> None:
     async with WorkflowEnvironment(task_list="t") as env:
         await env.client.register(workflows=WORKFLOWS, activities=ACTIVITIES, task_list="t")
         handle = await env.client.start_workflow(w.Mixed, 1, id="cut-1")
+        swf = AiobotocoreTransport(env.client.raw)
         task = await poll_decision_task(
-            env.client.raw, domain=env.client.domain, task_list="t", identity="test"
+            swf, domain=env.client.domain, task_list="t", identity="test"
         )
         assert task is not None
         assert not task.partial
         await handle.signal("add_bonus", 1)  # recorded after the task started
-        full = await fetch_full_history(env.client.raw, domain=env.client.domain, task=task)
+        full = await fetch_full_history(swf, domain=env.client.domain, task=task)
         assert [ev.event_id for ev in full] == [ev.event_id for ev in task.events]
         assert full[-1].event_id == task.started_event_id
 
