@@ -12,6 +12,7 @@ from typing import Any
 
 from .._payloads.data_converter import DataConverter, is_encoded
 from .._wire.codec import AnyEvent
+from ..exceptions import ConfigurationError
 
 _FIELDS = ("input", "result", "details", "executionContext", "latestExecutionContext")
 
@@ -31,12 +32,14 @@ def load_converter(spec: str | None) -> DataConverter | None:
         return None
     module_name, _, attr = spec.partition(":")
     if not attr:
-        raise ValueError(f"--codec {spec!r}: use MODULE:ATTR")
+        raise ConfigurationError(f"--codec {spec!r}: use MODULE:ATTR")
     found: Any = getattr(importlib.import_module(module_name), attr)
     if not isinstance(found, DataConverter) and callable(found):
         found = found()
     if not isinstance(found, DataConverter):
-        raise ValueError(f"--codec {spec!r} is a {type(found).__name__}, not a DataConverter")
+        raise ConfigurationError(
+            f"--codec {spec!r} is a {type(found).__name__}, not a DataConverter"
+        )
     return found
 
 

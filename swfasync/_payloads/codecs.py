@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from ..exceptions import PayloadError
+from ..exceptions import ConfigurationError, PayloadError
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.\-]{0,63}")
 
@@ -41,7 +41,9 @@ class PayloadCodec(Protocol):
 def check_codec_name(codec: PayloadCodec) -> str:
     name = codec.name
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValueError(f"codec name {name!r}: use 1 to 64 lowercase letters, digits, '.' or '-'")
+        raise ConfigurationError(
+            f"codec name {name!r}: use 1 to 64 lowercase letters, digits, '.' or '-'"
+        )
     return name
 
 
@@ -56,7 +58,7 @@ class ZlibCodec:
 
     def __init__(self, level: int = 6) -> None:
         if not 0 <= level <= 9:
-            raise ValueError(f"zlib level {level}: use 0 to 9")
+            raise ConfigurationError(f"zlib level {level}: use 0 to 9")
         self.level = level
 
     async def encode(self, data: bytes) -> bytes:
@@ -93,17 +95,24 @@ class AesGcmCodec:
     def __init__(
         self, key: bytes, *, key_id: str = "default", previous_keys: Mapping[str, bytes] = {}
     ) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        try:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        except ImportError as error:
+            raise ConfigurationError(
+                "AesGcmCodec needs the cryptography package: pip install 'swfasync[encryption]'"
+            ) from error
 
-        raw_id = key_id.encode("ascii")
-        if not 1 <= len(raw_id) <= 255:
-            raise ValueError("key_id must be 1 to 255 ASCII characters")
+        raw_id = key_id.encode("ascii", "replace")
+        if not (1 <= len(raw_id) <= 255 and key_id.isascii()):
+            raise ConfigurationError(f"key_id {key_id!r}: use 1 to 255 ASCII characters")
         self._key_id = raw_id
         self._ciphers: dict[bytes, Any] = {}
         for kid, value in {**previous_keys, key_id: key}.items():
             if len(value) not in (16, 24, 32):
-                raise ValueError(f"key {kid!r} is {len(value)} bytes: AES takes 16, 24 or 32")
-            self._ciphers[kid.encode("ascii")] = AESGCM(value)
+                raise ConfigurationError(
+                    f"key {kid!r} is {len(value)} bytes: AES takes 16, 24 or 32"
+                )
+            self._ciphers[kid.encode("ascii", "replace")] = AESGCM(value)
         self._cipher = self._ciphers[raw_id]
 
     async def encode(self, data: bytes) -> bytes:

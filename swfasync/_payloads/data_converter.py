@@ -22,7 +22,7 @@ from .._engine.task_failures import FAILURE_MARKER
 from .._wire import decisions as d
 from .._wire import rules
 from .._wire.codec import AnyEvent
-from ..exceptions import PayloadError
+from ..exceptions import ConfigurationError, PayloadError
 from .codecs import PayloadCodec, check_codec_name
 from .s3 import S3Offload
 
@@ -82,7 +82,7 @@ class DataConverter:
         for codec in self.codecs:
             name = check_codec_name(codec)
             if name in self._by_name:
-                raise ValueError(f"two codecs are named {name!r}")
+                raise ConfigurationError(f"two codecs are named {name!r}")
             self._by_name[name] = codec
         self._names = msgspec.json.encode([check_codec_name(c) for c in self.codecs]).decode()
         # True when payloads change between the converter and SWF.

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -25,6 +26,7 @@ from swfasync.converter import (
 )
 from swfasync.exceptions import (
     ApplicationError,
+    ConfigurationError,
     WorkflowDecisionFailedError,
     WorkflowIdConflictError,
 )
@@ -313,3 +315,34 @@ async def test_heartbeat_details_are_encrypted_and_reach_the_workflow_decoded() 
     assert json.loads(details) == [{"progress": f"checked {w.SECRET}"}]
     assert "4111" not in history
     assert '"timeoutType": "HEARTBEAT"' in history
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: AesGcmCodec(b"short"),
+        lambda: AesGcmCodec(KEY, key_id=""),
+        lambda: AesGcmCodec(KEY, key_id="clé"),
+        lambda: AesGcmCodec(KEY, previous_keys={"old": b"x" * 7}),
+        lambda: ZlibCodec(level=12),
+        lambda: DataConverter(codecs=[ZlibCodec(), ZlibCodec()]),
+    ],
+    ids=["key-size", "empty-key-id", "non-ascii-key-id", "old-key-size", "zlib-level", "twice"],
+)
+def test_a_misconfigured_codec_is_refused_at_once(make: Callable[[], object]) -> None:
+    with pytest.raises(ConfigurationError):
+        make()
+
+
+async def test_a_codec_with_a_name_swf_payloads_cannot_carry_is_refused() -> None:
+    class Shouting:
+        name = "LOUD NAME"
+
+        async def encode(self, data: bytes) -> bytes:
+            return data.upper()
+
+        async def decode(self, data: bytes) -> bytes:
+            return data.lower()
+
+    with pytest.raises(ConfigurationError, match="LOUD NAME"):
+        DataConverter(codecs=[Shouting()])
