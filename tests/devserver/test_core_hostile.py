@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import signal
+import sys
 import time
 from typing import Any
 
@@ -600,3 +602,59 @@ async def test_a_request_that_is_not_well_formed_http_gets_a_json_fault(
         "__type": "com.amazon.coral.service#MalformedHttpRequestException",
         "message": "The request is not well-formed HTTP/1.1",
     }
+
+
+async def test_the_command_allows_the_hosts_it_is_told() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "swfasync.cli",
+        "dev-server",
+        "--port",
+        "0",
+        "--allow-host",
+        "swf.internal",
+        "--allow-host",
+        "other.internal",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        url = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().strip()
+        host, port = url.removeprefix("http://").split(":")
+        target = b"SimpleWorkflowService.ListDomains"
+        body = b'{"registrationStatus": "REGISTERED"}'
+
+        async def ask(name: bytes) -> Answer:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            try:
+                writer.write(
+                    b"POST / HTTP/1.1\r\nHost: "
+                    + name
+                    + b"\r\nX-Amz-Target: "
+                    + target
+                    + b"\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\n\r\n"
+                    + body
+                )
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n")[0])
+                answer = await asyncio.wait_for(reader.readexactly(length), 10)
+            finally:
+                writer.close()
+                await writer.wait_closed()
+            return int(head.split(b" ")[1]), json.loads(answer)
+
+        assert await ask(b"swf.internal") == (200, {"domainInfos": []})
+        assert await ask(b"other.internal:80") == (200, {"domainInfos": []})
+        status, payload = await ask(b"third.internal")
+        assert (status, payload["__type"]) == (
+            400,
+            "com.amazon.coral.service#AccessDeniedException",
+        )
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await process.wait()
