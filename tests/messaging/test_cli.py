@@ -56,9 +56,11 @@ async def command(*argv: str, env: dict[str, str] | None = None) -> AsyncIterato
     assert process.returncode == 0, (argv[0], process.returncode)
 
 
-def receive_until_completed(sqs: Any, url: str) -> list[dict[str, Any]]:
+def receive_until_completed(sqs: Any, url: str, processes: list[Process]) -> list[dict[str, Any]]:
     notes: list[dict[str, Any]] = []
-    for _ in range(30):
+    for _ in range(90):  # four processes starting on a shared machine can take a while
+        ended = [p.returncode for p in processes if p.returncode is not None]
+        assert not ended, f"a command ended early with {ended} (its stderr is above)"
         response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         for message in response.get("Messages", []):
             notes.append(json.loads(message["Body"]))
@@ -94,6 +96,7 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
                 "FilterPolicy": json.dumps({"workflow_slug": ["tutorial"]}),
             },
         )
+        processes = [server]
         notifier = await stack.enter_async_context(
             command(
                 "notifier",
@@ -106,10 +109,10 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
                 env=env,
             )
         )
-        await stack.enter_async_context(
+        worker = await stack.enter_async_context(
             command("worker", "tests.messaging.workflows", "--task-list", "messaging", env=env)
         )
-        await stack.enter_async_context(
+        consumer = await stack.enter_async_context(
             command(
                 "sqs-consumer",
                 "--queue-url",
@@ -122,11 +125,12 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
                 env=env,
             )
         )
+        processes += [notifier, worker, consumer]
         await anyio.sleep(1)  # the notifier's origin is before the submission
         sqs.send_message(
             QueueUrl=settings["SWFASYNC_QUEUE_URL"], MessageBody=json.dumps(submission("cli-1"))
         )
-        notes = await anyio.to_thread.run_sync(receive_until_completed, sqs, inbox)
+        notes = await anyio.to_thread.run_sync(receive_until_completed, sqs, inbox, processes)
         assert notifier.returncode is None
     assert [n["status_code"] for n in sorted(notes, key=lambda n: n["status_code"])] == [
         1,
