@@ -346,3 +346,14 @@ async def test_a_codec_with_a_name_swf_payloads_cannot_carry_is_refused() -> Non
 
     with pytest.raises(ConfigurationError, match="LOUD NAME"):
         DataConverter(codecs=[Shouting()])
+
+
+async def test_a_type_registered_later_reaches_a_converter_with_codecs() -> None:
+    payloads = JsonPayloadConverter()
+    converter = DataConverter(payloads, codecs=[ZlibCodec()])
+    with pytest.raises(PayloadError, match="Money"):
+        await converter.encode(w.Money(5, "EUR"), "input")
+    payloads.register(w.Money, encode=str, decode=w.Money.parse)
+    stored = await converter.encode([w.Money(5, "EUR")], "input")
+    assert stored.startswith('{"swfasync-codec":["zlib"]')
+    assert await converter.decode_args(stored, [w.Money]) == [w.Money(5, "EUR")]
