@@ -40,13 +40,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiobotocore.session  # type: ignore[import-untyped]
 import anyio
 import anyio.abc
 import structlog
 
 from swfasync import Client, Worker, activity, workflow
-from swfasync._client.connection import make_config
+from swfasync._client.connection import create_swf_client, make_config
 from swfasync._client.fast_transport import FastSwfTransport
 
 from ._harness import Section, Target
@@ -149,15 +148,15 @@ async def dev_server_process(*extra_args: str) -> AsyncIterator[DevServerProcess
 
 
 def plain_swf_client(endpoint_url: str) -> Any:
-    """A plain aiobotocore SWF client (no SDK parser) with the SDK's connection settings."""
-    session = aiobotocore.session.AioSession()
-    return session.create_client(
-        "swf",
+    """A plain aiobotocore SWF client (no SDK parser) with the SDK's connection settings,
+    made as the SDK makes its clients, so the fast transport can send as it would."""
+    return create_swf_client(
         region_name="us-east-1",
         endpoint_url=endpoint_url,
         aws_access_key_id="local",
         aws_secret_access_key="local",
         config=make_config(),
+        sdk_parser=False,
     )
 
 

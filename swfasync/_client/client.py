@@ -53,9 +53,8 @@ from ..exceptions import (
 )
 from . import checks, idempotency, registration
 from .connection import call_swf, create_swf_client, make_config
-from .fast_transport import FastSwfTransport, IncompatibleBotocoreError
 from .handle import WorkflowHandle
-from .transport import AiobotocoreTransport, SwfTransport
+from .transport import AiobotocoreTransport, SwfTransport, fast_transport
 
 log = structlog.get_logger("swfasync.client")
 
@@ -615,15 +614,10 @@ class Client:
     async def _fast_transport(self, swf: Any) -> SwfTransport | None:
         """The signed-aiohttp path for the calls a waiting ``result()`` repeats, opened on
         first use on the client's own connection (a client given ``swf=`` sends every call
-        through it); None where the installed botocore does not allow it."""
+        through it); None where the client's configuration does not allow it."""
         if self._fast is None and not self._fast_refused:
-            try:
-                transport = FastSwfTransport(swf)
-            except IncompatibleBotocoreError:
-                self._fast_refused = True
-                return None
-            await self._fast_stack.enter_async_context(transport)
-            self._fast = transport
+            self._fast = await fast_transport(swf, self._fast_stack)
+            self._fast_refused = self._fast is None
         return self._fast
 
     async def _start_time(self, workflow_id: str, run_id: str) -> datetime:

@@ -8,7 +8,10 @@ roles) unless given explicitly, so Amazon SWF and the dev server differ only in
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import aiobotocore.session  # type: ignore[import-untyped]
@@ -146,7 +149,38 @@ def make_config(read_timeout: float = LONG_POLL_READ_TIMEOUT, **extra: Any) -> C
     )
 
 
-def create_swf_client(
+@dataclass(frozen=True)
+class ClientOrigin:
+    """What the SDK made an aiobotocore SWF client from.
+
+    A client tells its endpoint, region and final ``Config`` publicly (``client.meta``),
+    but not the ``verify`` it was given, its credentials or whether it validates
+    parameters: the fast transport reads those from here (:func:`origin_of`), through the
+    session's public API, instead of from the client's private attributes.
+    """
+
+    session: Any
+    verify: bool | str | None
+    access_key: str | None
+    secret_key: str | None
+    token: str | None
+    config: Config
+
+
+# Keyed by the client object itself, so an origin lives exactly as long as its client.
+_origins: weakref.WeakKeyDictionary[Any, ClientOrigin] = weakref.WeakKeyDictionary()
+
+
+def origin_of(client: Any) -> ClientOrigin | None:
+    """How ``client`` was made, if :func:`create_swf_client` made it."""
+    try:
+        return _origins.get(client)
+    except TypeError:  # not an object a weak reference can name
+        return None
+
+
+@asynccontextmanager
+async def create_swf_client(
     *,
     region_name: str | None = None,
     endpoint_url: str | None = None,
@@ -155,20 +189,40 @@ def create_swf_client(
     aws_session_token: str | None = None,
     profile: str | None = None,
     config: Config | None = None,
-) -> Any:
-    """An aiobotocore SWF client context manager (``async with`` it to open the session).
+    verify: bool | str | None = None,
+    sdk_parser: bool = True,
+    session: Any = None,
+) -> AsyncIterator[Any]:
+    """An open aiobotocore SWF client, closed when the block ends.
 
-    Its PollForDecisionTask and GetWorkflowExecutionHistory responses carry ``events`` as
-    decoded wire Structs (see :mod:`swfasync._client.history_parser`), not dicts.
+    With ``sdk_parser`` (the default) its PollForDecisionTask and
+    GetWorkflowExecutionHistory responses carry ``events`` as decoded wire Structs (see
+    :mod:`swfasync._client.history_parser`), not dicts. ``verify`` is botocore's: None
+    for the session's CA bundle (``AWS_CA_BUNDLE``, a profile's ``ca_bundle``), False
+    to skip certificate checks, or the path of a CA bundle. ``session``: an aiobotocore
+    session of the caller's (its credential chain, its profile) instead of a new one.
     """
-    session = aiobotocore.session.AioSession(profile=profile)
-    history_parser.install(session)
-    return session.create_client(
+    if session is None:
+        session = aiobotocore.session.AioSession(profile=profile)
+    if sdk_parser:
+        history_parser.install(session)
+    config = config or make_config()
+    async with session.create_client(
         "swf",
         region_name=region_name,
         endpoint_url=endpoint_url,
+        verify=verify,
         aws_access_key_id=aws_access_key_id,
         aws_secret_access_key=aws_secret_access_key,
         aws_session_token=aws_session_token,
-        config=config or make_config(),
-    )
+        config=config,
+    ) as client:
+        _origins[client] = ClientOrigin(
+            session,
+            verify,
+            aws_access_key_id,
+            aws_secret_access_key,
+            aws_session_token,
+            config,
+        )
+        yield client

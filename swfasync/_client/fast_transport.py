@@ -6,12 +6,23 @@ parsing by shape. For the few operations a worker repeats thousands of times (po
 answering tasks, heartbeats, reading history) :class:`FastSwfTransport` sends the same SWF
 JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
 
-- endpoint, region, credentials, timeouts, pool size and retry budget are taken from the
-  open aiobotocore client, so Amazon SWF and the dev server still differ only in
-  configuration, and refreshable credentials are asked for frozen ones on every request
-  (so a refresh is used from the next request on); the credentials are reached through
-  botocore's private ``_get_credentials``, and a botocore without it is refused with
-  :class:`IncompatibleBotocoreError` when the transport is built;
+- it sends as the open aiobotocore client would, from the client's public configuration
+  (``client.meta``) and the :class:`~swfasync._client.connection.ClientOrigin` recorded
+  when the SDK made the client, resolved once as botocore's endpoint resolves them
+  (:func:`http_settings`): endpoint and region; ``Config(proxies=...)``, else the
+  environment's ``HTTPS_PROXY``/``HTTP_PROXY`` with ``NO_PROXY``; ``verify``, else the
+  session's CA bundle (``AWS_CA_BUNDLE``, a profile's ``ca_bundle``), else
+  ``REQUESTS_CA_BUNDLE``, into a TLS context built as aiobotocore builds it, with
+  ``Config(client_cert=...)``; connect and read timeouts, pool size, aiohttp connector
+  arguments, user agent additions and the retry budget. A setting it cannot honour
+  (an ``https://`` proxy, ``proxies_config``, adaptive retries, another HTTP session
+  class, a client the SDK did not make) raises :class:`FastTransportUnavailable` naming
+  it, and :func:`~swfasync._client.transport.fast_transport` then says so once and
+  leaves the calls to aiobotocore;
+- credentials are the session's (``get_credentials()``, the very object the client signs
+  with) or the explicit keys the client was given; refreshable ones are asked for frozen
+  ones on every request, so a refresh is used from the next request on. No private
+  botocore attribute is read;
 - requests are signed with Signature Version 4 for service ``swf`` by :class:`SigV4Signer`,
   which produces byte for byte the ``Authorization`` header of botocore's ``SigV4Auth``
   (the tests prove it) while deriving the signing key once a day instead of per request;
@@ -43,25 +54,33 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import ssl
 import time
-from collections.abc import Callable
-from importlib.metadata import version
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import aiohttp
 import anyio
-import botocore
+import anyio.to_thread
 import msgspec
-from botocore.exceptions import NoCredentialsError
+from aiobotocore.httpsession import AIOHTTPSession  # type: ignore[import-untyped]
+from botocore.exceptions import NoCredentialsError, ProxyConnectionError
+from botocore.httpsession import (
+    ProxyConfiguration,
+    create_urllib3_context,
+    get_cert_path,
+    mask_proxy_url,
+)
 from botocore.parsers import ResponseParserError, create_parser
-from botocore.utils import normalize_url_path
-from botocore.validate import ParamValidationDecorator
+from botocore.utils import ensure_boolean, get_environ_proxies, normalize_url_path
 
 from .._wire.codec import HistoryBodyDecoder
+from ..exceptions import ConfigurationError
 from . import errors
-from .connection import LONG_POLL_READ_TIMEOUT, THROTTLING_CODES, backoff_delay
+from .connection import THROTTLING_CODES, ClientOrigin, backoff_delay, origin_of
 from .param_checks import ParamChecker
 
 JSON_CONTENT_TYPE: Final = "application/x-amz-json-1.0"
@@ -224,44 +243,202 @@ class _Operation:
         return {k: v for k, v in decoded.items() if k in self.output_members}
 
 
-class FastSwfTransport:
-    """The worker's hot SWF calls, with the aiobotocore client's method names.
+class FastTransportUnavailable(Exception):
+    """The client is configured with something :class:`FastSwfTransport` cannot do as
+    aiobotocore does; ``setting`` names it. Its calls then go through aiobotocore."""
 
-    ``async with FastSwfTransport(client) as swf: await swf.poll_for_activity_task(...)``
-    where ``client`` is an open aiobotocore SWF client (``Client.raw``). Responses are the
-    dicts that client returns (``ResponseMetadata`` holds ``RequestId``,
+    def __init__(self, setting: str, reason: str) -> None:
+        super().__init__(f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How aiobotocore would reach the endpoint, worked out from the client's public
+    configuration and its :class:`~swfasync._client.connection.ClientOrigin` as
+    aiobotocore's endpoint does it, once per transport."""
+
+    proxy_url: str | None
+    verify: bool | str
+    client_cert: str | tuple[str, str] | None
+    connect_timeout: float | None
+    read_timeout: float | None
+    pool_size: int
+    connector_args: dict[str, Any]
+    user_agent: str
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The endpoint's TLS context as aiobotocore builds it (blocking file reads)."""
+        context: ssl.SSLContext = create_urllib3_context()
+        if self.verify:
+            # urllib3 leaves the host name to itself; aiohttp leaves it to the context.
+            context.check_hostname = True
+            context.load_verify_locations(
+                self.verify if isinstance(self.verify, str) else get_cert_path(True)
+            )
+        else:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if isinstance(self.client_cert, tuple):
+            context.load_cert_chain(*self.client_cert)
+        elif self.client_cert:
+            context.load_cert_chain(self.client_cert)
+        return context
+
+
+def http_settings(client: Any, origin: ClientOrigin | None) -> HttpSettings:
+    """What the fast transport must do to send as ``client`` sends.
+
+    Raises :class:`FastTransportUnavailable` naming the first setting it cannot honour.
+    """
+    if origin is None:
+        raise FastTransportUnavailable(
+            "client",
+            "the aiobotocore client was not made by swfasync (Client(swf=...)), so its "
+            "verify setting and credentials cannot be read through public APIs",
+        )
+    config = client.meta.config
+    if config.signature_version != "v4":
+        raise FastTransportUnavailable(
+            "signature_version", f"{config.signature_version!r}: only SigV4 is signed"
+        )
+    retries = config.retries or {}
+    if retries.get("mode") == "adaptive":
+        raise FastTransportUnavailable(
+            "retries", "mode 'adaptive': its client-side rate limiting is botocore's own"
+        )
+    session_class = getattr(config, "http_session_cls", AIOHTTPSession)
+    if session_class is not AIOHTTPSession:
+        raise FastTransportUnavailable(
+            "http_session_cls", f"{session_class.__name__}: the fast transport is aiohttp"
+        )
+    connector_args = dict(getattr(config, "connector_args", None) or {})
+    if "ssl_context" in connector_args:
+        raise FastTransportUnavailable("connector_args", "an ssl_context of its own")
+    if any(config.proxies_config or {}):
+        names = ", ".join(sorted(config.proxies_config))
+        raise FastTransportUnavailable("proxies_config", f"{names}: left to aiobotocore")
+    endpoint_url: str = client.meta.endpoint_url
+    # botocore's endpoint: the configured proxies, or the environment's (with NO_PROXY).
+    proxies = config.proxies if config.proxies is not None else get_environ_proxies(endpoint_url)
+    proxy_url = ProxyConfiguration(proxies).proxy_url_for(endpoint_url)
+    if proxy_url is not None and not proxy_url.startswith("http:"):
+        raise FastTransportUnavailable(
+            "proxies", f"{mask_proxy_url(proxy_url)}: only http:// proxies are tunnelled"
+        )
+    if proxy_url is not None and ensure_boolean(
+        os.environ.get("BOTO_EXPERIMENTAL__ADD_PROXY_HOST_HEADER", "")
+    ):
+        raise FastTransportUnavailable(
+            "BOTO_EXPERIMENTAL__ADD_PROXY_HOST_HEADER", "botocore's experiment, not followed"
+        )
+    # botocore's session, then its endpoint: the client's verify, else the session's
+    # ca_bundle (AWS_CA_BUNDLE, a profile's ca_bundle), else REQUESTS_CA_BUNDLE.
+    verify = origin.verify
+    if verify is None:
+        verify = origin.session.get_config_variable("ca_bundle")
+    if verify is None:
+        verify = os.environ.get("REQUESTS_CA_BUNDLE", True)
+    user_agent = USER_AGENT
+    if config.user_agent_extra:
+        user_agent += f" {config.user_agent_extra}"
+    if config.user_agent_appid:
+        user_agent += f" app/{config.user_agent_appid}"
+    return HttpSettings(
+        proxy_url=proxy_url,
+        verify=verify,
+        client_cert=config.client_cert,
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        pool_size=int(config.max_pool_connections or 10),
+        connector_args=connector_args,
+        user_agent=user_agent,
+    )
+
+
+def validates_parameters(origin: ClientOrigin) -> bool:
+    """Whether the client checks parameters before sending them, as botocore decides it:
+    ``Config(parameter_validation=False)`` (the session's default config merged with the
+    client's), else the profile's ``parameter_validation``, else yes."""
+    session = origin.session
+    default = session.get_default_client_config()
+    config = default.merge(origin.config) if default is not None else origin.config
+    if not getattr(config, "parameter_validation", True):
+        return False
+    raw = session.get_scoped_config().get("parameter_validation")
+    return True if raw is None else bool(ensure_boolean(raw))
+
+
+class FastSwfTransport:
+    """The worker's hot SWF calls: an :class:`~swfasync._client.transport.SwfTransport`.
+
+    ``async with FastSwfTransport(client) as swf: await swf.call("PollForActivityTask",
+    {...})`` where ``client`` is an open aiobotocore SWF client that
+    :func:`~swfasync._client.connection.create_swf_client` made (``Client.raw``); the
+    aiobotocore method names (``swf.poll_for_activity_task(...)``) work too. Responses
+    are the dicts that client returns (``ResponseMetadata`` holds ``RequestId``,
     ``HTTPStatusCode`` and ``RetryAttempts``); faults raise the client's own
-    ``ClientError`` classes.
+    ``ClientError`` classes, in SWF's terms.
+
+    Raises :class:`FastTransportUnavailable` when built over a client configured with
+    something it cannot do as aiobotocore would (:func:`http_settings`).
     """
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, origin: ClientOrigin | None = None) -> None:
         self._client = client
-        self._client_credentials = client_credentials_reader(client)
+        origin = origin or origin_of(client)
+        self.settings = http_settings(client, origin)
+        assert origin is not None  # http_settings refuses a client without one
+        self._origin = origin
         meta = client.meta
         self.endpoint_url: str = meta.endpoint_url
         self.region: str = meta.region_name
-        config = meta.config
-        self.read_timeout = float(config.read_timeout or LONG_POLL_READ_TIMEOUT)
-        self.connect_timeout = float(config.connect_timeout or 60)
-        self.pool_size = int(config.max_pool_connections or 10)
-        self.attempts = _total_attempts(config.retries)
+        self.read_timeout = self.settings.read_timeout
+        self.connect_timeout = self.settings.connect_timeout
+        self.pool_size = self.settings.pool_size
+        self.attempts = _total_attempts(meta.config.retries)
         self._signer = SigV4Signer(self.endpoint_url, self.region)
         parts = urlsplit(self.endpoint_url)
         self._url = parts._replace(path=parts.path or "/").geturl()
         self._operations = {
             name: _Operation(meta.service_model.operation_model(name)) for name in HOT_OPERATIONS
         }
-        self.validates_parameters = validates_parameters(client)
+        self.validates_parameters = validates_parameters(origin)
         self._error_parser = create_parser("json")
         self._session: aiohttp.ClientSession | None = None
+        self._credentials_source: Any = None
+        self._static: FrozenCredentials | None = None
+        self._proxy_kwargs: dict[str, Any] = (
+            {"proxy": self.settings.proxy_url} if self.settings.proxy_url else {}
+        )
 
     async def __aenter__(self) -> FastSwfTransport:
+        settings = self.settings
+        context: ssl.SSLContext | bool = False
+        if urlsplit(self.endpoint_url).scheme == "https":
+            try:
+                context = await anyio.to_thread.run_sync(settings.ssl_context)
+            except (OSError, ssl.SSLError) as error:
+                raise ConfigurationError(
+                    f"cannot set up TLS to {self.endpoint_url} (verify={settings.verify!r}, "
+                    f"client_cert={settings.client_cert!r}): {error}"
+                ) from error
+        origin = self._origin
+        if origin.access_key is not None and origin.secret_key is not None:
+            self._static = FrozenCredentials(origin.access_key, origin.secret_key, origin.token)
+        else:
+            # The session's credentials, the very object its client signs with: a
+            # refreshable one refreshes for both.
+            self._credentials_source = await origin.session.get_credentials()
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.pool_size),
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=self.connect_timeout, sock_read=self.read_timeout
+            connector=aiohttp.TCPConnector(
+                limit=settings.pool_size, ssl=context, **settings.connector_args
             ),
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=settings.connect_timeout, sock_read=settings.read_timeout
+            ),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
         )
         return self
 
@@ -276,8 +453,10 @@ class FastSwfTransport:
             await session.close()
 
     async def _credentials(self) -> FrozenCredentials:
+        if self._static is not None:
+            return self._static
         # Refreshable credentials refresh themselves inside get_frozen_credentials when due.
-        credentials = self._client_credentials()
+        credentials = self._credentials_source
         if credentials is None:
             raise NoCredentialsError()
         frozen = await credentials.get_frozen_credentials()
@@ -316,10 +495,18 @@ class FastSwfTransport:
             )
             last_attempt = attempt + 1 >= self.attempts
             try:
-                async with session.post(self._url, data=body, headers=headers) as response:
+                async with session.post(
+                    self._url, data=body, headers=headers, **self._proxy_kwargs
+                ) as response:
                     status = response.status
                     data = await response.read()
                     response_headers = response.headers
+            except aiohttp.ClientHttpProxyError as refused:
+                # The proxy refused the tunnel: aiobotocore's ProxyConnectionError.
+                if last_attempt:
+                    raise ProxyConnectionError(
+                        proxy_url=mask_proxy_url(self.settings.proxy_url or ""), error=refused
+                    ) from refused
             except aiohttp.ClientConnectionError:
                 if last_attempt:
                     raise
@@ -378,41 +565,6 @@ class FastSwfTransport:
 
     async def get_workflow_execution_history(self, **params: Any) -> dict[str, Any]:
         return await self.call("GetWorkflowExecutionHistory", params)
-
-
-class IncompatibleBotocoreError(RuntimeError):
-    """The installed botocore lacks what :class:`FastSwfTransport` relies on."""
-
-
-def client_credentials_reader(client: Any) -> Callable[[], Any]:
-    """The function returning an aiobotocore client's current credentials object.
-
-    botocore keeps a client's credentials behind its request signer and offers no public
-    accessor; ``BaseClient._get_credentials`` is the one botocore's own code uses, private
-    and documented as subject to removal. Without it the transport cannot sign as the
-    client does, so the transport refuses to be built instead of failing on its first
-    request.
-    """
-    reader: Callable[[], Any] | None = getattr(client, "_get_credentials", None)
-    if not callable(reader):
-        raise IncompatibleBotocoreError(
-            "FastSwfTransport reads the client's credentials through botocore's private "
-            f"BaseClient._get_credentials, which botocore {botocore.__version__} (aiobotocore "
-            f"{version('aiobotocore')}) does not have; run the Worker with "
-            "fast_transport=False to send every call through the aiobotocore client"
-        )
-    return reader
-
-
-def validates_parameters(client: Any) -> bool:
-    """Whether an aiobotocore client checks parameters before sending them.
-
-    botocore records ``parameter_validation`` nowhere public: it wraps the client's private
-    serializer in ``ParamValidationDecorator`` when the setting is on. A client without that
-    attribute is taken to check (the safe side: a refused call is never sent).
-    """
-    serializer = getattr(client, "_serializer", None)
-    return serializer is None or isinstance(serializer, ParamValidationDecorator)
 
 
 def _total_attempts(retries: dict[str, Any] | None) -> int:

@@ -6,7 +6,11 @@ There are two:
 - :class:`AiobotocoreTransport`, over an open aiobotocore SWF client: botocore's whole
   request pipeline (its event hooks, its retries, every setting it has);
 - :class:`~swfasync._client.fast_transport.FastSwfTransport`, a lean signed-aiohttp path
-  for the operations a worker repeats thousands of times.
+  for the operations a worker repeats thousands of times. It sends as the client would
+  (proxies, the environment's proxy variables, ``verify`` and CA bundles, client
+  certificates, timeouts, credentials and their refresh) or is not used: for a setting it
+  cannot honour, :func:`fast_transport` logs one warning naming it and the calls go
+  through aiobotocore.
 
 Both take the operation's SWF name (``PollForDecisionTask``) and botocore-style
 parameters, answer with the dict aiobotocore would return (history events decoded into
@@ -16,11 +20,20 @@ original error as ``__cause__``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
 from botocore import xform_name
 
+from .._log import get_logger
 from . import errors
+from .fast_transport import FastSwfTransport, FastTransportUnavailable
+
+log = get_logger("swfasync.transport")
+
+# The settings already warned about: each is said once per process.
+_warned: set[str] = set()
 
 
 class SwfTransport(Protocol):
@@ -67,3 +80,32 @@ class AiobotocoreTransport:
                 raise
             raise translated from error
         return answer
+
+
+async def fast_transport(client: Any, stack: AsyncExitStack) -> FastSwfTransport | None:
+    """A :class:`FastSwfTransport` over ``client``, open until ``stack`` closes; None
+    (after one warning per setting and process) where the client is configured with
+    something it cannot honour."""
+    try:
+        transport = FastSwfTransport(client)
+    except FastTransportUnavailable as unavailable:
+        if unavailable.setting not in _warned:
+            _warned.add(unavailable.setting)
+            log.warning(
+                "fast_transport_unavailable",
+                setting=unavailable.setting,
+                reason=unavailable.reason,
+                endpoint=client.meta.endpoint_url,
+                using="aiobotocore",
+            )
+        return None
+    return await stack.enter_async_context(transport)
+
+
+@asynccontextmanager
+async def open_transport(client: Any, *, fast: bool = True) -> AsyncIterator[SwfTransport]:
+    """The transport for calls over ``client`` while the block runs: the fast one if
+    ``fast`` and the client's configuration allows it, else aiobotocore."""
+    async with AsyncExitStack() as stack:
+        chosen = await fast_transport(client, stack) if fast else None
+        yield chosen if chosen is not None else AiobotocoreTransport(client)

@@ -19,8 +19,7 @@ import msgspec
 
 from .._client.client import Client
 from .._client.connection import backoff_delay, is_throttling
-from .._client.fast_transport import FastSwfTransport
-from .._client.transport import AiobotocoreTransport, SwfTransport
+from .._client.transport import SwfTransport, open_transport
 from .._engine import sandbox
 from .._engine.definitions import activity_definition
 from .._engine.instance import ActivationResult, WorkflowTaskError
@@ -107,9 +106,11 @@ class Worker:
         identity: shown in SWF's history; default ``host:pid``.
         fast_transport: send the hot calls (polls, answers, heartbeats, history pages)
             through :class:`~swfasync._client.fast_transport.FastSwfTransport`, a lean
-            signed-JSON path over aiohttp that takes endpoint, credentials and limits from
-            the client; False sends them through the aiobotocore client like every other
-            call.
+            signed-JSON path over aiohttp that sends as the client's aiobotocore client
+            would (endpoint, proxies, CA bundle, client certificate, timeouts, limits,
+            credentials); where the client is configured with something it cannot honour,
+            one warning names the setting and the calls go through aiobotocore. False
+            sends them through the aiobotocore client like every other call.
         data_converter: how payloads are encoded and decoded (default: the client's; see
             :mod:`swfasync.converter`). Codecs are applied around each activation: the
             history's payloads are decoded before workflow code runs, and the decisions'
@@ -337,10 +338,7 @@ class Worker:
 
     @asynccontextmanager
     async def _hot_calls(self) -> AsyncIterator[SwfTransport]:
-        if not self.fast_transport:
-            yield AiobotocoreTransport(self.client.raw)
-            return
-        async with FastSwfTransport(self.client.raw) as transport:
+        async with open_transport(self.client.raw, fast=self.fast_transport) as transport:
             yield transport
 
     def _hot(self) -> SwfTransport:

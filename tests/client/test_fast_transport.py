@@ -37,10 +37,9 @@ from botocore.parsers import ResponseParserError
 from swfasync._client.connection import create_swf_client, make_config
 from swfasync._client.fast_transport import (
     FastSwfTransport,
+    FastTransportUnavailable,
     FrozenCredentials,
-    IncompatibleBotocoreError,
     SigV4Signer,
-    client_credentials_reader,
     sigv4_timestamp,
 )
 from swfasync._wire import events as e
@@ -339,9 +338,7 @@ async def test_requests_after_expiry_are_signed_with_the_refreshed_key(
     poll = {"domain": "d", "taskList": {"name": "t"}}
     async with (
         scripted_server(empty_poll) as server,
-        session.create_client(
-            "swf", region_name=REGION, endpoint_url=server.url, config=make_config()
-        ) as client,
+        create_swf_client(session=session, region_name=REGION, endpoint_url=server.url) as client,
         FastSwfTransport(client) as fast,
     ):
         await fast.poll_for_activity_task(**poll)
@@ -360,48 +357,31 @@ async def test_requests_after_expiry_are_signed_with_the_refreshed_key(
         assert_signed_with(credentials, sent, fixed_botocore_clock)
 
 
-async def test_the_installed_botocore_gives_the_clients_credentials() -> None:
-    # FastSwfTransport reads credentials through botocore's private accessor: this fails
-    # first if an upgrade of botocore or aiobotocore removes or changes it.
-    async with create_swf_client(
-        endpoint_url="http://127.0.0.1:1",
+async def test_a_client_the_sdk_did_not_make_is_declined_by_name() -> None:
+    """Its verify setting and credentials are not public: the fast transport declines it
+    rather than guess."""
+    session = aiobotocore.session.AioSession()
+    async with session.create_client(
+        "swf",
         region_name=REGION,
-        aws_access_key_id="AKIDPINNED",
-        aws_secret_access_key="pinned/secret",
-        aws_session_token="pinned-token",
-    ) as client:
-        credentials = client_credentials_reader(client)()
-        frozen = await credentials.get_frozen_credentials()
-    assert (frozen.access_key, frozen.secret_key, frozen.token) == (
-        "AKIDPINNED",
-        "pinned/secret",
-        "pinned-token",
-    )
-
-
-@dataclass
-class ClientWithoutCredentialAccessor:
-    """An aiobotocore client as a botocore without ``_get_credentials`` would leave it:
-    the public parts the transport reads, and nothing else."""
-
-    meta: Any
-    exceptions: Any
-
-
-async def test_a_botocore_without_the_credential_accessor_is_refused_clearly() -> None:
-    async with create_swf_client(
         endpoint_url="http://127.0.0.1:1",
-        region_name=REGION,
         aws_access_key_id="a",
         aws_secret_access_key="b",
     ) as client:
-        stripped = ClientWithoutCredentialAccessor(client.meta, client.exceptions)
-        with pytest.raises(IncompatibleBotocoreError) as refused:
-            FastSwfTransport(stripped)
-    message = str(refused.value)
-    assert "BaseClient._get_credentials" in message
-    assert f"botocore {botocore.__version__}" in message
-    assert "fast_transport=False" in message
+        with pytest.raises(FastTransportUnavailable) as declined:
+            FastSwfTransport(client)
+    assert declined.value.setting == "client"
+
+
+async def test_explicit_keys_sign_every_request() -> None:
+    async with (
+        scripted_server() as server,
+        both_paths(server.url, aws_session_token="pinned-token") as (_, fast),
+    ):
+        await fast.record_activity_task_heartbeat(taskToken="t")
+    (sent,) = server.requests
+    assert "Credential=AKIDLOCAL/" in sent.headers["Authorization"]
+    assert sent.headers["X-Amz-Security-Token"] == "pinned-token"
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -821,6 +801,7 @@ async def test_transport_takes_the_clients_limits() -> None:
         config=config,
     ) as client:
         transport = FastSwfTransport(client)
+    assert transport.read_timeout is not None
     assert transport.read_timeout >= 70  # SWF holds a long poll for 60 s
     assert transport.pool_size == 42
     assert transport.attempts == 6  # botocore's max_attempts counts the retries only
