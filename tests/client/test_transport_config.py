@@ -581,3 +581,72 @@ async def test_refreshable_credentials_with_a_real_expiry_are_refreshed(
     assert first_key not in later_keys
     # One refresh, on the first request after the key was due, for every later request.
     assert later_keys == {f"AKIDPROCESS{issued_before + 1}"}
+
+
+async def test_a_running_worker_signs_with_the_refreshed_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same through a Client and a Worker: a due key is refreshed in the background of
+    one request (botocore's advisory refresh: the old key is still valid meanwhile), and
+    the worker's requests after that carry the new one."""
+    script = tmp_path / "issue_keys.py"
+    script.write_text(CREDENTIAL_PROCESS)
+    counter = tmp_path / "issued"
+    lifetime = 15 * 60 + LIFETIME_MARGIN
+    (tmp_path / "config").write_text(
+        f"[profile rotating]\ncredential_process = {sys.executable} {script} {counter} {lifetime}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+
+    def issued() -> int:
+        return int(counter.read_text())
+
+    async def run(client: Client, name: str) -> None:
+        handle = await client.start_workflow(transport_echo_workflow, name, id=name)
+        assert await asyncio.wait_for(handle.result(), 30) == f"echo {name}"
+
+    def worker_keys(seen: list[Seen]) -> set[str]:
+        return {
+            access_key(s)
+            for s in seen
+            if s.operation in WORKER_OPERATIONS
+            and s.headers.get("user-agent", "").startswith(USER_AGENT)
+        }
+
+    async with dev_server() as server, loopback_proxy() as proxy:
+        config = make_config().merge(Config(proxies={"http": proxy.url}))
+        async with (
+            Client(
+                "rotating",
+                endpoint_url=server.endpoint_url,
+                region_name=REGION,
+                profile="rotating",
+                config=config,
+                retry_timeout=10,
+            ) as client,
+            Worker(
+                client,
+                task_list=TASK_LIST,
+                workflows=[transport_echo_workflow],
+                activities=[transport_echo],
+            ),
+        ):
+            await run(client, "before-expiry")
+            old_keys = worker_keys(proxy.seen)
+            await asyncio.sleep(LIFETIME_MARGIN + 0.5)  # every key issued so far is due
+            due = issued()
+            await run(client, "refreshing")
+            # Each of the client's two sessions (its own calls, the worker's) refreshes once.
+            for _ in range(400):  # 20 s at most
+                if issued() >= due + 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert issued() >= due + 2
+            mark = len(proxy.seen)
+            await run(client, "after-refresh")
+            new_keys = worker_keys(proxy.seen[mark:])
+    assert len(old_keys) == 1
+    assert new_keys
+    assert not old_keys & new_keys
+    assert all(int(key.removeprefix("AKIDPROCESS")) > due for key in new_keys)
