@@ -287,17 +287,11 @@ class HttpSettings:
         return context
 
 
-def http_settings(client: Any, origin: ClientOrigin | None) -> HttpSettings:
-    """What the fast transport must do to send as ``client`` sends.
+def http_settings(client: Any, origin: ClientOrigin) -> HttpSettings:
+    """What the fast transport must do to send as ``client`` (made from ``origin``) sends.
 
     Raises :class:`FastTransportUnavailable` naming the first setting it cannot honour.
     """
-    if origin is None:
-        raise FastTransportUnavailable(
-            "client",
-            "the aiobotocore client was not made by swfasync (Client(swf=...)), so its "
-            "verify setting and credentials cannot be read through public APIs",
-        )
     config = client.meta.config
     if config.signature_version != "v4":
         raise FastTransportUnavailable(
@@ -388,8 +382,13 @@ class FastSwfTransport:
     def __init__(self, client: Any, origin: ClientOrigin | None = None) -> None:
         self._client = client
         origin = origin or origin_of(client)
+        if origin is None:
+            raise FastTransportUnavailable(
+                "client",
+                "the aiobotocore client was not made by swfasync (Client(swf=...)), so its "
+                "verify setting and credentials cannot be read through public APIs",
+            )
         self.settings = http_settings(client, origin)
-        assert origin is not None  # http_settings refuses a client without one
         self._origin = origin
         meta = client.meta
         self.endpoint_url: str = meta.endpoint_url
