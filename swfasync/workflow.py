@@ -26,14 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from ._engine.api import ActivityCancellation as ActivityCancellation
-from ._engine.api import ChildWorkflowHandle as ChildWorkflowHandle
 from ._engine.api import WorkflowLogger as WorkflowLogger
 from ._engine.api import continue_as_new as continue_as_new
 from ._engine.api import deprecate_patch as deprecate_patch
-from ._engine.api import execute_activity as execute_activity
-from ._engine.api import execute_child_workflow as execute_child_workflow
-from ._engine.api import execute_lambda as execute_lambda
 from ._engine.api import in_workflow as in_workflow
 from ._engine.api import info as info
 from ._engine.api import is_replaying as is_replaying
@@ -43,15 +38,20 @@ from ._engine.api import patched as patched
 from ._engine.api import random as random
 from ._engine.api import random_generator as random_generator
 from ._engine.api import record_marker as record_marker
-from ._engine.api import request_cancel_external as request_cancel_external
 from ._engine.api import set_signal_handler as set_signal_handler
 from ._engine.api import side_effect as side_effect
-from ._engine.api import signal_external as signal_external
 from ._engine.api import sleep as sleep
-from ._engine.api import start_activity as start_activity
-from ._engine.api import start_child_workflow as start_child_workflow
 from ._engine.api import uuid4 as uuid4
 from ._engine.api import wait_condition as wait_condition
+from ._engine.api_activities import ActivityCancellation as ActivityCancellation
+from ._engine.api_activities import execute_activity as execute_activity
+from ._engine.api_activities import execute_lambda as execute_lambda
+from ._engine.api_activities import start_activity as start_activity
+from ._engine.api_children import ChildWorkflowHandle as ChildWorkflowHandle
+from ._engine.api_children import execute_child_workflow as execute_child_workflow
+from ._engine.api_children import request_cancel_external as request_cancel_external
+from ._engine.api_children import signal_external as signal_external
+from ._engine.api_children import start_child_workflow as start_child_workflow
 from ._engine.definitions import (
     RUN_ATTR,
     SIGNAL_ATTR,

@@ -264,7 +264,7 @@ def test_deprecated_patch_replays_patched_runs_and_records_nothing_new() -> None
 
 
 def test_default_child_ids_follow_swf_id_rules() -> None:
-    from swfasync._engine.api import default_child_id
+    from swfasync._engine.api_children import default_child_id
 
     assert default_child_id("order-42", 3) == "order-42#3"
     long_parent = "p" * 256
