@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar, Unpack, overload
 
-import structlog
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
@@ -23,6 +22,7 @@ from .._engine.definitions import (
     workflow_definition,
 )
 from .._engine.failures import encode_failure
+from .._log import get_logger
 from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
 from .._typing import (
     T1,
@@ -56,7 +56,7 @@ from .connection import call_swf, create_swf_client, make_config
 from .handle import WorkflowHandle
 from .transport import AiobotocoreTransport, SwfTransport, fast_transport
 
-log = structlog.get_logger("swfasync.client")
+log = get_logger("swfasync.client")
 
 R = TypeVar("R")
 
