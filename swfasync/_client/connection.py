@@ -89,6 +89,7 @@ async def call_swf(
     deadline = None if retry_for is None else anyio.current_time() + retry_for
     attempt = 0
     warned = False
+    last_answer: Exception | None = None  # what SWF said last, if it said anything
     while True:
         # An attempt that would outlast the deadline (a server that takes the connection
         # and never answers) is cut there; with no time given, the one attempt still runs.
@@ -102,6 +103,8 @@ async def call_swf(
             give_up = not errors.is_transient(error) or (
                 deadline is not None and anyio.current_time() + delay > deadline
             )
+            if not isinstance(error, SwfConnectionError | OSError):
+                last_answer = error
             if give_up:
                 source: Exception = error
                 if isinstance(error, SwfConnectionError) and isinstance(error.__cause__, Exception):
@@ -128,6 +131,19 @@ async def call_swf(
                     error=type(error).__name__,
                 )
         else:  # the attempt was cut at the deadline
+            if last_answer is not None:
+                # SWF answered the earlier attempts (throttling, a 5xx): that answer says
+                # more than the cut attempt does.
+                translated = errors.translate(
+                    last_answer,
+                    operation=operation,
+                    endpoint=endpoint,
+                    params=params,
+                    attempts=attempt + 1,
+                )
+                if translated is last_answer:
+                    raise last_answer
+                raise translated from last_answer
             raise SwfConnectionError(
                 endpoint or "SWF",
                 operation,
