@@ -73,6 +73,10 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _problems(*statuses: int) -> dict[str, Any]:
     reasons = {
         400: "the request is invalid; ``field`` names the member at fault",
@@ -226,14 +230,7 @@ def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
             "description": f"What {served.key} returns (``result`` of a completed execution).",
             **resolved[slot],
         }
-    start_body = {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"anyOf": start_refs} if start_refs else _ref("StartRequest")
-            }
-        },
-    }
+    start_body = _json_body({"anyOf": start_refs} if start_refs else _ref("StartRequest"))
     started = {
         "201": _json(_ref("StartResponse"), "started"),
         "200": _json(_ref("StartResponse"), "the same request was started before"),
@@ -378,10 +375,7 @@ def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
                     "200": _json(_ref("TaskAnswered"), "recorded"),
                     **_problems(400, 401, 403, 410, 413, 415, 429, 503),
                 },
-                requestBody={
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("CompleteTaskRequest")}},
-                },
+                requestBody=_json_body(_ref("CompleteTaskRequest")),
             ),
         },
         "/v1/tasks/fail": {
@@ -392,10 +386,7 @@ def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
                     "200": _json(_ref("TaskAnswered"), "recorded"),
                     **_problems(400, 401, 403, 410, 413, 415, 429, 503),
                 },
-                requestBody={
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("FailTaskRequest")}},
-                },
+                requestBody=_json_body(_ref("FailTaskRequest")),
             ),
         },
         "/v1/tasks/heartbeat": {
@@ -406,10 +397,7 @@ def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
                     "200": _json(_ref("HeartbeatAnswer"), "recorded"),
                     **_problems(400, 401, 403, 410, 413, 415, 429, 503),
                 },
-                requestBody={
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("HeartbeatTaskRequest")}},
-                },
+                requestBody=_json_body(_ref("HeartbeatTaskRequest")),
             ),
         },
         "/v1/callbacks/{token}": {
@@ -424,10 +412,7 @@ def build(catalog: Catalog, *, domain: str, secured: bool) -> dict[str, Any]:
                     **_problems(400, 403, 410, 413, 415, 429, 503),
                 },
                 security=[],
-                requestBody={
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("CallbackRequest")}},
-                },
+                requestBody=_json_body(_ref("CallbackRequest")),
             ),
         },
         "/openapi.json": {
