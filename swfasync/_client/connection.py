@@ -90,6 +90,7 @@ async def call_swf(
     attempt = 0
     warned = False
     last_answer: Exception | None = None  # what SWF said last, if it said anything
+    last_error: Exception | None = None  # what the last attempt met, whatever it was
     while True:
         # An attempt that would outlast the deadline (a server that takes the connection
         # and never answers) is cut there; with no time given, the one attempt still runs.
@@ -100,9 +101,13 @@ async def call_swf(
                 return await method(**params)
         except Exception as error:
             delay = backoff_delay(attempt, base, cap)
-            give_up = not errors.is_transient(error) or (
-                deadline is not None and anyio.current_time() + delay > deadline
-            )
+            left = None if deadline is None else deadline - anyio.current_time()
+            give_up = not errors.is_transient(error) or (left is not None and left <= 0)
+            if left is not None:
+                # The last wait ends at the deadline, where one more attempt is cut short:
+                # the call takes the time it was given, not less.
+                delay = min(delay, left)
+            last_error = error
             if not isinstance(error, SwfConnectionError | OSError):
                 last_answer = error
             if give_up:
@@ -131,19 +136,24 @@ async def call_swf(
                     error=type(error).__name__,
                 )
         else:  # the attempt was cut at the deadline
-            if last_answer is not None:
-                # SWF answered the earlier attempts (throttling, a 5xx): that answer says
-                # more than the cut attempt does.
+            earlier = last_answer or last_error
+            if earlier is not None:
+                # What the earlier attempts met (SWF's throttling or 5xx answer first, else
+                # the connection failure) says more than the cut attempt does.
+                if isinstance(earlier, SwfConnectionError) and isinstance(
+                    earlier.__cause__, Exception
+                ):
+                    earlier = earlier.__cause__
                 translated = errors.translate(
-                    last_answer,
+                    earlier,
                     operation=operation,
                     endpoint=endpoint,
                     params=params,
                     attempts=attempt + 1,
                 )
-                if translated is last_answer:
-                    raise last_answer
-                raise translated from last_answer
+                if translated is earlier:
+                    raise earlier
+                raise translated from earlier
             raise SwfConnectionError(
                 endpoint or "SWF",
                 operation,
