@@ -93,18 +93,47 @@ class Model:
         return seen
 
 
-def struct_source(model: Model, name: str) -> str:
+# The responses whose events may include a type this SDK does not know: the codec decodes
+# those pages, keeping such an event as an ``UnknownEvent``.
+EVENT_PAGES = frozenset({"DecisionTask", "History"})
+# The long polls: SWF answers one that ends with no task with a body that has no task (no
+# ``taskToken``), which the transport gives as None.
+POLLS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
+
+
+def struct_source(
+    model: Model, name: str, operation: tuple[str, str | None] | None = None
+) -> str:
+    """A Struct for shape ``name``; ``operation`` (its name and output shape) makes it the
+    request of that operation."""
     shape = model.shapes[name]
     required = set(shape.get("required", ()))
-    lines = [
-        f"class {name}(WireStruct, frozen=True):",
-        f'    """{first_sentence(shape.get("documentation", "")) or f"The ``{name}`` shape."}"""',
-        "",
-    ]
+    if operation is None:
+        header = [f"class {name}(WireStruct, frozen=True):"]
+        doc = first_sentence(shape.get("documentation", "")) or f"The ``{name}`` shape."
+    else:
+        op_name, output = operation
+        answer = output or "None"
+        if op_name in POLLS:
+            answer = f"{output} | None"
+        header = [f"class {name}(Request[{answer}], frozen=True):"]
+        doc = f"The request of ``{op_name}``."
+        if op_name in POLLS:
+            doc = doc[:-1] + ": None answers a poll that ended with no task."
+    lines = [*header, f'    """{doc}"""', ""]
+    if operation is not None:
+        op_name, output = operation
+        lines.append(f'    operation: ClassVar[str] = "{op_name}"')
+        lines.append(f"    response: ClassVar[type[WireStruct] | None] = {output or 'None'}")
+        if op_name in POLLS:
+            lines.append("    polls: ClassVar[bool] = True")
+        lines.append("")
     members = shape["members"]
     ordered = [m for m in members if m in required] + [m for m in members if m not in required]
     for member in ordered:
         annotation = model.annotation(members[member]["shape"])
+        if name in EVENT_PAGES and member == "events":
+            annotation = "list[AnyEvent]"
         if member in required:
             lines.append(f"    {snake(member)}: {annotation}")
         else:
@@ -162,14 +191,24 @@ def main() -> None:
         "omit_defaults=True):\n"
         '    """Base of every SWF shape: camelCase on the wire, unknown fields ignored."""\n'
     )
-    common_body = [struct_base]
+    request_base = (
+        'Answer = TypeVar("Answer")\n\n\n'
+        "class Request(WireStruct, Generic[Answer], frozen=True):\n"
+        '    """The input of one SWF operation, whose answer is an ``Answer``: the operation\n'
+        "    to send it as, the Struct its answer decodes into (None: the answer carries\n"
+        '    nothing), and whether it is a long poll (which may end with no task)."""\n\n'
+        "    operation: ClassVar[str]\n"
+        "    response: ClassVar[type[WireStruct] | None]\n"
+        "    polls: ClassVar[bool] = False\n"
+    )
+    common_body = [struct_base, request_base]
     common_body += [enum_source(model, n) for n in enums]
     common_body += [struct_source(model, n) for n in ordered_structs(model, shared)]
     common_body.append("FAULT_NAMES = (\n" + "".join(f'    "{f}",\n' for f in faults) + ")\n")
     (WIRE / "common.py").write_text(
         module(
             "Shapes shared by events, decisions and API calls, and every SWF enum.",
-            ["from typing import Literal", "", "import msgspec"],
+            ["from typing import ClassVar, Generic, Literal, TypeVar", "", "import msgspec"],
             common_body,
         )
     )
@@ -233,10 +272,24 @@ def main() -> None:
     )
 
     used = sorted({r for a in api for r in model.reachable([a]) if r in shared or model.is_enum(r)})
-    api_body = [struct_source(model, n) for n in ordered_structs(model, api)]
-    api_imports = ["from .common import ("]
-    api_imports += [f"    {n}," for n in ["WireStruct", *used]]
-    api_imports += [")", "from .decisions import Decision", "from .events import HistoryEvent"]
+    requests = {
+        op["input"]["shape"]: (op_name, op.get("output", {}).get("shape"))
+        for op_name, op in sorted(model.operations.items())
+    }
+    # Answers first: a request names its answer's Struct.
+    api_body = [struct_source(model, n) for n in ordered_structs(model, api - set(requests))]
+    api_body += [
+        struct_source(model, n, requests[n]) for n in ordered_structs(model, set(requests))
+    ]
+    api_body.append(
+        "REQUESTS: dict[str, type[Request[Any]]] = {\n"
+        + "".join(f'    "{op}": {shape},\n' for shape, (op, _) in sorted(requests.items()))
+        + "}\n"
+    )
+    api_imports = ["from typing import Any, ClassVar", "", "from .codec import AnyEvent"]
+    api_imports += ["from .common import ("]
+    api_imports += [f"    {n}," for n in ["Request", "WireStruct", *used]]
+    api_imports += [")", "from .decisions import Decision"]
     (WIRE / "api.py").write_text(
         module(
             "Request and response shapes of the SWF operations.",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar, Unpack, overload
 
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
@@ -41,6 +42,7 @@ from .._typing import (
     WorkflowClass,
 )
 from .._wire import rules
+from .._wire.common import Answer, Request
 from ..exceptions import (
     AlreadyExistsError,
     ClientClosedError,
@@ -582,6 +584,27 @@ class Client:
             self, workflow_id, run_id, rtype, newly_started=started, workflow=definition
         )
 
+    async def _send(
+        self, request: Request[Answer], *, retry_for: float | object | None = ...
+    ) -> Answer:
+        """One SWF request, retried and in SWF's terms; its answer (a wire Struct).
+
+        ``retry_for`` overrides the client's ``retry_timeout`` for this call.
+        """
+        swf = self._calls if self._calls is not None else self.raw
+        transport = await self._transport(swf, request.operation)
+
+        async def send() -> Answer:
+            return await transport.send(request)
+
+        return await call_swf(
+            send,
+            operation=request.operation,
+            endpoint=swf.meta.endpoint_url,
+            params=lambda: msgspec.to_builtins(request),
+            retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
+        )
+
     async def _call(
         self, operation: str, kwargs: dict[str, Any], *, retry_for: float | object | None = ...
     ) -> Any:
@@ -591,25 +614,29 @@ class Client:
         """
         swf = self._calls if self._calls is not None else self.raw
         name = swf.meta.method_to_api_mapping.get(operation, operation)
-        plain = self._plain
-        if plain is None or plain.client is not swf:
-            plain = self._plain = AiobotocoreTransport(swf)
-        transport: SwfTransport = plain
-        if name in FAST_OPERATIONS and self._stack is not None:  # a connection of its own
-            fast = await self._fast_transport(swf)
-            if fast is not None:
-                transport = fast
+        transport = await self._transport(swf, name)
 
-        async def send(**params: Any) -> dict[str, Any]:
-            return await transport.call(name, params)
+        async def send() -> dict[str, Any]:
+            return await transport.call(name, kwargs)
 
         return await call_swf(
             send,
-            kwargs,
             operation=name,
             endpoint=swf.meta.endpoint_url,
+            params=lambda: kwargs,
             retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
         )
+
+    async def _transport(self, swf: Any, operation: str) -> SwfTransport:
+        """The transport for ``operation`` (its SWF name) over ``swf``."""
+        plain = self._plain
+        if plain is None or plain.client is not swf:
+            plain = self._plain = AiobotocoreTransport(swf)
+        if operation in FAST_OPERATIONS and self._stack is not None:  # a connection of its own
+            fast = await self._fast_transport(swf)
+            if fast is not None:
+                return fast
+        return plain
 
     async def _fast_transport(self, swf: Any) -> SwfTransport | None:
         """The signed-aiohttp path for the calls a waiting ``result()`` repeats, opened on

@@ -68,16 +68,18 @@ async def call_with_backoff(
 
 
 async def call_swf(
-    method: Callable[..., Awaitable[T]],
-    params: dict[str, Any],
+    attempt_call: Callable[[], Awaitable[T]],
     *,
     operation: str,
     endpoint: str | None,
+    params: Callable[[], dict[str, Any]],
     retry_for: float | None,
     base: float = 0.05,
     cap: float = 2.0,
 ) -> T:
-    """``method(**params)``, retried while it fails for a passing reason, in SWF's terms.
+    """``attempt_call()``, retried while it fails for a passing reason, in SWF's terms.
+
+    ``params`` gives the request's parameters, for the error's wording only.
 
     Connection failures, throttling and 5xx answers are tried again with full-jitter
     backoff for up to ``retry_for`` seconds (None: until cancelled), counted for this call
@@ -98,7 +100,7 @@ async def call_swf(
         bound = None if remaining is None or (remaining <= 0 and attempt == 0) else remaining
         try:
             with anyio.move_on_after(bound):
-                return await method(**params)
+                return await attempt_call()
         except Exception as error:
             delay = backoff_delay(attempt, base, cap)
             left = None if deadline is None else deadline - anyio.current_time()
@@ -120,7 +122,7 @@ async def call_swf(
                     source,
                     operation=operation,
                     endpoint=endpoint,
-                    params=params,
+                    params=params(),
                     attempts=attempt + 1,
                 )
                 if translated is error:
@@ -148,7 +150,7 @@ async def call_swf(
                     earlier,
                     operation=operation,
                     endpoint=endpoint,
-                    params=params,
+                    params=params(),
                     attempts=attempt + 1,
                 )
                 if translated is earlier:

@@ -78,8 +78,10 @@ from botocore.parsers import ResponseParserError, create_parser
 from botocore.utils import ensure_boolean, get_environ_proxies, normalize_url_path
 
 from .._wire.codec import HistoryBodyDecoder
+from .._wire.common import Answer, Request
 from ..exceptions import ConfigurationError
 from . import errors
+from .answers import AnswerDecoder
 from .connection import THROTTLING_CODES, ClientOrigin, backoff_delay, origin_of
 from .param_checks import ParamChecker
 
@@ -221,6 +223,13 @@ class _Operation:
             if model.name in HISTORY_OPERATIONS
             else None
         )
+        self._answers: AnswerDecoder | None = None
+
+    def answers(self, request_type: type[Request[Any]]) -> AnswerDecoder:
+        """The decoder of this operation's answers, made on first use."""
+        if self._answers is None:
+            self._answers = AnswerDecoder(request_type)
+        return self._answers
 
     def decode(self, body: bytes) -> dict[str, Any]:
         if self.history_decoder is not None:
@@ -461,6 +470,30 @@ class FastSwfTransport:
         frozen = await credentials.get_frozen_credentials()
         return FrozenCredentials(frozen.access_key, frozen.secret_key, frozen.token)
 
+    async def send(self, request: Request[Answer]) -> Answer:
+        """Send one request; its answer, the Struct its type names (None for none).
+
+        What fails is raised in SWF's terms (:func:`errors.translate`), the original error
+        as ``__cause__``, as :meth:`call` does.
+        """
+        try:
+            operation = self._operation(request.operation)
+            if self.validates_parameters:
+                operation.params.check(msgspec.to_builtins(request))
+            data, _, _ = await self._post(operation, _encoder.encode(request))
+            answer: Answer = operation.answers(type(request)).decode(data)
+            return answer
+        except Exception as error:
+            translated = errors.translate(
+                error,
+                operation=request.operation,
+                endpoint=self.endpoint_url,
+                params=msgspec.to_builtins(request),
+            )
+            if translated is error:
+                raise
+            raise translated from error
+
     async def call(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send one operation (its SWF name) with botocore-style parameters.
 
@@ -469,7 +502,19 @@ class FastSwfTransport:
         ``ClientError`` aiobotocore would raise (same code, message and operation).
         """
         try:
-            return await self._send(operation_name, params)
+            operation = self._operation(operation_name)
+            if self.validates_parameters:
+                operation.params.check(params)
+            data, status, (request_id, attempts) = await self._post(
+                operation, _encoder.encode(params)
+            )
+            parsed = operation.decode(data)
+            parsed["ResponseMetadata"] = {
+                "RequestId": request_id,
+                "HTTPStatusCode": status,
+                "RetryAttempts": attempts,
+            }
+            return parsed
         except Exception as error:
             translated = errors.translate(
                 error, operation=operation_name, endpoint=self.endpoint_url, params=params
@@ -478,14 +523,19 @@ class FastSwfTransport:
                 raise
             raise translated from error
 
-    async def _send(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _operation(self, name: str) -> _Operation:
+        operation = self._operations.get(name)
+        if operation is None:
+            model = self._client.meta.service_model.operation_model(name)
+            operation = self._operations[name] = _Operation(model)
+        return operation
+
+    async def _post(self, operation: _Operation, body: bytes) -> tuple[bytes, int, tuple[str, int]]:
+        """POST one signed request, retried as botocore's standard mode retries; the
+        successful answer's body, status, and (request id, retries it took)."""
         session = self._session
         if session is None:
             raise RuntimeError("FastSwfTransport is not open: use it with 'async with'")
-        operation = self._operations[operation_name]
-        if self.validates_parameters:
-            operation.params.check(params)
-        body = _encoder.encode(params)
         attempt = 0
         while True:
             credentials = await self._credentials()
@@ -511,13 +561,7 @@ class FastSwfTransport:
                     raise
             else:
                 if status < 300:
-                    parsed = operation.decode(data)
-                    parsed["ResponseMetadata"] = {
-                        "RequestId": response_headers.get("x-amzn-RequestId", ""),
-                        "HTTPStatusCode": status,
-                        "RetryAttempts": attempt,
-                    }
-                    return parsed
+                    return data, status, (response_headers.get("x-amzn-RequestId", ""), attempt)
                 error = self._error_response(operation, status, response_headers, data)
                 code = error.get("Error", {}).get("Code")
                 retried = status in RETRIED_STATUSES or code in THROTTLING_CODES

@@ -24,10 +24,13 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol
 
+import msgspec
 from botocore import xform_name
 
 from .._log import get_logger
+from .._wire.common import Answer, Request
 from . import errors
+from .answers import from_botocore
 from .fast_transport import FastSwfTransport, FastTransportUnavailable
 
 log = get_logger("swfasync.transport")
@@ -42,6 +45,14 @@ class SwfTransport(Protocol):
     @property
     def endpoint_url(self) -> str:
         """Where the operations go (for errors and logs)."""
+        ...
+
+    async def send(self, request: Request[Answer]) -> Answer:
+        """Send ``request``; its answer, the wire Struct its type names (None for an
+        operation that answers nothing, and for a long poll that ended with no task).
+
+        Raises what :meth:`call` raises.
+        """
         ...
 
     async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +79,11 @@ class AiobotocoreTransport:
         if method is None:
             method = self._methods[operation] = getattr(self.client, xform_name(operation))
         return method
+
+    async def send(self, request: Request[Answer]) -> Answer:
+        answer = await self.call(request.operation, msgspec.to_builtins(request))
+        result: Answer = from_botocore(request, answer)
+        return result
 
     async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
