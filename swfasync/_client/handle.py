@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 import anyio
+import msgspec
 
 from .._engine import converter, task_failures
 from .._engine.task_failures import DecisionFailure
 from .._typing import Ts, signal_name_of
+from .._wire import api
 from .._wire import events as e
-from .._wire.codec import AnyEvent, decode_events, event_to_builtins
+from .._wire.codec import AnyEvent, event_to_builtins, timestamp_to_datetime
+from .._wire.common import ChildPolicy, WorkflowExecution
 from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
 from . import checks
+from .botocore_json import botocore_json
 
 if TYPE_CHECKING:
     from .._engine.definitions import WorkflowDefinition
@@ -68,7 +72,7 @@ class WaitingActivity:
             activity_id=a.activity_id,
             activity_type=f"{a.activity_type.name}/{a.activity_type.version}",
             task_list=a.task_list.name,
-            scheduled_at=datetime.fromtimestamp(event.event_timestamp, UTC),
+            scheduled_at=timestamp_to_datetime(event.event_timestamp),
             schedule_to_start_timeout=a.schedule_to_start_timeout,
         )
 
@@ -92,7 +96,8 @@ class WorkflowDescription:
         open_activity_tasks, open_decision_tasks, open_timers, open_child_workflows:
             SWF's open counts.
         latest_execution_context: the workflow's last published state (JSON text).
-        raw: the whole response as botocore returned it.
+        raw: the whole answer in SWF's JSON shape, as botocore returns it (camelCase
+            keys, timestamps as datetimes), for what the attributes leave out.
         decision_failure: while the execution's latest decision task failed (its
             workflow code raised, diverged from history or was refused by a guard): what
             failed, where in the workflow's code, and when it is retried. None while its
@@ -154,36 +159,49 @@ class WorkflowHandle(Generic[R]):
         return f"WorkflowHandle(workflow_id={self.workflow_id!r}, run_id={self.run_id!r})"
 
     @property
-    def _execution(self) -> dict[str, str]:
-        return {"workflowId": self.workflow_id, "runId": self.run_id}
+    def _execution(self) -> WorkflowExecution:
+        return WorkflowExecution(workflow_id=self.workflow_id, run_id=self.run_id)
+
+    def _history_request(
+        self, *, page_size: int, reverse: bool, token: str | None = None
+    ) -> api.GetWorkflowExecutionHistoryInput:
+        return api.GetWorkflowExecutionHistoryInput(
+            domain=self.client.domain,
+            execution=self._execution,
+            maximum_page_size=page_size,
+            reverse_order=reverse,
+            next_page_token=token,
+        )
 
     async def describe(self) -> WorkflowDescription:
         """The execution's status, open counts and latest published state."""
-        raw = await self.client._call(
-            "describe_workflow_execution",
-            {"domain": self.client.domain, "execution": self._execution},
+        detail = await self.client._send(
+            api.DescribeWorkflowExecutionInput(domain=self.client.domain, execution=self._execution)
         )
-        info = raw["executionInfo"]
-        counts = raw.get("openCounts", {})
-        failure = await self.decision_failure() if info["executionStatus"] == "OPEN" else None
-        open_activities = int(counts.get("openActivityTasks", 0))
+        info, counts = detail.execution_info, detail.open_counts
+        failure = await self.decision_failure() if info.execution_status == "OPEN" else None
+        open_activities = counts.open_activity_tasks
         waiting = await self._waiting_activities(open_activities) if open_activities else ()
         return WorkflowDescription(
-            workflow_id=info["execution"]["workflowId"],
-            run_id=info["execution"]["runId"],
-            workflow_type=info["workflowType"]["name"],
-            workflow_version=info["workflowType"]["version"],
-            status=info["executionStatus"],
-            close_status=info.get("closeStatus"),
-            start_time=info["startTimestamp"],
-            close_time=info.get("closeTimestamp"),
-            cancel_requested=bool(info.get("cancelRequested", False)),
-            open_activity_tasks=int(counts.get("openActivityTasks", 0)),
-            open_decision_tasks=int(counts.get("openDecisionTasks", 0)),
-            open_timers=int(counts.get("openTimers", 0)),
-            open_child_workflows=int(counts.get("openChildWorkflowExecutions", 0)),
-            latest_execution_context=raw.get("latestExecutionContext"),
-            raw=raw,
+            workflow_id=info.execution.workflow_id,
+            run_id=info.execution.run_id,
+            workflow_type=info.workflow_type.name,
+            workflow_version=info.workflow_type.version,
+            status=info.execution_status,
+            close_status=info.close_status,
+            start_time=timestamp_to_datetime(info.start_timestamp),
+            close_time=(
+                timestamp_to_datetime(info.close_timestamp)
+                if info.close_timestamp is not None
+                else None
+            ),
+            cancel_requested=bool(info.cancel_requested),
+            open_activity_tasks=open_activities,
+            open_decision_tasks=counts.open_decision_tasks,
+            open_timers=counts.open_timers,
+            open_child_workflows=counts.open_child_workflow_executions,
+            latest_execution_context=detail.latest_execution_context,
+            raw=botocore_json(detail),
             decision_failure=failure,
             waiting_activities=waiting,
         )
@@ -197,16 +215,10 @@ class WorkflowHandle(Generic[R]):
         found = 0
         token: str | None = None
         while found < open_count:
-            kwargs: dict[str, Any] = {
-                "domain": self.client.domain,
-                "execution": self._execution,
-                "maximumPageSize": 1000,
-                "reverseOrder": True,
-            }
-            if token:
-                kwargs["nextPageToken"] = token
-            page = await self.client._call("get_workflow_execution_history", kwargs)
-            for event in decode_events(page.get("events", [])):
+            page = await self.client._send(
+                self._history_request(page_size=1000, reverse=True, token=token)
+            )
+            for event in page.events:
                 if isinstance(event, e.ActivityTaskStarted):
                     started.add(event.attributes.scheduled_event_id)
                 elif isinstance(event, _ACTIVITY_ENDS):
@@ -217,7 +229,7 @@ class WorkflowHandle(Generic[R]):
                     found += 1
                     if event.event_id not in started:
                         waiting.append(WaitingActivity.of(event))
-            token = page.get("nextPageToken")
+            token = page.next_page_token
             if not token:
                 break
         return tuple(reversed(waiting))
@@ -236,18 +248,12 @@ class WorkflowHandle(Generic[R]):
         events: list[AnyEvent] = []
         token: str | None = None
         while len(events) < limit:
-            kwargs: dict[str, Any] = {
-                "domain": self.client.domain,
-                "execution": self._execution,
-                "maximumPageSize": DECISION_FAILURE_PAGE,
-                "reverseOrder": True,
-            }
-            if token:
-                kwargs["nextPageToken"] = token
-            page = await self.client._call("get_workflow_execution_history", kwargs)
-            found = decode_events(page.get("events", []))
+            page = await self.client._send(
+                self._history_request(page_size=DECISION_FAILURE_PAGE, reverse=True, token=token)
+            )
+            found = page.events
             events.extend(found)
-            token = page.get("nextPageToken")
+            token = page.next_page_token
             if not token or any(isinstance(ev, e.DecisionTaskCompleted) for ev in found):
                 break
         return events
@@ -306,19 +312,11 @@ class WorkflowHandle(Generic[R]):
         events: list[AnyEvent] = []
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {
-                "domain": self.client.domain,
-                "execution": self._execution,
-                "maximumPageSize": page_size,
-                "reverseOrder": reverse,
-            }
-            if token:
-                kwargs["nextPageToken"] = token
-            page = await self.client._call("get_workflow_execution_history", kwargs)
-            # The SDK's own connection decodes events already; a caller-supplied
-            # aiobotocore client hands over botocore's dicts.
-            events.extend(decode_events(page.get("events", [])))
-            token = page.get("nextPageToken")
+            page = await self.client._send(
+                self._history_request(page_size=page_size, reverse=reverse, token=token)
+            )
+            events.extend(page.events)
+            token = page.next_page_token
             if not token:
                 return events
 
@@ -327,13 +325,10 @@ class WorkflowHandle(Generic[R]):
         with the execution's ``workflowExecution`` and ``workflowType`` beside the events,
         so that ``Replayer`` and ``swfasync replay`` replay it under its own ids."""
         events = await self._events(reverse=reverse, page_size=page_size)
-        body: dict[str, Any] = {
-            "workflowExecution": {"workflowId": self.workflow_id, "runId": self.run_id}
-        }
+        body: dict[str, Any] = {"workflowExecution": msgspec.to_builtins(self._execution)}
         started = next((ev for ev in events if isinstance(ev, e.WorkflowExecutionStarted)), None)
         if started is not None:
-            kind = started.attributes.workflow_type
-            body["workflowType"] = {"name": kind.name, "version": kind.version}
+            body["workflowType"] = msgspec.to_builtins(started.attributes.workflow_type)
         body["events"] = [event_to_builtins(event) for event in events]
         return body
 
@@ -343,17 +338,10 @@ class WorkflowHandle(Generic[R]):
 
     async def _last_event(self) -> AnyEvent:
         # Waiting rides out outages: only the caller's own deadline ends it.
-        page = await self.client._call(
-            "get_workflow_execution_history",
-            {
-                "domain": self.client.domain,
-                "execution": self._execution,
-                "maximumPageSize": 1,
-                "reverseOrder": True,
-            },
-            retry_for=None,
+        page = await self.client._send(
+            self._history_request(page_size=1, reverse=True), retry_for=None
         )
-        return decode_events(page["events"])[0]
+        return page.events[0]
 
     async def _close_event(self, max_interval: float) -> AnyEvent:
         """The execution's close event, once there is one.
@@ -481,37 +469,35 @@ class WorkflowHandle(Generic[R]):
         signal_name = signal_name_of(signal)
         checks.check_signal_name(self._definition, signal_name)
         checks.check_signal_arguments(self._definition, signal_name, args)
-        await self.client._call(
-            "signal_workflow_execution",
-            {
-                "domain": self.client.domain,
-                "workflowId": self.workflow_id,
-                "runId": self.run_id,
-                "signalName": signal_name,
-                "input": await self.client.data_converter.encode_args(args),
-            },
+        await self.client._send(
+            api.SignalWorkflowExecutionInput(
+                domain=self.client.domain,
+                workflow_id=self.workflow_id,
+                run_id=self.run_id,
+                signal_name=signal_name,
+                input=await self.client.data_converter.encode_args(args),
+            )
         )
 
     async def cancel(self) -> None:
         """Request cancellation: the workflow sees ``CancelledError`` and decides."""
-        await self.client._call(
-            "request_cancel_workflow_execution",
-            {"domain": self.client.domain, "workflowId": self.workflow_id, "runId": self.run_id},
+        await self.client._send(
+            api.RequestCancelWorkflowExecutionInput(
+                domain=self.client.domain, workflow_id=self.workflow_id, run_id=self.run_id
+            )
         )
 
     async def terminate(
         self, reason: str | None = None, details: str | None = None, child_policy: str | None = None
     ) -> None:
         """Close the execution at once; no workflow code runs."""
-        kwargs: dict[str, Any] = {
-            "domain": self.client.domain,
-            "workflowId": self.workflow_id,
-            "runId": self.run_id,
-        }
-        if reason is not None:
-            kwargs["reason"] = converter.truncate("reason", reason)
-        if details is not None:
-            kwargs["details"] = converter.truncate("details", details)
-        if child_policy is not None:
-            kwargs["childPolicy"] = child_policy
-        await self.client._call("terminate_workflow_execution", kwargs)
+        await self.client._send(
+            api.TerminateWorkflowExecutionInput(
+                domain=self.client.domain,
+                workflow_id=self.workflow_id,
+                run_id=self.run_id,
+                reason=converter.truncate("reason", reason) if reason is not None else None,
+                details=converter.truncate("details", details) if details is not None else None,
+                child_policy=cast("ChildPolicy | None", child_policy),
+            )
+        )
