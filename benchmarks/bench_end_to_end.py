@@ -12,8 +12,9 @@ moment every one of them is closed.
   RespondDecisionTaskCompleted, PollForActivityTask, RespondActivityTaskCompleted) with
   decisions precomputed from a count of history events, and no workflow code at all. Its
   polls and answers go through the transport the SDK's worker uses
-  (``FastSwfTransport``); a second null decider sends them through plain aiobotocore
-  (botocore's own parser, the SDK's connection settings), for the cost of that path.
+  (``FastSwfTransport``), as wire Structs; a second null decider sends them through the
+  aiobotocore transport (botocore's request pipeline and parser, the SDK's connection
+  settings), for the cost of that path.
 
 The ratio SDK time / null time (same transport) is the SDK's overhead over the transport.
 Starts and completion checks (CountClosedWorkflowExecutions every few milliseconds) go
@@ -47,6 +48,11 @@ import structlog
 from swfasync import Client, Worker, activity, workflow
 from swfasync._client.connection import create_swf_client, make_config
 from swfasync._client.fast_transport import FastSwfTransport
+from swfasync._client.transport import AiobotocoreTransport, SwfTransport
+from swfasync._wire import api
+from swfasync._wire import decisions as d
+from swfasync._wire import events as e
+from swfasync._wire.common import ActivityType, TaskList
 
 from ._harness import Section, Target
 
@@ -227,29 +233,27 @@ async def start_all(start: Callable[[int], Awaitable[object]], count: int) -> No
 # -- the null decider -----------------------------------------------------------------------
 
 
-def _schedule(activity_id: str, value: int) -> dict[str, Any]:
+def _schedule(activity_id: str, value: int) -> d.Decision:
     # The same attributes the SDK sends for ``increment`` (explicit task list and timeouts).
     timeout = str(int(ACTIVITY_TIMEOUT.total_seconds()))
-    return {
-        "decisionType": "ScheduleActivityTask",
-        "scheduleActivityTaskDecisionAttributes": {
-            "activityType": {"name": "BenchIncrement", "version": "1"},
-            "activityId": activity_id,
-            "taskList": {"name": TASK_LIST},
-            "input": f"[{value}]",
-            "scheduleToStartTimeout": timeout,
-            "startToCloseTimeout": timeout,
-            "scheduleToCloseTimeout": str(2 * int(ACTIVITY_TIMEOUT.total_seconds())),
-            "heartbeatTimeout": timeout,
-        },
-    }
+    return d.ScheduleActivityTask(
+        attributes=d.ScheduleActivityTaskDecisionAttributes(
+            activity_type=ActivityType(name="BenchIncrement", version="1"),
+            activity_id=activity_id,
+            task_list=TaskList(name=TASK_LIST),
+            input=f"[{value}]",
+            schedule_to_start_timeout=timeout,
+            start_to_close_timeout=timeout,
+            schedule_to_close_timeout=str(2 * int(ACTIVITY_TIMEOUT.total_seconds())),
+            heartbeat_timeout=timeout,
+        )
+    )
 
 
-def _complete(result: int) -> dict[str, Any]:
-    return {
-        "decisionType": "CompleteWorkflowExecution",
-        "completeWorkflowExecutionDecisionAttributes": {"result": str(result)},
-    }
+def _complete(result: int) -> d.Decision:
+    return d.CompleteWorkflowExecution(
+        attributes=d.CompleteWorkflowExecutionDecisionAttributes(result=str(result))
+    )
 
 
 SEQUENTIAL_DECISIONS = [[_schedule(f"a{i + 1}", i + 1)] for i in range(SEQUENTIAL_STEPS)]
@@ -258,25 +262,18 @@ PARALLEL_START = [_schedule(f"a{i + 1}", i + 1) for i in range(PARALLEL_WIDTH)]
 PARALLEL_DONE = [_complete(sum(range(2, PARALLEL_WIDTH + 2)))]
 
 
-def _event_type(event: Any) -> str:
-    # Plain aiobotocore gives events as dicts, the fast transport as the SDK's wire Structs.
-    if isinstance(event, dict):
-        return str(event["eventType"])
-    return str(event.__struct_config__.tag)
+def _count(events: list[Any], event_type: type) -> int:
+    return sum(1 for event in events if type(event) is event_type)
 
 
-def _count(events: list[Any], event_type: str) -> int:
-    return sum(1 for event in events if _event_type(event) == event_type)
+def decide_sequential(events: list[Any]) -> list[d.Decision]:
+    return SEQUENTIAL_DECISIONS[_count(events, e.ActivityTaskCompleted)]
 
 
-def decide_sequential(events: list[Any]) -> list[dict[str, Any]]:
-    return SEQUENTIAL_DECISIONS[_count(events, "ActivityTaskCompleted")]
-
-
-def decide_parallel(events: list[Any]) -> list[dict[str, Any]]:
-    if _count(events, "ActivityTaskCompleted") == PARALLEL_WIDTH:
+def decide_parallel(events: list[Any]) -> list[d.Decision]:
+    if _count(events, e.ActivityTaskCompleted) == PARALLEL_WIDTH:
         return PARALLEL_DONE
-    if _count(events, "ActivityTaskScheduled") == 0:
+    if _count(events, e.ActivityTaskScheduled) == 0:
         return PARALLEL_START
     return []
 
@@ -292,9 +289,9 @@ class NullWorkerShape:
 
 
 async def null_worker(
-    swf: Any,
+    swf: SwfTransport,
     domain: str,
-    decide: Callable[[list[Any]], list[dict[str, Any]]],
+    decide: Callable[[list[Any]], list[d.Decision]],
     shape: NullWorkerShape,
     *,
     task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
@@ -303,31 +300,35 @@ async def null_worker(
     identity = f"null:{os.getpid()}"
     decision_slots = anyio.Semaphore(shape.max_concurrent_decisions)
     activity_slots = anyio.Semaphore(shape.max_concurrent_activities)
+    task_list = TaskList(name=TASK_LIST)
 
-    async def answer_decision(task: dict[str, Any]) -> None:
+    async def answer_decision(task: api.DecisionTask) -> None:
         try:
-            await swf.respond_decision_task_completed(
-                taskToken=task["taskToken"], decisions=decide(task["events"])
+            await swf.send(
+                api.RespondDecisionTaskCompletedInput(
+                    task_token=task.task_token, decisions=decide(task.events)
+                )
             )
         finally:
             decision_slots.release()
 
-    async def answer_activity(task: dict[str, Any]) -> None:
+    async def answer_activity(task: api.ActivityTask) -> None:
         try:
-            await swf.respond_activity_task_completed(taskToken=task["taskToken"], result="2")
+            await swf.send(
+                api.RespondActivityTaskCompletedInput(task_token=task.task_token, result="2")
+            )
         finally:
             activity_slots.release()
 
     async def poll_decisions(tasks: anyio.abc.TaskGroup) -> None:
         while True:
             await decision_slots.acquire()
-            task = await swf.poll_for_decision_task(
-                domain=domain,
-                taskList={"name": TASK_LIST},
-                identity=identity,
-                maximumPageSize=1000,
+            task = await swf.send(
+                api.PollForDecisionTaskInput(
+                    domain=domain, task_list=task_list, identity=identity, maximum_page_size=1000
+                )
             )
-            if task.get("taskToken"):
+            if task is not None:
                 tasks.start_soon(answer_decision, task)
             else:
                 decision_slots.release()
@@ -335,10 +336,10 @@ async def null_worker(
     async def poll_activities(tasks: anyio.abc.TaskGroup) -> None:
         while True:
             await activity_slots.acquire()
-            task = await swf.poll_for_activity_task(
-                domain=domain, taskList={"name": TASK_LIST}, identity=identity
+            task = await swf.send(
+                api.PollForActivityTaskInput(domain=domain, task_list=task_list, identity=identity)
             )
-            if task.get("taskToken"):
+            if task is not None:
                 tasks.start_soon(answer_activity, task)
             else:
                 activity_slots.release()
@@ -373,7 +374,7 @@ class Workload:
     title: str
     sdk_workflow: Any
     type_name: str
-    null_decide: Callable[[list[Any]], list[dict[str, Any]]]
+    null_decide: Callable[[list[Any]], list[d.Decision]]
 
 
 WORKLOADS = (
@@ -470,10 +471,11 @@ async def measure_sdk(server: DevServerProcess, workload: Workload, count: int) 
 
 
 @asynccontextmanager
-async def hot_calls(swf: Any, *, fast: bool) -> AsyncIterator[Any]:
-    """Where the null worker sends its polls and answers: as the SDK's worker, or ``swf``."""
+async def hot_calls(swf: Any, *, fast: bool) -> AsyncIterator[SwfTransport]:
+    """Where the null worker sends its polls and answers: the SDK worker's fast transport,
+    or the aiobotocore one over ``swf``."""
     if not fast:
-        yield swf
+        yield AiobotocoreTransport(swf)
         return
     async with FastSwfTransport(swf) as transport:
         yield transport
@@ -576,7 +578,7 @@ async def profile_sdk(server: DevServerProcess, workload: Workload, count: int) 
 
 SIDES = {
     "null": "null decider, fast transport",
-    "null-aiobotocore": "null decider, plain aiobotocore",
+    "null-aiobotocore": "null decider, aiobotocore transport",
     "sdk": "SDK",
 }
 
@@ -646,7 +648,7 @@ async def run(quick: bool) -> Section:
         section.notes.append(
             f"{workload.title}: worker-process CPU per workflow, SDK / null = "
             f"{sdk.cpu_seconds / null.cpu_seconds:.2f}x; null through the fast transport / "
-            f"through plain aiobotocore = {null.cpu_seconds / plain.cpu_seconds:.2f}x CPU, "
+            f"through the aiobotocore transport = {null.cpu_seconds / plain.cpu_seconds:.2f}x CPU, "
             f"{null.seconds / plain.seconds:.2f}x time."
         )
     section.notes.extend(
@@ -661,7 +663,7 @@ async def run(quick: bool) -> Section:
             "one transport: over the "
             f"{SEQUENTIAL_REQUESTS} requests of a sequential workflow the null decider spends "
             f"{per_request_ms['null']:.2f} ms a request with the fast transport and "
-            f"{per_request_ms['null-aiobotocore']:.2f} ms with plain aiobotocore (both count "
+            f"{per_request_ms['null-aiobotocore']:.2f} ms through the aiobotocore transport (both count "
             "the start and the completion checks, which go through aiobotocore). The SDK's "
             "own share is the difference between its row and the fast null decider's.",
         ]

@@ -254,12 +254,6 @@ class HistoryBodyDecoder:
 _decision_encoder = msgspec.json.Encoder()
 
 
-def decisions_to_builtins(decisions: Iterable[Decision]) -> list[dict[str, Any]]:
-    """Decisions as the plain dicts botocore expects for RespondDecisionTaskCompleted."""
-    result: list[dict[str, Any]] = msgspec.to_builtins(list(decisions))
-    return result
-
-
 def encode_decisions(decisions: Iterable[Decision]) -> bytes:
     """Decisions as the JSON array SWF's RespondDecisionTaskCompleted carries."""
     return _decision_encoder.encode(list(decisions))

@@ -34,6 +34,8 @@ from .._engine.definitions import ActivityDefinition, seconds
 from .._engine.failures import encode_failure
 from .._log import get_logger
 from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
+from .._wire import api
+from .._wire.common import Request, TaskList
 from ..exceptions import UnknownTypeError
 from . import context as _context
 from .context import ActivityInfo, CompleteAsync
@@ -71,13 +73,13 @@ class _ActivityType:
     heartbeat_interval: float  # the longest wait between two heartbeats sent to SWF
 
 
-def _task_log(log: Any, task: dict[str, Any], label: str) -> Any:
+def _task_log(log: Any, task: api.ActivityTask, label: str) -> Any:
     """``log`` bound to one task's ids: every event about a task names it."""
-    execution = task["workflowExecution"]
+    execution = task.workflow_execution
     return log.bind(
-        workflow_id=execution["workflowId"],
-        run_id=execution["runId"],
-        activity_id=task["activityId"],
+        workflow_id=execution.workflow_id,
+        run_id=execution.run_id,
+        activity_id=task.activity_id,
         activity_type=label,
     )
 
@@ -105,7 +107,7 @@ class ActivityTask:
     )
 
     def __init__(
-        self, runner: ActivityTaskRunner, task: dict[str, Any], activity_type: _ActivityType
+        self, runner: ActivityTaskRunner, task: api.ActivityTask, activity_type: _ActivityType
     ) -> None:
         self._runner = runner
         self._task = task
@@ -124,8 +126,7 @@ class ActivityTask:
 
     @property
     def token(self) -> str:
-        token: str = self._task["taskToken"]
-        return token
+        return self._task.task_token
 
     @property
     def info(self) -> ActivityInfo:
@@ -134,17 +135,17 @@ class ActivityTask:
         info = self._info
         if info is None:
             task = self._task
-            execution = task["workflowExecution"]
+            execution = task.workflow_execution
             info = self._info = ActivityInfo(
-                task_token=task["taskToken"],
-                activity_id=task["activityId"],
-                activity_type=task["activityType"]["name"],
-                activity_version=task["activityType"]["version"],
-                workflow_id=execution["workflowId"],
-                run_id=execution["runId"],
+                task_token=task.task_token,
+                activity_id=task.activity_id,
+                activity_type=task.activity_type.name,
+                activity_version=task.activity_type.version,
+                workflow_id=execution.workflow_id,
+                run_id=execution.run_id,
                 domain=self._runner.domain,
                 task_list=self._runner.task_list,
-                started_event_id=int(task.get("startedEventId", 0)),
+                started_event_id=task.started_event_id,
                 heartbeat_timeout=self.type.heartbeat_timeout,
                 started_at=datetime.fromtimestamp(self._received_at, UTC),
             )
@@ -257,13 +258,13 @@ class Heartbeater:
             await self._wake.wait()
             self._wake = anyio.Event()
             details = task.latest_details_text
-            kwargs: dict[str, Any] = {"taskToken": task.token}
             if details is not None:
-                kwargs["details"] = await task._runner.data_converter.encode_text(
+                details = await task._runner.data_converter.encode_text(
                     details, "heartbeat_details"
                 )
+            beat = api.RecordActivityTaskHeartbeatInput(task_token=task.token, details=details)
             try:
-                response = await self.swf.call("RecordActivityTaskHeartbeat", kwargs)
+                status = await self.swf.send(beat)
             except Exception as error:
                 if is_transient(error):
                     # Throttled, or SWF unreachable: the activity goes on, and the latest
@@ -289,7 +290,7 @@ class Heartbeater:
                 if attempt:
                     task._runner.outage.succeeded()
                 attempt = 0
-                if response.get("cancelRequested"):
+                if status.cancel_requested:
                     task.bound_log().info("activity_cancel_requested")
                     task.cancel_requested = True
                     task.interrupt()
@@ -347,12 +348,12 @@ class ActivityTaskRunner:
             heartbeat_interval=interval,
         )
 
-    async def run(self, task: dict[str, Any]) -> None:
+    async def run(self, task: api.ActivityTask) -> None:
         """Run one task to its answer (or to no answer, see the module docstring)."""
-        kind = task["activityType"]
-        activity_type = self._types.get((kind["name"], kind["version"]))
+        kind = task.activity_type
+        activity_type = self._types.get((kind.name, kind.version))
         if activity_type is None:
-            label = f"{kind['name']}/{kind['version']}"
+            label = f"{kind.name}/{kind.version}"
             _task_log(self.log, task, label).error("activity_type_unknown")
             error = UnknownTypeError(f"this worker has no activity {label}")
             await self._respond(task, label, _Outcome("failed", error))
@@ -361,7 +362,7 @@ class ActivityTaskRunner:
         timed = is_enabled_for is None or is_enabled_for(logging.DEBUG)
         started = time.monotonic() if timed else 0.0
         running = ActivityTask(self, task, activity_type)
-        outcome = await self._execute(running, task.get("input"))
+        outcome = await self._execute(running, task.input)
         if outcome is None:
             return
         await self._respond(task, activity_type.label, outcome)
@@ -414,17 +415,17 @@ class ActivityTaskRunner:
             return _Outcome("failed", error)
         return _Outcome("completed", value)
 
-    async def _answer(self, task: dict[str, Any], label: str, call: Callable[[], Any]) -> None:
+    async def _answer(self, task: api.ActivityTask, label: str, answer: Request[None]) -> None:
         """Send an answer, tried again until SWF takes it or says the task is gone."""
         await until_answered(
-            call,
+            lambda: self.swf.send(answer),
             outage=self.outage,
             task_log=_task_log(self.log, task, label),
             what="activity_answer",
         )
 
-    async def _respond(self, task: dict[str, Any], label: str, outcome: _Outcome) -> None:
-        token = task["taskToken"]
+    async def _respond(self, task: api.ActivityTask, label: str, outcome: _Outcome) -> None:
+        token = task.task_token
         try:
             if outcome.kind == "async":
                 _task_log(self.log, task, label).info("activity_completing_async")
@@ -439,19 +440,16 @@ class ActivityTaskRunner:
                 except Exception as error:
                     outcome = _Outcome("failed", error)
                 else:
-                    kwargs: dict[str, Any] = {"taskToken": token}
-                    if text is not None:
-                        kwargs["result"] = text
                     await self._answer(
-                        task, label, lambda: self.swf.call("RespondActivityTaskCompleted", kwargs)
+                        task,
+                        label,
+                        api.RespondActivityTaskCompletedInput(task_token=token, result=text),
                     )
                     return
             if outcome.kind == "cancelled":
                 _task_log(self.log, task, label).info("activity_cancelled")
                 await self._answer(
-                    task,
-                    label,
-                    lambda: self.swf.call("RespondActivityTaskCanceled", {"taskToken": token}),
+                    task, label, api.RespondActivityTaskCanceledInput(task_token=token)
                 )
                 return
             reason, details = encode_failure(outcome.value, self.data_converter.values.enc_hook)
@@ -460,9 +458,8 @@ class ActivityTaskRunner:
             await self._answer(
                 task,
                 label,
-                lambda: self.swf.call(
-                    "RespondActivityTaskFailed",
-                    {"taskToken": token, "reason": reason, "details": details},
+                api.RespondActivityTaskFailedInput(
+                    task_token=token, reason=reason, details=details
                 ),
             )
         except Exception as error:
@@ -478,10 +475,10 @@ class ActivityTaskRunner:
 
 async def poll_activity_task(
     swf: SwfTransport, *, domain: str, task_list: str, identity: str
-) -> dict[str, Any] | None:
+) -> api.ActivityTask | None:
     """Long-poll for an activity task; None when the poll ended empty."""
-    task = await swf.call(
-        "PollForActivityTask",
-        {"domain": domain, "taskList": {"name": task_list}, "identity": identity},
+    return await swf.send(
+        api.PollForActivityTaskInput(
+            domain=domain, task_list=TaskList(name=task_list), identity=identity
+        )
     )
-    return task if task.get("taskToken") else None

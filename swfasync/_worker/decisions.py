@@ -31,10 +31,12 @@ from .._engine.definitions import WorkflowDefinition, activity_definition, workf
 from .._engine.failures import encode_failure
 from .._engine.instance import ActivationResult, WorkflowInstance, WorkflowTaskError
 from .._log import get_logger
+from .._wire import api
 from .._wire import decisions as d
 from .._wire import events as e
-from .._wire.codec import AnyEvent, decode_events
-from ..exceptions import UnknownTypeError
+from .._wire.codec import AnyEvent
+from .._wire.common import TaskList, WorkflowExecution
+from ..exceptions import HistoryError, UnknownTypeError
 
 log = get_logger("swfasync.worker")
 
@@ -96,35 +98,41 @@ async def poll_decision_task(
     With ``start_at_previous_started_event`` SWF sends only the events since the previous
     decision task (the sticky path, where the worker usually holds the rest in memory).
     """
-    request: dict[str, Any] = {
-        "domain": domain,
-        "taskList": {"name": task_list},
-        "identity": identity,
-        "maximumPageSize": PAGE_SIZE,
-    }
-    if start_at_previous_started_event:
-        request["startAtPreviousStartedEvent"] = True
-    first = await swf.call("PollForDecisionTask", request)
-    token = first.get("taskToken")
-    if not token:
+
+    def page_request(next_page_token: str | None = None) -> api.PollForDecisionTaskInput:
+        return api.PollForDecisionTaskInput(
+            domain=domain,
+            task_list=TaskList(name=task_list),
+            identity=identity,
+            maximum_page_size=PAGE_SIZE,
+            start_at_previous_started_event=True if start_at_previous_started_event else None,
+            next_page_token=next_page_token,
+        )
+
+    first = await swf.send(page_request())
+    if first is None or not first.task_token:
         return None
-    raw_events: list[Any] = list(first.get("events", []))
-    next_page = first.get("nextPageToken")
+    events: list[AnyEvent] = list(first.events)
+    next_page = first.next_page_token
     while next_page:
-        page = await swf.call("PollForDecisionTask", {**request, "nextPageToken": next_page})
-        raw_events.extend(page.get("events", []))
-        next_page = page.get("nextPageToken")
-    events = decode_events(raw_events)
-    execution = first["workflowExecution"]
-    kind = first["workflowType"]
+        page = await swf.send(page_request(next_page))
+        if page is None:  # SWF answers every page of a task it handed out
+            raise HistoryError(
+                f"PollForDecisionTask answered the request for a further page of the task "
+                f"for {first.workflow_execution.workflow_id} with no task"
+            )
+        events.extend(page.events)
+        next_page = page.next_page_token
+    execution = first.workflow_execution
+    kind = first.workflow_type
     return DecisionTask(
-        task_token=token,
-        workflow_id=execution["workflowId"],
-        run_id=execution["runId"],
-        workflow_type=kind["name"],
-        workflow_version=kind["version"],
-        started_event_id=int(first.get("startedEventId", 0)),
-        previous_started_event_id=int(first.get("previousStartedEventId", 0)),
+        task_token=first.task_token,
+        workflow_id=execution.workflow_id,
+        run_id=execution.run_id,
+        workflow_type=kind.name,
+        workflow_version=kind.version,
+        started_event_id=first.started_event_id,
+        previous_started_event_id=first.previous_started_event_id or 0,
         events=events,
         partial=bool(events) and events[0].event_id > 1,
     )
@@ -139,19 +147,18 @@ async def fetch_full_history(
     events recorded after the task started (a signal, a completed activity): those belong
     to the next decision task and are cut off.
     """
-    request: dict[str, Any] = {
-        "domain": domain,
-        "execution": {"workflowId": task.workflow_id, "runId": task.run_id},
-        "maximumPageSize": PAGE_SIZE,
-    }
+    request = api.GetWorkflowExecutionHistoryInput(
+        domain=domain,
+        execution=WorkflowExecution(workflow_id=task.workflow_id, run_id=task.run_id),
+        maximum_page_size=PAGE_SIZE,
+    )
     events: list[AnyEvent] = []
     while True:
-        page = await swf.call("GetWorkflowExecutionHistory", request)
-        events.extend(decode_events(page.get("events", [])))
-        next_page = page.get("nextPageToken")
-        if not next_page or (events and events[-1].event_id >= task.started_event_id):
+        page = await swf.send(request)
+        events.extend(page.events)
+        if not page.next_page_token or (events and events[-1].event_id >= task.started_event_id):
             break
-        request["nextPageToken"] = next_page
+        request = msgspec.structs.replace(request, next_page_token=page.next_page_token)
     return [ev for ev in events if ev.event_id <= task.started_event_id]
 
 

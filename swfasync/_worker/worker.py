@@ -26,7 +26,8 @@ from .._engine.instance import ActivationResult, WorkflowTaskError
 from .._engine.task_failures import STACK_NOTE
 from .._log import get_logger
 from .._payloads.data_converter import DataConverter
-from .._wire.codec import decisions_to_builtins
+from .._wire import api
+from .._wire.common import TaskList
 from ..exceptions import (
     NondeterminismError,
     SwfAsyncError,
@@ -601,31 +602,32 @@ class Worker:
             )
             return
         decisions = result.decisions
-        kwargs: dict[str, Any] = {
-            "taskToken": task.task_token,
-            "decisions": decisions_to_builtins(decisions),
-        }
-        if result.execution_context is not None:
-            kwargs["executionContext"] = result.execution_context
+        next_task_list: TaskList | None = None
+        next_task_timeout: str | None = None
         if self.sticky_task_list is not None and not closes_run(result):
             if self._stop.is_set() or result.failure is not None:
                 # A stopping worker, or one whose workflow code just failed, hands the run
                 # back to the shared task list at once (an override without a timeout is
                 # permanent) instead of leaving its next task to wait out the sticky
                 # timeout.
-                kwargs["taskList"] = {"name": self.task_list}
+                next_task_list = TaskList(name=self.task_list)
             else:
-                kwargs["taskList"] = {"name": self.sticky_task_list}
-                kwargs["taskListScheduleToStartTimeout"] = str(
-                    self.sticky_schedule_to_start_timeout
-                )
+                next_task_list = TaskList(name=self.sticky_task_list)
+                next_task_timeout = str(self.sticky_schedule_to_start_timeout)
+        answer = api.RespondDecisionTaskCompletedInput(
+            task_token=task.task_token,
+            decisions=list(decisions),
+            execution_context=result.execution_context,
+            task_list=next_task_list,
+            task_list_schedule_to_start_timeout=next_task_timeout,
+        )
         if result.failure is not None and not self._stop.is_set():
             await anyio.sleep(self.handler.answer_delay(task, result.failure))
         try:
             # Tried again until SWF takes it or says the task is gone: an outage of any
             # length loses no decision SWF could still accept.
             await until_answered(
-                lambda: self._hot().call("RespondDecisionTaskCompleted", kwargs),
+                lambda: self._hot().send(answer),
                 outage=self._outage,
                 task_log=self._task_log(task),
                 what="decision_answer",

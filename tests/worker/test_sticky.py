@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import msgspec
 import pytest
 
 from swfasync._client.transport import AiobotocoreTransport
 from swfasync._engine.instance import ActivationResult
 from swfasync._wire import events as e
-from swfasync._wire.codec import AnyEvent, decisions_to_builtins
+from swfasync._wire.codec import AnyEvent
 from swfasync._worker.decisions import fetch_full_history, poll_decision_task
 from swfasync.client import WorkflowHandle
 from swfasync.testing import WorkflowEnvironment
@@ -66,7 +67,8 @@ def replayed_decisions(history: list[AnyEvent], started_event_id: int) -> list[d
         events=[ev for ev in history if ev.event_id <= started_event_id],
     )
     result = fresh.activate(task)
-    return decisions_to_builtins(result.decisions if result else [])
+    decided: list[dict[str, Any]] = msgspec.to_builtins(result.decisions if result else [])
+    return decided
 
 
 async def finish(env: WorkflowEnvironment, handle: WorkflowHandle[Any], bonus: int) -> Any:
@@ -92,7 +94,7 @@ async def assert_every_decision_replays(
     histories = {h.run_id: await h.history() for h in handles}
     checked = 0
     for task, _, result in handler.decided:
-        sent = decisions_to_builtins(result.decisions if result else [])
+        sent = msgspec.to_builtins(result.decisions if result else [])
         assert sent == replayed_decisions(histories[task.run_id], task.started_event_id)
         checked += 1
     assert checked == len(handler.decided) > 0
