@@ -37,6 +37,7 @@ from swfasync import Client, Worker, activity, workflow
 from swfasync._client import transport
 from swfasync._client.connection import create_swf_client, make_config
 from swfasync._client.fast_transport import USER_AGENT, FastSwfTransport
+from swfasync._wire import api
 from swfasync.devserver import DevServer
 from swfasync.exceptions import ActivityTaskNotFoundError, SwfConnectionError
 
@@ -431,7 +432,7 @@ KEYS: dict[str, Any] = {
     "aws_access_key_id": "AKIDLOCAL",
     "aws_secret_access_key": "local",
 }
-NO_SUCH_TASK = {"taskToken": "no-such-token"}
+NO_SUCH_TASK = api.RecordActivityTaskHeartbeatInput(task_token="no-such-token")
 
 
 async def test_a_tls_endpoint_is_refused_without_the_ca_and_answers_with_it(pki: Pki) -> None:
@@ -442,7 +443,7 @@ async def test_a_tls_endpoint_is_refused_without_the_ca_and_answers_with_it(pki:
             FastSwfTransport(client) as fast,
         ):
             with pytest.raises(SwfConnectionError) as refused:
-                await fast.call("RecordActivityTaskHeartbeat", NO_SUCH_TASK)
+                await fast.send(NO_SUCH_TASK)
             assert isinstance(refused.value.__cause__, aiohttp.ClientSSLError)
         async with (
             create_swf_client(
@@ -452,7 +453,7 @@ async def test_a_tls_endpoint_is_refused_without_the_ca_and_answers_with_it(pki:
         ):
             # SWF's own answer, over TLS: the token names no task.
             with pytest.raises(ActivityTaskNotFoundError):
-                await fast.call("RecordActivityTaskHeartbeat", NO_SUCH_TASK)
+                await fast.send(NO_SUCH_TASK)
 
 
 async def test_a_client_certificate_is_presented_when_configured(
@@ -474,7 +475,7 @@ async def test_a_client_certificate_is_presented_when_configured(
             FastSwfTransport(client) as fast,
         ):
             with pytest.raises(SwfConnectionError):  # no certificate: the server hangs up
-                await fast.call("RecordActivityTaskHeartbeat", NO_SUCH_TASK)
+                await fast.send(NO_SUCH_TASK)
 
 
 async def test_a_tls_endpoint_behind_the_proxy_is_tunnelled(
@@ -567,14 +568,14 @@ async def test_refreshable_credentials_with_a_real_expiry_are_refreshed(
             FastSwfTransport(swf) as fast,
         ):
             with suppress(ActivityTaskNotFoundError):
-                await fast.call("RecordActivityTaskHeartbeat", NO_SUCH_TASK)
+                await fast.send(NO_SUCH_TASK)
             first_key = access_key(proxy.seen[-1])
             await asyncio.sleep(LIFETIME_MARGIN + 0.5)  # the key is due now
             issued_before = int(counter.read_text())
             mark = len(proxy.seen)
             for _ in range(3):
                 with suppress(ActivityTaskNotFoundError):
-                    await fast.call("RecordActivityTaskHeartbeat", NO_SUCH_TASK)
+                    await fast.send(NO_SUCH_TASK)
     later = proxy.seen[mark:]
     assert len(later) == 3
     later_keys = {access_key(s) for s in later}
