@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from contextlib import AsyncExitStack
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar, Unpack, overload
 
@@ -17,12 +15,9 @@ from botocore.exceptions import BotoCoreError
 from .._engine.definitions import (
     ChildPolicy,
     Duration,
-    WorkflowDefinition,
     activity_definition,
-    swf_duration,
     workflow_definition,
 )
-from .._engine.failures import encode_failure
 from .._log import get_logger
 from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
 from .._typing import (
@@ -41,28 +36,23 @@ from .._typing import (
     Ts,
     WorkflowClass,
 )
-from .._wire import rules
 from .._wire.common import Answer, Request
 from ..exceptions import (
-    AlreadyExistsError,
     ClientClosedError,
     ConfigurationError,
-    SwfServiceError,
-    SwfValidationError,
-    UnknownResourceError,
-    WorkflowAlreadyStartedError,
     WorkflowNotFoundError,
 )
-from . import checks, idempotency, registration
+from . import checks, listing, registration, starting, task_tokens
 from .connection import call_swf, create_swf_client, make_config
 from .handle import WorkflowHandle
+from .listing import WorkflowExecutionSummary as WorkflowExecutionSummary
+from .starting import IdReusePolicy as IdReusePolicy
 from .transport import AiobotocoreTransport, SwfTransport, fast_transport
 
 log = get_logger("swfasync.client")
 
 R = TypeVar("R")
 
-ALREADY_STARTED = "WorkflowExecutionAlreadyStartedFault"
 # The calls that go by the fast transport (signed aiohttp, a quarter of aiobotocore's
 # cost): a waiting result() reads the history's last event again and again.
 FAST_OPERATIONS: Final = frozenset(
@@ -78,50 +68,6 @@ FAST_OPERATIONS: Final = frozenset(
 SDK_RETRIES: Final[Any] = {"mode": "standard", "total_max_attempts": 1}
 # How long a call keeps retrying connection failures, throttling and 5xx answers.
 DEFAULT_RETRY_TIMEOUT = 60.0
-
-
-class IdReusePolicy(enum.Enum):
-    """What ``start_workflow`` does when the workflow id is already in use.
-
-    SWF itself allows one open execution per workflow id; a closed one never blocks a
-    start. Only ``IDEMPOTENT`` looks at closed runs.
-    """
-
-    FAIL = "fail"
-    """An open execution with the id: raise ``WorkflowAlreadyStartedError``."""
-    USE_EXISTING = "use_existing"
-    """An open execution with the id: return a handle to it, whatever request started it.
-
-    Open runs only: once that run has closed, the same call starts a new run. A retried
-    start that must never run twice (a payment) wants ``IDEMPOTENT``.
-    """
-    TERMINATE_EXISTING = "terminate_existing"
-    """An open execution with the id: terminate it and start a new one."""
-    IDEMPOTENT = "idempotent"
-    """Step Functions' rule: the id names the first request made with it.
-
-    The same request (workflow type, version and encoded input) returns the existing run,
-    open or closed, with ``newly_started`` False; a different request raises
-    ``WorkflowIdConflictError`` naming the run. A closed run is found while SWF keeps it:
-    the domain's retention period (``workflowExecutionRetentionPeriodInDays``). After
-    that the id is free again and the same request starts a new run. The request's
-    fingerprint travels as one of the execution's tags, so it takes one of SWF's five.
-    """
-
-
-@dataclass(frozen=True)
-class WorkflowExecutionSummary:
-    """One row of ``Client.list_workflows``."""
-
-    workflow_id: str
-    run_id: str
-    workflow_type: str
-    workflow_version: str
-    status: str
-    close_status: str | None
-    start_time: datetime
-    close_time: datetime | None
-    tags: tuple[str, ...]
 
 
 class Client:
@@ -272,26 +218,12 @@ class Client:
 
     # -- registration -----------------------------------------------------------------------
 
-    async def _register(self, operation: str, fault: str, kwargs: dict[str, Any]) -> bool:
-        try:
-            await self._call(operation, kwargs)
-        except AlreadyExistsError as error:
-            if error.code == fault:
-                return False
-            raise
-        return True
-
     async def register_domain(
         self, *, retention_days: int | str = 1, description: str | None = None
     ) -> bool:
         """Register this client's domain; False if it already existed (not an error)."""
-        kwargs: dict[str, Any] = {
-            "name": self.domain,
-            "workflowExecutionRetentionPeriodInDays": str(retention_days),
-        }
-        if description:
-            kwargs["description"] = description
-        return await self._register("register_domain", "DomainAlreadyExistsFault", kwargs)
+        request = registration.domain_request(self.domain, retention_days, description)
+        return await registration.register(self, request, registration.DOMAIN_EXISTS)
 
     async def register_workflow(self, workflow: Any, *, task_list: str | None = None) -> bool:
         """Register a ``@workflow.defn`` type with its decorator's defaults (idempotent).
@@ -300,13 +232,13 @@ class Client:
         """
         definition = workflow_definition(workflow)
         request = registration.workflow_type_request(self.domain, definition, task_list)
-        return await self._register("register_workflow_type", "TypeAlreadyExistsFault", request)
+        return await registration.register(self, request, registration.TYPE_EXISTS)
 
     async def register_activity(self, activity: Any, *, task_list: str | None = None) -> bool:
         """Register an ``@activity.defn`` type with its decorator's defaults (idempotent)."""
         definition = activity_definition(activity)
         request = registration.activity_type_request(self.domain, definition, task_list)
-        return await self._register("register_activity_type", "TypeAlreadyExistsFault", request)
+        return await registration.register(self, request, registration.TYPE_EXISTS)
 
     async def register(
         self,
@@ -474,114 +406,21 @@ class Client:
             WorkflowIdConflictError: the policy is ``IDEMPOTENT`` and ``id`` is bound to
                 a run started with a different request.
         """
-        definition: WorkflowDefinition | None = None
-        if isinstance(workflow, str):
-            if version is None:
-                raise SwfValidationError(
-                    "version",
-                    None,
-                    "required",
-                    f"workflow {workflow!r} named by string: pass version= too",
-                )
-            name, resolved_version, inferred = workflow, version, Any
-        else:
-            definition = workflow_definition(workflow)
-            name = definition.name
-            resolved_version = version or definition.version
-            inferred = definition.result_type
-            run, has_self = checks.run_function(workflow, definition)
-            checks.check_arguments(f"workflow {name}", run, definition.param_types, args, has_self)
-        checks.check_domain(self.domain)
-        checks.check_workflow_id(id)
-        checks.check_type(name, resolved_version)
-        if task_list is not None:
-            rules.check_name("task_list", task_list)
-        if tag_list:
-            rules.check_tags("tag_list", list(tag_list))
-        if lambda_role is not None:
-            rules.check_length("lambda_role", lambda_role, minimum=1)
-        kwargs: dict[str, Any] = {
-            "domain": self.domain,
-            "workflowId": id,
-            "workflowType": {"name": name, "version": resolved_version},
-        }
-        plain = self.data_converter.values.encode_args(args)
-        kwargs["input"] = await self.data_converter.encode_text(plain, "input")
-        optional = {
-            "taskList": {"name": task_list} if task_list else None,
-            "executionStartToCloseTimeout": swf_duration(
-                execution_timeout, "execution_timeout", maximum=rules.MAX_EXECUTION_TIMEOUT
-            ),
-            "taskStartToCloseTimeout": swf_duration(task_timeout, "task_timeout"),
-            "childPolicy": child_policy,
-            "tagList": list(tag_list) if tag_list else None,
-            "taskPriority": rules.check_priority("task_priority", str(task_priority))
-            if task_priority is not None
-            else None,
-            "lambdaRole": lambda_role,
-        }
-        kwargs.update({k: v for k, v in optional.items() if v is not None})
-        rtype = result_type if result_type is not None else inferred
-        if id_reuse_policy is IdReusePolicy.IDEMPOTENT:
-            return await self._start_idempotently(kwargs, plain, rtype, definition)
-        try:
-            response = await self._call("start_workflow_execution", kwargs)
-        except SwfServiceError as error:
-            if error.code != ALREADY_STARTED:
-                raise
-            if id_reuse_policy is IdReusePolicy.FAIL:
-                raise WorkflowAlreadyStartedError(id) from error
-            existing = await self.get_workflow_handle(
-                id, result_type=rtype, workflow=workflow if definition else None
-            )
-            if id_reuse_policy is IdReusePolicy.USE_EXISTING:
-                return existing
-            await existing.terminate(reason="replaced by a new start (TERMINATE_EXISTING)")
-            response = await self._call("start_workflow_execution", kwargs)
-        self.log.info("workflow_started", workflow_id=id, run_id=response["runId"], type=name)
-        return WorkflowHandle(
-            self, id, response["runId"], rtype, newly_started=True, workflow=definition
-        )
-
-    async def _start_idempotently(
-        self,
-        kwargs: dict[str, Any],
-        plain_input: str,
-        rtype: Any,
-        definition: WorkflowDefinition | None,
-    ) -> WorkflowHandle[Any]:
-        kind = kwargs["workflowType"]
-        workflow_id: str = kwargs["workflowId"]
-        # Of the converter's text, not of what codecs made of it (a nonce differs each time).
-        tag = idempotency.fingerprint(kind["name"], kind["version"], plain_input)
-        tags = [t for t in kwargs.get("tagList", ()) if t != tag]
-        if len(tags) >= idempotency.MAX_TAGS:
-            raise SwfValidationError(
-                "tag_list",
-                tags,
-                "length",
-                f"tag_list has {len(tags)} tags; an IDEMPOTENT start needs one of SWF's "
-                f"{idempotency.MAX_TAGS} for its request's fingerprint",
-                size=len(tags) + 1,
-                limit=idempotency.MAX_TAGS,
-            )
-        kwargs = {**kwargs, "tagList": [*tags, tag]}
-
-        async def start() -> str | None:
-            try:
-                response = await self._call("start_workflow_execution", kwargs)
-            except SwfServiceError as error:
-                if error.code == ALREADY_STARTED:
-                    return None
-                raise
-            run_id: str = response["runId"]
-            return run_id
-
-        run_id, started = await idempotency.start_idempotently(self, workflow_id, tag, start)
-        event = "workflow_started" if started else "workflow_start_deduplicated"
-        self.log.info(event, workflow_id=workflow_id, run_id=run_id, type=kind["name"])
-        return WorkflowHandle(
-            self, workflow_id, run_id, rtype, newly_started=started, workflow=definition
+        return await starting.start_workflow(
+            self,
+            workflow,
+            args,
+            id=id,
+            version=version,
+            task_list=task_list,
+            id_reuse_policy=id_reuse_policy,
+            execution_timeout=execution_timeout,
+            task_timeout=task_timeout,
+            child_policy=child_policy,
+            tag_list=tag_list,
+            task_priority=task_priority,
+            lambda_role=lambda_role,
+            result_type=result_type,
         )
 
     async def _send(
@@ -646,26 +485,6 @@ class Client:
             self._fast = await fast_transport(swf, self._fast_stack)
             self._fast_refused = self._fast is None
         return self._fast
-
-    async def _start_time(self, workflow_id: str, run_id: str) -> datetime:
-        raw = await self._call(
-            "describe_workflow_execution",
-            {"domain": self.domain, "execution": {"workflowId": workflow_id, "runId": run_id}},
-        )
-        start: datetime = raw["executionInfo"]["startTimestamp"]
-        return start
-
-    async def _terminate_if_open(self, workflow_id: str, run_id: str, reason: str) -> None:
-        with suppress(UnknownResourceError):  # it closed already
-            await self._call(
-                "terminate_workflow_execution",
-                {
-                    "domain": self.domain,
-                    "workflowId": workflow_id,
-                    "runId": run_id,
-                    "reason": reason[:256],
-                },
-            )
 
     @overload
     async def get_workflow_handle(
@@ -741,33 +560,6 @@ class Client:
             run_id = max(runs, key=lambda r: r.start_time).run_id
         return WorkflowHandle(self, workflow_id, run_id, result_type, workflow=definition)
 
-    def _filters(
-        self,
-        *,
-        status: str,
-        workflow_id: str | None,
-        workflow_type: str | None,
-        tag: str | None,
-        close_status: str | None,
-        oldest: datetime | None,
-    ) -> dict[str, Any]:
-        since = oldest or datetime(1970, 1, 2, tzinfo=UTC)
-        kwargs: dict[str, Any] = {"domain": self.domain}
-        if status == "OPEN":
-            kwargs["startTimeFilter"] = {"oldestDate": since}
-        else:
-            kwargs["closeTimeFilter"] = {"oldestDate": since}
-        # SWF accepts at most one of these filters per request.
-        if workflow_id:
-            kwargs["executionFilter"] = {"workflowId": workflow_id}
-        elif workflow_type:
-            kwargs["typeFilter"] = {"name": workflow_type}
-        elif tag:
-            kwargs["tagFilter"] = {"tag": tag}
-        elif close_status and status == "CLOSED":
-            kwargs["closeStatusFilter"] = {"status": close_status}
-        return kwargs
-
     async def list_workflows(
         self,
         *,
@@ -778,8 +570,12 @@ class Client:
         close_status: str | None = None,
         oldest: datetime | None = None,
     ) -> list[WorkflowExecutionSummary]:
-        """Open (``status="OPEN"``) or closed executions, newest first, all pages."""
-        kwargs = self._filters(
+        """Open (``status="OPEN"``) or closed executions, newest first, all pages.
+
+        SWF takes one filter besides the time one: the first given of ``workflow_id``,
+        ``workflow_type``, ``tag`` and (closed executions) ``close_status`` is used.
+        """
+        filters = listing.Filters.of(
             status=status,
             workflow_id=workflow_id,
             workflow_type=workflow_type,
@@ -787,32 +583,7 @@ class Client:
             close_status=close_status,
             oldest=oldest,
         )
-        operation = (
-            "list_open_workflow_executions"
-            if status == "OPEN"
-            else "list_closed_workflow_executions"
-        )
-        found: list[WorkflowExecutionSummary] = []
-        while True:
-            page = await self._call(operation, kwargs)
-            found.extend(
-                WorkflowExecutionSummary(
-                    workflow_id=info["execution"]["workflowId"],
-                    run_id=info["execution"]["runId"],
-                    workflow_type=info["workflowType"]["name"],
-                    workflow_version=info["workflowType"]["version"],
-                    status=info["executionStatus"],
-                    close_status=info.get("closeStatus"),
-                    start_time=info["startTimestamp"],
-                    close_time=info.get("closeTimestamp"),
-                    tags=tuple(info.get("tagList", ())),
-                )
-                for info in page.get("executionInfos", [])
-            )
-            token = page.get("nextPageToken")
-            if not token:
-                return found
-            kwargs["nextPageToken"] = token
+        return await listing.list_workflows(self, status, filters)
 
     async def count_workflows(
         self,
@@ -825,7 +596,7 @@ class Client:
         oldest: datetime | None = None,
     ) -> int:
         """How many executions match (Count{Open,Closed}WorkflowExecutions)."""
-        kwargs = self._filters(
+        filters = listing.Filters.of(
             status=status,
             workflow_id=workflow_id,
             workflow_type=workflow_type,
@@ -833,11 +604,7 @@ class Client:
             close_status=close_status,
             oldest=oldest,
         )
-        if status == "OPEN":
-            response = await self._call("count_open_workflow_executions", kwargs)
-        else:
-            response = await self._call("count_closed_workflow_executions", kwargs)
-        return int(response["count"])
+        return await listing.count_workflows(self, status, filters)
 
     # -- activities completed from outside (callback-with-token) -------------------------------
 
@@ -848,34 +615,16 @@ class Client:
             ActivityTaskNotFoundError: the task is gone (completed, timed out, cancelled).
             SwfValidationError: the token or the result breaks SWF's rules.
         """
-        kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
-        if result is not None:
-            kwargs["result"] = await self.data_converter.encode(result, "result")
-        await self._call("respond_activity_task_completed", kwargs)
+        await task_tokens.complete(self, task_token, result)
 
     async def fail_activity(self, task_token: str, error: BaseException) -> None:
         """Fail an open activity task with ``error`` (reason and details within limits)."""
-        reason, details = encode_failure(error)
-        await self._call(
-            "respond_activity_task_failed",
-            {
-                "taskToken": checks.check_task_token(task_token),
-                "reason": reason,
-                "details": await self.data_converter.encode_text(details, "details"),
-            },
-        )
+        await task_tokens.fail(self, task_token, error)
 
     async def cancel_activity(self, task_token: str, details: Any = None) -> None:
         """Report an open activity task as cancelled."""
-        kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
-        if details is not None:
-            kwargs["details"] = await self.data_converter.encode(details, "details")
-        await self._call("respond_activity_task_canceled", kwargs)
+        await task_tokens.cancel(self, task_token, details)
 
     async def heartbeat_activity(self, task_token: str, *details: Any) -> bool:
         """Heartbeat an open activity task; True if its cancellation was requested."""
-        kwargs: dict[str, Any] = {"taskToken": checks.check_task_token(task_token)}
-        if details:
-            kwargs["details"] = await self.data_converter.encode(list(details), "heartbeat_details")
-        response = await self._call("record_activity_task_heartbeat", kwargs)
-        return bool(response.get("cancelRequested", False))
+        return await task_tokens.heartbeat(self, task_token, details)

@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
 
 import msgspec
 
+from .._wire import api
 from .._wire import events as e
-from .._wire.codec import decode_events
-from ..exceptions import WorkflowAlreadyStartedError, WorkflowIdConflictError
+from .._wire.codec import timestamp_to_datetime
+from .._wire.common import WorkflowExecution
+from ..exceptions import UnknownResourceError, WorkflowAlreadyStartedError, WorkflowIdConflictError
+from . import listing
 
 if TYPE_CHECKING:
     from .client import Client
@@ -38,7 +42,6 @@ TAG_PREFIX: Final = "swfasync-request:"
 MAX_TAGS: Final = 5
 # How many times a start is tried again when the runs under its id change under it.
 ATTEMPTS: Final = 5
-EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)
 
 TERMINATE_REASON: Final = "swfasync: duplicate of an idempotent start; the id is bound to run "
 
@@ -61,32 +64,17 @@ class Run:
 
 async def runs_of(client: Client, workflow_id: str, *, status: str) -> list[Run]:
     """Every visible open or closed run of ``workflow_id`` (all pages)."""
-    kwargs: dict[str, Any] = {
-        "domain": client.domain,
-        "executionFilter": {"workflowId": workflow_id},
-    }
-    if status == "OPEN":
-        kwargs["startTimeFilter"] = {"oldestDate": EPOCH}
-        operation = "list_open_workflow_executions"
-    else:
-        kwargs["closeTimeFilter"] = {"oldestDate": EPOCH}
-        operation = "list_closed_workflow_executions"
-    found: list[Run] = []
-    while True:
-        page = await client._call(operation, kwargs)
-        found.extend(
-            Run(
-                run_id=info["execution"]["runId"],
-                start_time=info["startTimestamp"],
-                open=status == "OPEN",
-                tags=tuple(info.get("tagList", ())),
-            )
-            for info in page.get("executionInfos", [])
+    filters = listing.Filters.of(status=status, workflow_id=workflow_id)
+    request = listing.list_request(client.domain, status, filters)
+    return [
+        Run(
+            run_id=info.execution.run_id,
+            start_time=timestamp_to_datetime(info.start_timestamp),
+            open=status == "OPEN",
+            tags=tuple(info.tag_list or ()),
         )
-        token = page.get("nextPageToken")
-        if not token:
-            return found
-        kwargs["nextPageToken"] = token
+        async for info in listing.execution_infos(client, request)
+    ]
 
 
 async def run_fingerprint(client: Client, workflow_id: str, run: Run) -> str:
@@ -94,20 +82,40 @@ async def run_fingerprint(client: Client, workflow_id: str, run: Run) -> str:
     for tag in run.tags:
         if tag.startswith(TAG_PREFIX):
             return tag
-    page = await client._call(
-        "get_workflow_execution_history",
-        {
-            "domain": client.domain,
-            "execution": {"workflowId": workflow_id, "runId": run.run_id},
-            "maximumPageSize": 1,
-        },
+    page = await client._send(
+        api.GetWorkflowExecutionHistoryInput(
+            domain=client.domain,
+            execution=WorkflowExecution(workflow_id=workflow_id, run_id=run.run_id),
+            maximum_page_size=1,
+        )
     )
-    first = decode_events(page.get("events", []))[0]
+    first = page.events[0]
     if not isinstance(first, e.WorkflowExecutionStarted):
         return ""
     attrs = first.attributes
     plain = await client.data_converter.decode_text(attrs.input, "input")
     return fingerprint(attrs.workflow_type.name, attrs.workflow_type.version, plain)
+
+
+async def start_time(client: Client, workflow_id: str, run_id: str) -> float:
+    """When SWF started the run (epoch seconds)."""
+    detail = await client._send(
+        api.DescribeWorkflowExecutionInput(
+            domain=client.domain,
+            execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+        )
+    )
+    return detail.execution_info.start_timestamp
+
+
+async def terminate_if_open(client: Client, workflow_id: str, run_id: str, reason: str) -> None:
+    """Terminate the run unless it has closed already."""
+    with suppress(UnknownResourceError):
+        await client._send(
+            api.TerminateWorkflowExecutionInput(
+                domain=client.domain, workflow_id=workflow_id, run_id=run_id, reason=reason[:256]
+            )
+        )
 
 
 def bound_run(runs: list[Run]) -> Run | None:
@@ -171,9 +179,10 @@ async def start_idempotently(
             if run.run_id != run_id
         ]
         earlier = bound_run(later)
-        if earlier is None or earlier.start_time > await client._start_time(workflow_id, run_id):
+        started_at = timestamp_to_datetime(await start_time(client, workflow_id, run_id))
+        if earlier is None or earlier.start_time > started_at:
             return run_id, True
-        await client._terminate_if_open(workflow_id, run_id, TERMINATE_REASON + earlier.run_id)
+        await terminate_if_open(client, workflow_id, run_id, TERMINATE_REASON + earlier.run_id)
         found = await resolve(client, workflow_id, tag, later)
         if found.run_id is not None:
             return found.run_id, False
