@@ -444,28 +444,6 @@ class Client:
             retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
         )
 
-    async def _call(
-        self, operation: str, kwargs: dict[str, Any], *, retry_for: float | object | None = ...
-    ) -> Any:
-        """One SWF call by its aiobotocore method name, retried and in SWF's terms.
-
-        ``retry_for`` overrides the client's ``retry_timeout`` for this call.
-        """
-        swf = self._calls if self._calls is not None else self.raw
-        name = swf.meta.method_to_api_mapping.get(operation, operation)
-        transport = await self._transport(swf, name)
-
-        async def send() -> dict[str, Any]:
-            return await transport.call(name, kwargs)
-
-        return await call_swf(
-            send,
-            operation=name,
-            endpoint=swf.meta.endpoint_url,
-            params=lambda: kwargs,
-            retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
-        )
-
     async def _transport(self, swf: Any, operation: str) -> SwfTransport:
         """The transport for ``operation`` (its SWF name) over ``swf``."""
         plain = self._plain

@@ -8,12 +8,12 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import anyio
 import msgspec
 
+from .._client import listing
 from .._client.client import Client
 from .._client.handle import (
     CLOSE_EVENTS,
@@ -22,16 +22,16 @@ from .._client.handle import (
     WorkflowDescription,
     WorkflowHandle,
 )
+from .._wire import api
 from .._wire import events as e
-from .._wire.codec import AnyEvent, decode_events
-from ._calls import swf_call
+from .._wire.codec import AnyEvent
+from .._wire.common import WorkflowExecution
+from ._calls import send
 from ._catalog import Catalog
 from ._models import Failure, RunInfo, WorkflowStatus
 from ._problems import HttpProblem
 
 MAX_WAIT: Final = 60.0
-# Runs are listed from here on: SWF keeps closed ones for the domain's retention only.
-EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)
 MAX_POLL_INTERVAL: Final = 1.0
 # A chain longer than this is cut at its oldest end (``runs`` starts there).
 MAX_CHAIN: Final = 100
@@ -48,40 +48,37 @@ def json_raw(text: str | None) -> msgspec.Raw | None:
     return msgspec.Raw(text.encode())
 
 
+def _tail_request(
+    client: Client, workflow_id: str, run_id: str, *, size: int, last: bool
+) -> api.GetWorkflowExecutionHistoryInput:
+    """The first (``last``: the newest) ``size`` events of a run."""
+    return api.GetWorkflowExecutionHistoryInput(
+        domain=client.domain,
+        execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+        maximum_page_size=size,
+        reverse_order=last,
+    )
+
+
 async def _event(client: Client, workflow_id: str, run_id: str, *, last: bool) -> AnyEvent:
-    page = await swf_call(
-        client,
-        "get_workflow_execution_history",
-        {
-            "domain": client.domain,
-            "execution": {"workflowId": workflow_id, "runId": run_id},
-            "maximumPageSize": 1,
-            "reverseOrder": last,
-        },
-    )
-    return decode_events(page["events"])[0]
+    page = await send(client, _tail_request(client, workflow_id, run_id, size=1, last=last))
+    return page.events[0]
 
 
-async def _newest(client: Client, workflow_id: str, status: str) -> dict[str, Any] | None:
-    page = await swf_call(
-        client,
-        f"list_{status}_workflow_executions",
-        {
-            "domain": client.domain,
-            ("startTimeFilter" if status == "open" else "closeTimeFilter"): {"oldestDate": EPOCH},
-            "executionFilter": {"workflowId": workflow_id},
-            "maximumPageSize": 1,  # newest first, as SWF lists them
-        },
-    )
-    infos: list[dict[str, Any]] = page.get("executionInfos", [])
-    return infos[0] if infos else None
+async def _newest(
+    client: Client, workflow_id: str, status: str
+) -> api.WorkflowExecutionInfo | None:
+    filters = listing.Filters.of(status=status, workflow_id=workflow_id)
+    # One row: SWF lists the newest first.
+    page = await send(client, listing.list_request(client.domain, status, filters, page_size=1))
+    return page.execution_infos[0] if page.execution_infos else None
 
 
-async def latest_run(client: Client, workflow_id: str) -> dict[str, Any]:
+async def latest_run(client: Client, workflow_id: str) -> api.WorkflowExecutionInfo:
     """SWF's execution info of the id's open run, else of its latest closed one; 404
     when there is none. The open list is asked first: a run being waited on is open."""
-    info = await _newest(client, workflow_id, "open") or await _newest(
-        client, workflow_id, "closed"
+    info = await _newest(client, workflow_id, "OPEN") or await _newest(
+        client, workflow_id, "CLOSED"
     )
     if info is None:
         raise HttpProblem(
@@ -101,12 +98,12 @@ async def latest_handle(
     ``workflow`` (a served class) makes the handle check signals against it.
     """
     if run_id is None:
-        run_id = str(latest_run_id(await latest_run(client, workflow_id)))
+        run_id = latest_run_id(await latest_run(client, workflow_id))
     return await client.get_workflow_handle(workflow_id, run_id, workflow=workflow)
 
 
-def latest_run_id(info: dict[str, Any]) -> str:
-    return str(info["execution"]["runId"])
+def latest_run_id(info: api.WorkflowExecutionInfo) -> str:
+    return info.execution.run_id
 
 
 def run_info(description: WorkflowDescription) -> RunInfo:
@@ -167,17 +164,8 @@ async def _close(handle: WorkflowHandle[Any], deadline: float) -> _Closing | Non
     """
     interval = FIRST_POLL_INTERVAL
     while True:
-        page = await swf_call(
-            handle.client,
-            "get_workflow_execution_history",
-            {
-                "domain": handle.client.domain,
-                "execution": {"workflowId": handle.workflow_id, "runId": handle.run_id},
-                "maximumPageSize": 2,
-                "reverseOrder": True,
-            },
-        )
-        tail = decode_events(page["events"])
+        request = _tail_request(handle.client, handle.workflow_id, handle.run_id, size=2, last=True)
+        tail = (await send(handle.client, request)).events
         if type(tail[0]) in CLOSE_EVENTS:
             return _Closing(tail[0], tail[1] if len(tail) > 1 else None)
         remaining = deadline - time.monotonic()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -17,13 +16,14 @@ import msgspec
 from aiohttp import web
 from botocore.exceptions import ClientError
 
-from .._client import idempotency
+from .._client import idempotency, listing
 from .._client.client import Client, IdReusePolicy
 from .._client.connection import error_code
 from .._client.timeline import format_timeline
+from .._wire import api
 from .._wire.codec import event_to_builtins
 from . import _bodies, _status
-from ._calls import swf_call
+from ._calls import send
 from ._catalog import Catalog
 from ._models import (
     Accepted,
@@ -144,24 +144,18 @@ def _decode_page_token(token: str) -> dict[str, Any]:
     return state
 
 
-def _epoch(value: Any) -> float:
-    """A timestamp as seconds: botocore's parser gives datetimes, SWF's JSON numbers."""
-    return value.timestamp() if isinstance(value, datetime) else float(value)
-
-
-def _summary(info: dict[str, Any]) -> WorkflowSummary:
-    closed = info.get("closeTimestamp")
+def _summary(info: api.WorkflowExecutionInfo) -> WorkflowSummary:
     return WorkflowSummary(
-        workflow_id=info["execution"]["workflowId"],
-        run_id=info["execution"]["runId"],
-        workflow=info["workflowType"]["name"],
-        version=info["workflowType"]["version"],
-        status=info["executionStatus"],
-        close_status=info.get("closeStatus"),
-        started_at=_epoch(info["startTimestamp"]),
-        closed_at=_epoch(closed) if closed is not None else None,
+        workflow_id=info.execution.workflow_id,
+        run_id=info.execution.run_id,
+        workflow=info.workflow_type.name,
+        version=info.workflow_type.version,
+        status=info.execution_status,
+        close_status=info.close_status,
+        started_at=info.start_timestamp,
+        closed_at=info.close_timestamp,
         # The client's own request fingerprint (IDEMPOTENT starts) is not a user's tag.
-        tags=[t for t in info.get("tagList", []) if not t.startswith(idempotency.TAG_PREFIX)],
+        tags=[t for t in info.tag_list or () if not t.startswith(idempotency.TAG_PREFIX)],
     )
 
 
@@ -187,23 +181,15 @@ async def list_page(client: Client, request: web.Request) -> WorkflowList:
     size_text = query.get("page_size", str(DEFAULT_PAGE_SIZE))
     if not size_text.isdigit() or not 1 <= int(size_text) <= 1000:
         raise bad_request(f"page_size is 1 to 1000, not {size_text!r}", field="page_size")
-    kwargs: dict[str, Any] = {"domain": client.domain, "maximumPageSize": int(size_text)}
-    if state["s"] == "open":
-        kwargs["startTimeFilter"] = {"oldestDate": _status.EPOCH}
-        operation = "list_open_workflow_executions"
-    else:
-        kwargs["closeTimeFilter"] = {"oldestDate": _status.EPOCH}
-        operation = "list_closed_workflow_executions"
-    if state.get("w"):
-        kwargs["typeFilter"] = {"name": state["w"]}
-    elif state.get("t"):
-        kwargs["tagFilter"] = {"tag": state["t"]}
+    status = "OPEN" if state["s"] == "open" else "CLOSED"
+    filters = listing.Filters.of(status=status, workflow_type=state.get("w"), tag=state.get("t"))
+    listed = listing.list_request(client.domain, status, filters, page_size=int(size_text))
     if state.get("n"):
-        kwargs["nextPageToken"] = state["n"]
-    page = await swf_call(client, operation, kwargs)
-    following = page.get("nextPageToken")
+        listed = msgspec.structs.replace(listed, next_page_token=state["n"])
+    page = await send(client, listed)
+    following = page.next_page_token
     return WorkflowList(
-        workflows=[_summary(info) for info in page.get("executionInfos", [])],
+        workflows=[_summary(info) for info in page.execution_infos],
         next_page_token=_encode_page_token({**state, "n": following}) if following else None,
     )
 
@@ -264,7 +250,7 @@ async def signal(
     if run_id is None:
         info = await _status.latest_run(client, workflow_id)
         run_id = _status.latest_run_id(info)
-        name, version = info["workflowType"]["name"], info["workflowType"]["version"]
+        name, version = info.workflow_type.name, info.workflow_type.version
     else:
         described = await (await _status.latest_handle(client, workflow_id, run_id)).describe()
         name, version = described.workflow_type, described.workflow_version
