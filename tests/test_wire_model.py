@@ -180,3 +180,136 @@ def test_empty_decision_poll_and_decision_encoding() -> None:
             "startTimerDecisionAttributes": {"timerId": "1", "startToFireTimeout": "5"},
         }
     ]
+
+
+# -- the model's constraints, generated into the Structs requests reach -------------------------
+
+OPERATIONS: dict[str, dict[str, Any]] = botocore.loaders.Loader().load_service_model(
+    "swf", "service-2"
+)["operations"]
+
+
+def _reached_by_requests() -> list[str]:
+    """Every structure a request holds, at any depth (decisions included)."""
+    seen: set[str] = set()
+    stack = [op["input"]["shape"] for op in OPERATIONS.values()]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = SHAPES[name]
+        if shape["type"] == "structure":
+            stack += [m["shape"] for m in shape["members"].values()]
+        elif shape["type"] == "list":
+            stack.append(shape["member"]["shape"])
+    return sorted(n for n in seen if SHAPES[n]["type"] == "structure" and n != "Decision")
+
+
+def _unwrap(info: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, dict[str, Any]]:
+    """A member's type without ``| None`` and its ``Meta`` extras."""
+    extra: dict[str, Any] = {}
+    while True:
+        if isinstance(info, msgspec.inspect.Metadata):
+            extra.update(info.extra or {})
+            info = info.type
+        elif isinstance(info, msgspec.inspect.UnionType) and any(
+            isinstance(t, msgspec.inspect.NoneType) for t in info.types
+        ):
+            (info,) = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        else:
+            return info, extra
+
+
+def _states_name_rule(member: dict[str, Any]) -> bool:
+    text = re.sub(r"<[^>]+>", "", member.get("documentation", ""))
+    return "not be the literal string arn" in re.sub(r"\s+", " ", text)
+
+
+def _assert_shape_constraints(shape_name: str, info: msgspec.inspect.Type, where: str) -> None:
+    """``info`` carries every constraint the model puts on shape ``shape_name``."""
+    shape = SHAPES[shape_name]
+    kind = shape["type"]
+    if "enum" in shape:
+        assert isinstance(info, msgspec.inspect.LiteralType), where
+        assert set(info.values) == set(shape["enum"]), where
+    elif kind == "string":
+        assert isinstance(info, msgspec.inspect.StrType), where
+        assert (info.min_length, info.max_length) == (shape.get("min"), shape.get("max")), where
+    elif kind in ("integer", "long"):
+        assert isinstance(info, msgspec.inspect.IntType), where
+        assert (info.ge, info.le) == (shape.get("min"), shape.get("max")), where
+    elif kind == "list":
+        assert isinstance(info, msgspec.inspect.ListType), where
+        assert (info.min_length, info.max_length) == (shape.get("min"), shape.get("max")), where
+        item, _ = _unwrap(info.item_type)
+        _assert_shape_constraints(shape["member"]["shape"], item, where + "[]")
+
+
+def _expected_rule(structure: str, member_name: str) -> str | None:
+    """The SWF rule a member follows, read from the model and the SDK's rules."""
+    from swfasync._wire.rules import PAYLOAD_FIELDS
+
+    member = SHAPES[structure]["members"][member_name]
+    shape_name = member["shape"]
+    shape = SHAPES[shape_name]
+    if _states_name_rule(member):
+        return "task_list" if shape["type"] == "structure" else "name"
+    if shape_name.startswith("Duration"):
+        return "duration_or_none" if shape_name.endswith("Optional") else "duration"
+    if shape_name == "TaskPriority":
+        return "priority"
+    if shape["type"] != "string" or "enum" in shape:
+        return None
+    if _snake(member_name) in PAYLOAD_FIELDS:
+        return "payload"
+    return "utf16" if "min" in shape or "max" in shape else None
+
+
+@pytest.mark.parametrize("shape_name", _reached_by_requests())
+def test_request_structs_carry_every_constraint_of_the_model(shape_name: str) -> None:
+    info = msgspec.inspect.type_info(_struct(shape_name))
+    assert isinstance(info, msgspec.inspect.StructType)
+    members = SHAPES[shape_name]["members"]
+    for field in info.fields:
+        where = f"{shape_name}.{field.encode_name}"
+        member_type, extra = _unwrap(field.type)
+        _assert_shape_constraints(members[field.encode_name]["shape"], member_type, where)
+        assert extra.get("swf") == _expected_rule(shape_name, field.encode_name), where
+
+
+def test_the_constraints_reach_decisions_and_the_name_rule_is_found() -> None:
+    """The walk above covers the decisions, and the documentation gives the name rule to
+    the members SWF's reference lists (so a reworded sentence cannot pass unnoticed)."""
+    reached = _reached_by_requests()
+    assert "ScheduleActivityTaskDecisionAttributes" in reached
+    named = {
+        (s, m)
+        for s in reached
+        for m, member in SHAPES[s]["members"].items()
+        if _states_name_rule(member)
+    }
+    assert {
+        ("StartWorkflowExecutionInput", "workflowId"),
+        ("ScheduleActivityTaskDecisionAttributes", "activityId"),
+        ("ScheduleActivityTaskDecisionAttributes", "taskList"),
+        ("StartTimerDecisionAttributes", "timerId"),
+        ("PollForDecisionTaskInput", "taskList"),
+        ("RegisterDomainInput", "name"),
+    } <= named
+
+
+def test_event_attributes_carry_no_constraints() -> None:
+    """What SWF sends is SWF's to vouch for: decoding a history checks no Meta of its own."""
+    for cls in events.HISTORYEVENT_CLASSES.values():
+        event = msgspec.inspect.type_info(cls)
+        assert isinstance(event, msgspec.inspect.StructType)
+        (attributes,) = [f.type for f in event.fields if f.name == "attributes"]
+        assert isinstance(attributes, msgspec.inspect.StructType)
+        for field in attributes.fields:
+            if isinstance(field.type, msgspec.inspect.StructType):
+                continue  # a shared Struct (a task list) is the same class as in requests
+            assert not isinstance(field.type, msgspec.inspect.Metadata), field
+            plain, _ = _unwrap(field.type)
+            if isinstance(plain, msgspec.inspect.StrType | msgspec.inspect.IntType):
+                assert plain == type(plain)(), (cls.__name__, field.name)

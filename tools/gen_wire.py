@@ -10,6 +10,33 @@ in snake_case (renamed to SWF's camelCase on the wire); every string enum become
 class per event type (tag ``eventType``) and per decision type (tag ``decisionType``),
 whose single ``attributes`` field carries the ``<x>EventAttributes`` /
 ``<x>DecisionAttributes`` member of the SWF shape.
+
+Constraints: the members of every request, and of every Struct a request reaches (the
+decisions of RespondDecisionTaskCompleted, task lists, filters ...), are annotated with the
+model's constraints, ``Annotated[<type>, msgspec.Meta(...)]``: ``min_length``/``max_length``
+of strings and lists, ``ge``/``le`` of integers (enums are the ``Literal`` aliases). What
+msgspec's ``Meta`` cannot say goes into its ``extra={"swf": <rule>}``, read by
+``swfasync/_wire/validation.py`` and checked with the functions of ``rules.py``:
+
+- ``"utf16"``: the length counts UTF-16 code units, as SWF counts it (every length is);
+- ``"payload"``: a payload (the model's ``Data``, ``LimitedData``, ``FunctionInput`` and
+  reason shapes), too long is a ``PayloadTooLargeError``;
+- ``"duration"`` / ``"duration_or_none"``: a ``DurationIn*`` shape, whole seconds (days)
+  in at most 8 digits, ``NONE`` allowed by the ``*Optional`` shape only;
+- ``"priority"``: the ``TaskPriority`` shape, an integer in Java's ``int`` range;
+- ``"name"``: SWF's name rule (no ``:``, ``/``, ``|``, control characters, not ``arn``), on
+  the members whose documentation in the model states it; ``"task_list"`` on a task list
+  member whose documentation states it, for the task list's ``name``.
+
+A constrained shape is a type alias of the same name in ``common.py`` (``WorkflowId =
+Annotated[str, msgspec.Meta(min_length=1, max_length=256, extra={"swf": "utf16"})]``); the
+name rule is the member's own (``Annotated[WorkflowId, NAME_RULE]``), as the model states it
+per member. History events and the answers of operations carry no constraints of their
+own: what SWF sends is SWF's to vouch for, and msgspec would check every ``Meta`` on every
+event decoded, on the replay path, and refuse a history should SWF ever widen a limit. (The
+few shared Structs a request also reaches, such as ``TaskList``, are checked when they
+appear in events: a handful of length comparisons per event, which the replay benchmark
+does not see.)
 """
 
 from __future__ import annotations
@@ -50,6 +77,26 @@ def first_sentence(html: str) -> str:
     return sentence.replace('"""', "'").replace("\\", "\\\\")
 
 
+# String shapes that carry payloads: what the SDK's callers hand in as data or reasons.
+PAYLOAD_SHAPES = frozenset(
+    {"Data", "LimitedData", "FunctionInput", "FailureReason", "TerminateReason"}
+)
+# The shape of task priorities (an integer in a string).
+PRIORITY_SHAPE = "TaskPriority"
+# The model words the name rule in each member's documentation, ending with this.
+NAME_RULE_TEXT = "must not be the literal string arn"
+
+
+def plain_text(html: str) -> str:
+    text = re.sub(r"<[^>]+>", "", html or "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def states_name_rule(member: dict[str, Any]) -> bool:
+    """Whether a member's documentation states SWF's name rule for it."""
+    return NAME_RULE_TEXT in plain_text(member.get("documentation", ""))
+
+
 class Model:
     def __init__(self) -> None:
         loaded = botocore.loaders.Loader().load_service_model("swf", "service-2")
@@ -62,16 +109,70 @@ class Model:
     def is_enum(self, name: str) -> bool:
         return self.kind(name) == "string" and "enum" in self.shapes[name]
 
-    def annotation(self, name: str) -> str:
+    def annotation(self, name: str, constrained: bool = False) -> str:
+        """The type of a value of shape ``name``; ``constrained``: with the model's
+        constraints (the alias of a constrained shape, see :meth:`constraint`)."""
         shape = self.shapes[name]
         kind = shape["type"]
         if kind == "structure":
             return name
+        if constrained and self.constraint(name) is not None:
+            return name
         if kind == "list":
-            return f"list[{self.annotation(shape['member']['shape'])}]"
+            return f"list[{self.annotation(shape['member']['shape'], constrained)}]"
         if self.is_enum(name):
             return name
         return SCALARS[kind]
+
+    def rule(self, name: str) -> str | None:
+        """The rule of ``rules.py`` a string shape's values follow, by the shape's name."""
+        if name.startswith("Duration"):
+            return "duration_or_none" if name.endswith("Optional") else "duration"
+        if name == PRIORITY_SHAPE:
+            return "priority"
+        if name in PAYLOAD_SHAPES:
+            return "payload"
+        shape = self.shapes[name]
+        return "utf16" if "min" in shape or "max" in shape else None
+
+    def constraint(self, name: str) -> str | None:
+        """The ``Annotated`` type of a shape the model constrains, None for the others."""
+        shape = self.shapes[name]
+        kind = shape["type"]
+        if kind == "string" and not self.is_enum(name):
+            bounds = [f"min_length={shape['min']}"] if "min" in shape else []
+            bounds += [f"max_length={shape['max']}"] if "max" in shape else []
+            rule = self.rule(name)
+            if rule is None:
+                return None
+            meta = ", ".join([*bounds, f'extra={{"swf": "{rule}"}}'])
+            return f"Annotated[str, msgspec.Meta({meta})]"
+        if kind in ("integer", "long") and ("min" in shape or "max" in shape):
+            bounds = [f"ge={shape['min']}"] if "min" in shape else []
+            bounds += [f"le={shape['max']}"] if "max" in shape else []
+            return f"Annotated[int, msgspec.Meta({', '.join(bounds)})]"
+        if kind == "list" and ("min" in shape or "max" in shape):
+            bounds = [f"min_length={shape['min']}"] if "min" in shape else []
+            bounds += [f"max_length={shape['max']}"] if "max" in shape else []
+            item = self.annotation(shape["member"]["shape"], constrained=True)
+            return f"Annotated[list[{item}], msgspec.Meta({', '.join(bounds)})]"
+        if kind not in ("string", "integer", "long", "list", "boolean", "timestamp", "structure"):
+            raise ValueError(f"shape {name} of type {kind}: no constraints generated for it")
+        return None
+
+    def member_annotation(self, member: dict[str, Any], constrained: bool) -> str:
+        """The type of a structure member; ``constrained``: with the model's constraints,
+        the name rule included where the member's documentation states it."""
+        name = member["shape"]
+        annotation = self.annotation(name, constrained)
+        if not constrained or not states_name_rule(member):
+            return annotation
+        kind = self.kind(name)
+        if kind == "string":
+            return f"Annotated[{annotation}, NAME_RULE]"
+        if kind == "structure" and "name" in self.shapes[name]["members"]:
+            return f"Annotated[{annotation}, TASK_LIST_RULE]"
+        raise ValueError(f"the name rule on a {kind} shape ({name}) is not generated")
 
     def references(self, name: str) -> Iterable[str]:
         shape = self.shapes[name]
@@ -102,10 +203,14 @@ POLLS = frozenset({"PollForDecisionTask", "PollForActivityTask"})
 
 
 def struct_source(
-    model: Model, name: str, operation: tuple[str, str | None] | None = None
+    model: Model,
+    name: str,
+    operation: tuple[str, str | None] | None = None,
+    *,
+    constrained: bool = False,
 ) -> str:
     """A Struct for shape ``name``; ``operation`` (its name and output shape) makes it the
-    request of that operation."""
+    request of that operation; ``constrained``: its members carry the model's constraints."""
     shape = model.shapes[name]
     required = set(shape.get("required", ()))
     if operation is None:
@@ -131,7 +236,7 @@ def struct_source(
     members = shape["members"]
     ordered = [m for m in members if m in required] + [m for m in members if m not in required]
     for member in ordered:
-        annotation = model.annotation(members[member]["shape"])
+        annotation = model.member_annotation(members[member], constrained)
         if name in EVENT_PAGES and member == "events":
             annotation = "list[AnyEvent]"
         if member in required:
@@ -171,6 +276,35 @@ def module(doc: str, imports: list[str], body: list[str]) -> str:
     return HEADER.format(doc=doc) + "\n".join(imports) + "\n\n\n" + "\n\n".join(body)
 
 
+def used_names(body: list[str], names: Iterable[str]) -> list[str]:
+    """The ``names`` that ``body`` uses, sorted (for its imports)."""
+    words = set(re.findall(r"\b\w+\b", "\n".join(body)))
+    return sorted(set(names) & words)
+
+
+def typing_import(body: list[str], names: Iterable[str]) -> list[str]:
+    found = used_names(body, names)
+    return [f"from typing import {', '.join(found)}"] if found else []
+
+
+def aliases(model: Model, constrained: set[str]) -> list[str]:
+    """The constrained shapes the members of ``constrained`` structs use, each after the
+    shapes its own alias names."""
+    found: list[str] = []
+
+    def visit(name: str) -> None:
+        shape = model.shapes[name]
+        if shape["type"] == "list":
+            visit(shape["member"]["shape"])
+        if name not in found and shape["type"] != "structure" and model.constraint(name):
+            found.append(name)
+
+    members = {m["shape"] for s in constrained for m in model.shapes[s]["members"].values()}
+    for name in sorted(members, key=lambda n: (model.kind(n) == "list", n)):
+        visit(name)
+    return found
+
+
 def main() -> None:
     model = Model()
     shapes = model.shapes
@@ -185,6 +319,26 @@ def main() -> None:
     )
     api = structs - event_attrs - decision_attrs - shared - unions
     enums = sorted(n for n in shapes if model.is_enum(n))
+    # Constraints where requests reach: every input, and what it holds (see the docstring).
+    inputs = {op["input"]["shape"] for op in model.operations.values()}
+    constrained = model.reachable(inputs) & structs
+    constrained_shapes = aliases(model, constrained)
+    rules = [
+        "# The member states SWF's name rule (a task list: for its ``name``).",
+        'NAME_RULE = msgspec.Meta(extra={"swf": "name"})',
+        'TASK_LIST_RULE = msgspec.Meta(extra={"swf": "task_list"})',
+        "",
+    ]
+    # Everything common.py defines that the other modules may import.
+    common_names = [
+        "Request",
+        "WireStruct",
+        "NAME_RULE",
+        "TASK_LIST_RULE",
+        *enums,
+        *constrained_shapes,
+        *shared,
+    ]
 
     struct_base = (
         'class WireStruct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", '
@@ -203,12 +357,22 @@ def main() -> None:
     )
     common_body = [struct_base, request_base]
     common_body += [enum_source(model, n) for n in enums]
-    common_body += [struct_source(model, n) for n in ordered_structs(model, shared)]
+    common_body.append("\n".join(rules))
+    common_body.append(
+        "# The constrained shapes requests use, by the model's shape names.\n"
+        + "".join(f"{n} = {model.constraint(n)}\n" for n in constrained_shapes)
+    )
+    common_body += [
+        struct_source(model, n, constrained=n in constrained)
+        for n in ordered_structs(model, shared)
+    ]
     common_body.append("FAULT_NAMES = (\n" + "".join(f'    "{f}",\n' for f in faults) + ")\n")
+    common_typing = ["Annotated", "ClassVar", "Generic", "Literal", "TypeVar"]
     (WIRE / "common.py").write_text(
         module(
-            "Shapes shared by events, decisions and API calls, and every SWF enum.",
-            ["from typing import ClassVar, Generic, Literal, TypeVar", "", "import msgspec"],
+            "Shapes shared by events, decisions and API calls, every SWF enum, and the\n"
+            "constrained shapes of requests (see tools/gen_wire.py).",
+            [*typing_import(common_body, common_typing), "", "import msgspec"],
             common_body,
         )
     )
@@ -216,10 +380,10 @@ def main() -> None:
     def union_module(
         attrs: set[str], union: str, tag_field: str, suffix: str, enum_name: str, doc: str
     ) -> str:
-        used_common = sorted(
-            {r for a in attrs for r in model.reachable([a]) if r in shared or model.is_enum(r)}
-        )
-        body = [struct_source(model, n) for n in ordered_structs(model, attrs)]
+        body = [
+            struct_source(model, n, constrained=n in constrained)
+            for n in ordered_structs(model, attrs)
+        ]
         base = f"{union}Base"
         fields = (
             "    event_id: int\n    event_timestamp: float\n" if union == "HistoryEvent" else ""
@@ -245,8 +409,9 @@ def main() -> None:
             + "".join(f'    "{c}": {c},\n' for c in classes)
             + "}\n"
         )
-        imports = ["import msgspec", "", "from .common import ("]
-        imports += [f"    {n}," for n in ["WireStruct", *used_common]]
+        imports = [*typing_import(body, ["Annotated"]), "", "import msgspec", ""]
+        imports += ["from .common import ("]
+        imports += [f"    {n}," for n in used_names(body, common_names)]
         imports.append(")")
         return module(doc, imports, body)
 
@@ -271,24 +436,27 @@ def main() -> None:
         )
     )
 
-    used = sorted({r for a in api for r in model.reachable([a]) if r in shared or model.is_enum(r)})
     requests = {
         op["input"]["shape"]: (op_name, op.get("output", {}).get("shape"))
         for op_name, op in sorted(model.operations.items())
     }
     # Answers first: a request names its answer's Struct.
-    api_body = [struct_source(model, n) for n in ordered_structs(model, api - set(requests))]
+    api_body = [
+        struct_source(model, n, constrained=n in constrained)
+        for n in ordered_structs(model, api - set(requests))
+    ]
     api_body += [
-        struct_source(model, n, requests[n]) for n in ordered_structs(model, set(requests))
+        struct_source(model, n, requests[n], constrained=True)
+        for n in ordered_structs(model, set(requests))
     ]
     api_body.append(
         "REQUESTS: dict[str, type[Request[Any]]] = {\n"
         + "".join(f'    "{op}": {shape},\n' for shape, (op, _) in sorted(requests.items()))
         + "}\n"
     )
-    api_imports = ["from typing import Any, ClassVar", "", "from .codec import AnyEvent"]
-    api_imports += ["from .common import ("]
-    api_imports += [f"    {n}," for n in ["Request", "WireStruct", *used]]
+    api_imports = [*typing_import(api_body, ["Annotated", "Any", "ClassVar"]), ""]
+    api_imports += ["from .codec import AnyEvent", "from .common import ("]
+    api_imports += [f"    {n}," for n in used_names(api_body, common_names)]
     api_imports += [")", "from .decisions import Decision"]
     (WIRE / "api.py").write_text(
         module(
