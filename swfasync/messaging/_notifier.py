@@ -28,9 +28,12 @@ from botocore.exceptions import ClientError
 
 from .._client.client import Client, WorkflowExecutionSummary
 from .._client.idempotency import TERMINATE_REASON as DUPLICATE_REASON
+from .._client.transport import AiobotocoreTransport
 from .._log import get_logger
+from .._wire import api
 from .._wire import events as e
-from .._wire.codec import AnyEvent, UnknownEvent, decode_events, timestamp_to_datetime
+from .._wire.codec import AnyEvent, UnknownEvent, timestamp_to_datetime
+from .._wire.common import WorkflowExecution
 from ..exceptions import ConfigurationError
 from ._aws import create_client, error_code, is_transient
 from ._ledger import Ledger, SqliteLedger
@@ -273,24 +276,28 @@ class StatusNotifier:
         return self.published - before
 
     async def _tail(self, run: WorkflowExecutionSummary, after: int) -> list[AnyEvent]:
-        """The run's events after ``after``, oldest first (reading reverse pages)."""
+        """The run's events after ``after``, oldest first (reading reverse pages).
+
+        Read over ``Client.raw``, botocore's own retries and no more: a run whose read
+        fails is read again on the next scan, not waited on while the others are due.
+        """
+        swf = AiobotocoreTransport(self.client.raw)
+        request = api.GetWorkflowExecutionHistoryInput(
+            domain=self.client.domain,
+            execution=WorkflowExecution(workflow_id=run.workflow_id, run_id=run.run_id),
+            maximum_page_size=PAGE,
+            reverse_order=True,
+        )
         newest_first: list[AnyEvent] = []
-        kwargs: dict[str, Any] = {
-            "domain": self.client.domain,
-            "execution": {"workflowId": run.workflow_id, "runId": run.run_id},
-            "maximumPageSize": PAGE,
-            "reverseOrder": True,
-        }
         while True:
-            page = await self.client.raw.get_workflow_execution_history(**kwargs)
-            for event in decode_events(page.get("events", [])):
+            page = await swf.send(request)
+            for event in page.events:
                 if event.event_id <= after:
                     return newest_first[::-1]
                 newest_first.append(event)
-            token = page.get("nextPageToken")
-            if not token:
+            if not page.next_page_token:
                 return newest_first[::-1]
-            kwargs["nextPageToken"] = token
+            request = msgspec.structs.replace(request, next_page_token=page.next_page_token)
 
     async def _follow(self, run: WorkflowExecutionSummary) -> bool:
         """Publish what a run's new events announce; whether it had new events."""
