@@ -1,23 +1,22 @@
-"""Client: start and inspect workflow executions, register types, finish activities by token."""
+"""Client: start and inspect workflow executions, register types, finish activities by token.
+
+``Client`` is the one public class, so its methods keep the signatures, overloads and
+docstrings users read; the work is done where each concern lives: the connections and
+retries in :mod:`.channel`, starts and their id reuse policies in :mod:`.starting`,
+listing in :mod:`.listing`, registration in :mod:`.registration`, activities finished by
+token in :mod:`.task_tokens`, one execution in :mod:`.handle`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import AsyncExitStack
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Final, TypeVar, Unpack, overload
+from types import EllipsisType, TracebackType
+from typing import Any, TypeVar, Unpack, overload
 
-import msgspec
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError
 
-from .._engine.definitions import (
-    ChildPolicy,
-    Duration,
-    activity_definition,
-    workflow_definition,
-)
+from .._engine.definitions import ChildPolicy, Duration, activity_definition, workflow_definition
 from .._log import get_logger
 from .._payloads.data_converter import DEFAULT_DATA_CONVERTER, DataConverter
 from .._typing import (
@@ -37,35 +36,17 @@ from .._typing import (
     WorkflowClass,
 )
 from .._wire.common import Answer, Request
-from ..exceptions import (
-    ClientClosedError,
-    ConfigurationError,
-    WorkflowNotFoundError,
-)
+from ..exceptions import WorkflowNotFoundError
 from . import checks, listing, registration, starting, task_tokens
-from .connection import call_swf, create_swf_client, make_config
+from .channel import Channel
 from .handle import WorkflowHandle
 from .listing import WorkflowExecutionSummary as WorkflowExecutionSummary
 from .starting import IdReusePolicy as IdReusePolicy
-from .transport import AiobotocoreTransport, SwfTransport, fast_transport
 
 log = get_logger("swfasync.client")
 
 R = TypeVar("R")
 
-# The calls that go by the fast transport (signed aiohttp, a quarter of aiobotocore's
-# cost): a waiting result() reads the history's last event again and again.
-FAST_OPERATIONS: Final = frozenset(
-    {
-        "GetWorkflowExecutionHistory",
-        "RespondActivityTaskCompleted",
-        "RespondActivityTaskFailed",
-        "RespondActivityTaskCanceled",
-        "RecordActivityTaskHeartbeat",
-    }
-)
-# botocore tries each of the client's own calls once; call_swf does the retrying.
-SDK_RETRIES: Final[Any] = {"mode": "standard", "total_max_attempts": 1}
 # How long a call keeps retrying connection failures, throttling and 5xx answers.
 DEFAULT_RETRY_TIMEOUT = 60.0
 
@@ -131,7 +112,7 @@ class Client:
         self.endpoint_url = endpoint_url
         self.identity = identity
         self.raise_on_decision_failure = raise_on_decision_failure
-        self._options: dict[str, Any] = {
+        options: dict[str, Any] = {
             "endpoint_url": endpoint_url,
             "region_name": region_name,
             "aws_access_key_id": aws_access_key_id,
@@ -140,15 +121,7 @@ class Client:
             "profile": profile,
             "config": config,
         }
-        self._swf: Any = swf
-        # The connection the client's own calls use: the SDK retries them (retry_timeout),
-        # so botocore's retries, and their quota shared by every call, are off there.
-        self._calls: Any = swf
-        self._stack: AsyncExitStack | None = None
-        self._plain: AiobotocoreTransport | None = None
-        self._fast: SwfTransport | None = None
-        self._fast_refused = False
-        self._fast_stack = AsyncExitStack()
+        self._channel = Channel(domain, options, swf)
         self.log = log.bind(domain=domain)
 
     @classmethod
@@ -173,37 +146,11 @@ class Client:
 
     async def open(self) -> None:
         """Open the HTTP session (``async with`` does it for you)."""
-        if self._swf is not None:
-            return
-        stack = AsyncExitStack()
-        try:
-            self._swf = await self._connect(stack, self._options)
-            config = self._options["config"] or make_config()
-            calls = {**self._options, "config": config.merge(Config(retries=SDK_RETRIES))}
-            self._calls = await self._connect(stack, calls)
-        except BaseException:
-            self._swf = self._calls = None
-            await stack.aclose()
-            raise
-        self._stack = stack
-
-    async def _connect(self, stack: AsyncExitStack, options: dict[str, Any]) -> Any:
-        try:
-            return await stack.enter_async_context(create_swf_client(**options))
-        except (BotoCoreError, ValueError) as error:  # an endpoint URL, a region, a profile
-            raise ConfigurationError(
-                f"cannot set up an SWF client for domain {self.domain}: {error}"
-            ) from error
+        await self._channel.open()
 
     async def aclose(self) -> None:
         """Close the HTTP session this client opened."""
-        fast, self._fast_stack = self._fast_stack, AsyncExitStack()
-        self._fast = self._plain = None
-        await fast.aclose()
-        if self._stack is not None:
-            stack, self._stack = self._stack, None
-            self._swf = self._calls = None
-            await stack.aclose()
+        await self._channel.aclose()
 
     @property
     def raw(self) -> Any:
@@ -212,9 +159,18 @@ class Client:
         Its calls are plain aiobotocore: botocore's retries and ``ClientError``, none of
         the client's own retrying or error translation.
         """
-        if self._swf is None:
-            raise ClientClosedError("the client is not open: use `async with Client(...)`")
-        return self._swf
+        return self._channel.raw
+
+    async def _send(
+        self, request: Request[Answer], *, retry_for: float | EllipsisType | None = ...
+    ) -> Answer:
+        """One SWF request, retried and in SWF's terms; its answer (a wire Struct).
+
+        ``retry_for`` overrides the client's ``retry_timeout`` for this call.
+        """
+        if isinstance(retry_for, EllipsisType):
+            retry_for = self.retry_timeout
+        return await self._channel.send(request, retry_for=retry_for)
 
     # -- registration -----------------------------------------------------------------------
 
@@ -422,47 +378,6 @@ class Client:
             lambda_role=lambda_role,
             result_type=result_type,
         )
-
-    async def _send(
-        self, request: Request[Answer], *, retry_for: float | object | None = ...
-    ) -> Answer:
-        """One SWF request, retried and in SWF's terms; its answer (a wire Struct).
-
-        ``retry_for`` overrides the client's ``retry_timeout`` for this call.
-        """
-        swf = self._calls if self._calls is not None else self.raw
-        transport = await self._transport(swf, request.operation)
-
-        async def send() -> Answer:
-            return await transport.send(request)
-
-        return await call_swf(
-            send,
-            operation=request.operation,
-            endpoint=swf.meta.endpoint_url,
-            params=lambda: msgspec.to_builtins(request),
-            retry_for=self.retry_timeout if retry_for is ... else retry_for,  # type: ignore[arg-type]
-        )
-
-    async def _transport(self, swf: Any, operation: str) -> SwfTransport:
-        """The transport for ``operation`` (its SWF name) over ``swf``."""
-        plain = self._plain
-        if plain is None or plain.client is not swf:
-            plain = self._plain = AiobotocoreTransport(swf)
-        if operation in FAST_OPERATIONS and self._stack is not None:  # a connection of its own
-            fast = await self._fast_transport(swf)
-            if fast is not None:
-                return fast
-        return plain
-
-    async def _fast_transport(self, swf: Any) -> SwfTransport | None:
-        """The signed-aiohttp path for the calls a waiting ``result()`` repeats, opened on
-        first use on the client's own connection (a client given ``swf=`` sends every call
-        through it); None where the client's configuration does not allow it."""
-        if self._fast is None and not self._fast_refused:
-            self._fast = await fast_transport(swf, self._fast_stack)
-            self._fast_refused = self._fast is None
-        return self._fast
 
     @overload
     async def get_workflow_handle(
