@@ -26,10 +26,11 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
 - requests are signed with Signature Version 4 for service ``swf`` by :class:`SigV4Signer`,
   which produces byte for byte the ``Authorization`` header of botocore's ``SigV4Auth``
   (the tests prove it) while deriving the signing key once a day instead of per request;
-- bodies are encoded with msgspec; history-bearing responses are decoded by the codec's
-  msgspec decoder into the same shape the SDK's aiobotocore client returns (``events`` as
-  wire Structs), other responses into plain values, restricted to the members of the
-  operation's output shape as botocore's parser is;
+- requests are generated wire Structs (``api.PollForDecisionTaskInput(...)``), encoded
+  with msgspec; answers are decoded by msgspec straight into the Struct the request's
+  type names (:class:`~swfasync._client.answers.AnswerDecoder`), history pages through
+  the codec, so an event type added to SWF later is kept as an ``UnknownEvent``; a body
+  that is not SWF's JSON is a ``ResponseParserError``, as botocore's parser would raise;
 - error responses go through botocore's own JSON error parser into the client's modeled
   ``ClientError`` classes, so codes, messages and operation names are exactly what
   aiobotocore gives; like every SWF error the SDK raises, they are then raised in SWF's
@@ -40,14 +41,14 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
 - connection errors, 5xx answers and throttling faults are retried with full-jitter
   backoff within the client's retry budget, as botocore's standard retry mode does.
 
-Parameters are refused exactly when the aiobotocore client would refuse them, at every
-depth (a decision with an unknown key or without a required member, a task list without
-its name, a nested value of the wrong type or under the model's ``min``), with the same
-``ParamValidationError`` report lines (the refusal's ``__cause__``). Each operation's
-check is compiled once from botocore's model (:mod:`swfasync._client.param_checks`), so a
-passing call costs a few isinstance checks per value instead of botocore's model walk.
+Requests are checked before anything is sent, as the aiobotocore path checks them
+(:func:`~swfasync._wire.validation.check_request`): against botocore's model and SWF's
+rules, generated into the request Structs, compiled once per request type, so a request
+that passes costs a few comparisons per member. A refused one raises
+``SwfValidationError`` naming the member's path on the wire (``decisions[2].
+scheduleActivityTaskDecisionAttributes.activityId``), the rule, the size and the limit.
 A client made with ``parameter_validation=False`` (from a ``Config`` or a profile) sends
-its calls unchecked, and so does the transport: see :func:`validates_parameters`.
+its requests unchecked, and so does the transport: see :func:`validates_parameters`.
 """
 
 from __future__ import annotations
@@ -74,16 +75,15 @@ from botocore.httpsession import (
     get_cert_path,
     mask_proxy_url,
 )
-from botocore.parsers import ResponseParserError, create_parser
+from botocore.parsers import create_parser
 from botocore.utils import ensure_boolean, get_environ_proxies, normalize_url_path
 
-from .._wire.codec import HistoryBodyDecoder
 from .._wire.common import Answer, Request
+from .._wire.validation import check_request
 from ..exceptions import ConfigurationError
 from . import errors
 from .answers import AnswerDecoder
 from .connection import THROTTLING_CODES, ClientOrigin, backoff_delay, origin_of
-from .param_checks import ParamChecker
 
 JSON_CONTENT_TYPE: Final = "application/x-amz-json-1.0"
 TARGET_PREFIX: Final = "SimpleWorkflowService."
@@ -100,8 +100,6 @@ HOT_OPERATIONS: Final = (
     "RecordActivityTaskHeartbeat",
     "GetWorkflowExecutionHistory",
 )
-# The operations whose responses carry a page of history events.
-HISTORY_OPERATIONS: Final = frozenset({"PollForDecisionTask", "GetWorkflowExecutionHistory"})
 
 # botocore's standard retry mode retries these statuses as transient.
 RETRIED_STATUSES: Final = frozenset({500, 502, 503, 504})
@@ -109,7 +107,6 @@ RETRIED_STATUSES: Final = frozenset({500, 502, 503, 504})
 DEFAULT_ATTEMPTS: Final = 3
 
 _encoder = msgspec.json.Encoder()
-_plain_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
 
 
 class FrozenCredentials(NamedTuple):
@@ -213,16 +210,6 @@ class _Operation:
         self.name: str = model.name
         self.target = TARGET_PREFIX + model.name
         self.output_shape = model.output_shape
-        self.params = ParamChecker(model.input_shape)
-        outputs = model.output_shape.members if model.output_shape is not None else {}
-        self.output_members = frozenset(
-            member.serialization.get("name", name) for name, member in outputs.items()
-        )
-        self.history_decoder = (
-            HistoryBodyDecoder(tuple(self.output_members))
-            if model.name in HISTORY_OPERATIONS
-            else None
-        )
         self._answers: AnswerDecoder | None = None
 
     def answers(self, request_type: type[Request[Any]]) -> AnswerDecoder:
@@ -230,26 +217,6 @@ class _Operation:
         if self._answers is None:
             self._answers = AnswerDecoder(request_type)
         return self._answers
-
-    def decode(self, body: bytes) -> dict[str, Any]:
-        if self.history_decoder is not None:
-            events, others = self.history_decoder.decode(body)
-            if events is not None:
-                others["events"] = events
-            return others
-        if not body:
-            return {}
-        try:
-            decoded = _plain_decoder.decode(body)
-        except msgspec.DecodeError as error:
-            raise ResponseParserError(
-                f"{self.name}: SWF answered with a body that is not JSON ({error}): {body[:200]!r}"
-            ) from error
-        if not isinstance(decoded, dict):
-            raise ResponseParserError(
-                f"{self.name}: SWF answered with JSON that is not an object: {body[:200]!r}"
-            )
-        return {k: v for k, v in decoded.items() if k in self.output_members}
 
 
 class FastTransportUnavailable(Exception):
@@ -376,13 +343,11 @@ def validates_parameters(origin: ClientOrigin) -> bool:
 class FastSwfTransport:
     """The worker's hot SWF calls: an :class:`~swfasync._client.transport.SwfTransport`.
 
-    ``async with FastSwfTransport(client) as swf: await swf.call("PollForActivityTask",
-    {...})`` where ``client`` is an open aiobotocore SWF client that
-    :func:`~swfasync._client.connection.create_swf_client` made (``Client.raw``); the
-    aiobotocore method names (``swf.poll_for_activity_task(...)``) work too. Responses
-    are the dicts that client returns (``ResponseMetadata`` holds ``RequestId``,
-    ``HTTPStatusCode`` and ``RetryAttempts``); faults raise the client's own
-    ``ClientError`` classes, in SWF's terms.
+    ``async with FastSwfTransport(client) as swf: task = await
+    swf.send(api.PollForActivityTaskInput(...))`` where ``client`` is an open aiobotocore
+    SWF client that :func:`~swfasync._client.connection.create_swf_client` made
+    (``Client.raw``). Answers are the Structs the requests name, as the aiobotocore path
+    answers them; faults raise the client's own ``ClientError`` classes, in SWF's terms.
 
     Raises :class:`FastTransportUnavailable` when built over a client configured with
     something it cannot do as aiobotocore would (:func:`http_settings`).
@@ -471,16 +436,19 @@ class FastSwfTransport:
         return FrozenCredentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     async def send(self, request: Request[Answer]) -> Answer:
-        """Send one request; its answer, the Struct its type names (None for none).
+        """Send one request; its answer, the Struct its type names (None for none, and
+        for a long poll that ended with no task).
 
         What fails is raised in SWF's terms (:func:`errors.translate`), the original error
-        as ``__cause__``, as :meth:`call` does.
+        as ``__cause__``: a refused request is an ``SwfValidationError`` (nothing sent), a
+        fault an ``SwfServiceError``, which is also the ``ClientError`` aiobotocore would
+        raise (same code, message and operation).
         """
         try:
-            operation = self._operation(request.operation)
             if self.validates_parameters:
-                operation.params.check(msgspec.to_builtins(request))
-            data, _, _ = await self._post(operation, _encoder.encode(request))
+                check_request(request)
+            operation = self._operation(request.operation)
+            data = await self._post(operation, _encoder.encode(request))
             answer: Answer = operation.answers(type(request)).decode(data)
             return answer
         except Exception as error:
@@ -494,35 +462,6 @@ class FastSwfTransport:
                 raise
             raise translated from error
 
-    async def call(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send one operation (its SWF name) with botocore-style parameters.
-
-        What fails is raised in SWF's terms (:func:`errors.translate`), the original error
-        as ``__cause__``: a fault is an ``SwfServiceError``, which is also the
-        ``ClientError`` aiobotocore would raise (same code, message and operation).
-        """
-        try:
-            operation = self._operation(operation_name)
-            if self.validates_parameters:
-                operation.params.check(params)
-            data, status, (request_id, attempts) = await self._post(
-                operation, _encoder.encode(params)
-            )
-            parsed = operation.decode(data)
-            parsed["ResponseMetadata"] = {
-                "RequestId": request_id,
-                "HTTPStatusCode": status,
-                "RetryAttempts": attempts,
-            }
-            return parsed
-        except Exception as error:
-            translated = errors.translate(
-                error, operation=operation_name, endpoint=self.endpoint_url, params=params
-            )
-            if translated is error:
-                raise
-            raise translated from error
-
     def _operation(self, name: str) -> _Operation:
         operation = self._operations.get(name)
         if operation is None:
@@ -530,9 +469,9 @@ class FastSwfTransport:
             operation = self._operations[name] = _Operation(model)
         return operation
 
-    async def _post(self, operation: _Operation, body: bytes) -> tuple[bytes, int, tuple[str, int]]:
+    async def _post(self, operation: _Operation, body: bytes) -> bytes:
         """POST one signed request, retried as botocore's standard mode retries; the
-        successful answer's body, status, and (request id, retries it took)."""
+        successful answer's body."""
         session = self._session
         if session is None:
             raise RuntimeError("FastSwfTransport is not open: use it with 'async with'")
@@ -561,7 +500,7 @@ class FastSwfTransport:
                     raise
             else:
                 if status < 300:
-                    return data, status, (response_headers.get("x-amzn-RequestId", ""), attempt)
+                    return data
                 error = self._error_response(operation, status, response_headers, data)
                 code = error.get("Error", {}).get("Code")
                 retried = status in RETRIED_STATUSES or code in THROTTLING_CODES
@@ -584,30 +523,6 @@ class FastSwfTransport:
             operation.output_shape,
         )
         return parsed
-
-    async def poll_for_decision_task(self, **params: Any) -> dict[str, Any]:
-        return await self.call("PollForDecisionTask", params)
-
-    async def respond_decision_task_completed(self, **params: Any) -> dict[str, Any]:
-        return await self.call("RespondDecisionTaskCompleted", params)
-
-    async def poll_for_activity_task(self, **params: Any) -> dict[str, Any]:
-        return await self.call("PollForActivityTask", params)
-
-    async def respond_activity_task_completed(self, **params: Any) -> dict[str, Any]:
-        return await self.call("RespondActivityTaskCompleted", params)
-
-    async def respond_activity_task_failed(self, **params: Any) -> dict[str, Any]:
-        return await self.call("RespondActivityTaskFailed", params)
-
-    async def respond_activity_task_canceled(self, **params: Any) -> dict[str, Any]:
-        return await self.call("RespondActivityTaskCanceled", params)
-
-    async def record_activity_task_heartbeat(self, **params: Any) -> dict[str, Any]:
-        return await self.call("RecordActivityTaskHeartbeat", params)
-
-    async def get_workflow_execution_history(self, **params: Any) -> dict[str, Any]:
-        return await self.call("GetWorkflowExecutionHistory", params)
 
 
 def _total_attempts(retries: dict[str, Any] | None) -> int:

@@ -12,10 +12,17 @@ There are two:
   cannot honour, :func:`fast_transport` logs one warning naming it and the calls go
   through aiobotocore.
 
-Both take the operation's SWF name (``PollForDecisionTask``) and botocore-style
-parameters, answer with the dict aiobotocore would return (history events decoded into
-wire Structs), and raise what fails in SWF's terms (:func:`errors.translate`), the
-original error as ``__cause__``.
+Both take a generated request Struct (``api.PollForDecisionTaskInput(...)``, which names
+its operation), answer with the Struct its type names (:mod:`.answers`: None for an
+operation that answers nothing and for a long poll that ended with no task), and raise
+what fails in SWF's terms (:func:`errors.translate`), the original error as ``__cause__``.
+
+Before anything is sent, both check the request against botocore's model and SWF's rules
+as generated into its Struct (:func:`~swfasync._wire.validation.check_request`): a request
+SWF would refuse raises :class:`~swfasync.exceptions.SwfValidationError` naming the
+member's path on the wire, its value, the rule, the size and the limit, the same on both
+paths. A client made with ``parameter_validation=False`` (a ``Config`` or a profile) sends
+its requests unchecked on both paths, for SWF to judge (:func:`validates_parameters`).
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from botocore import xform_name
 
 from .._log import get_logger
 from .._wire.common import Answer, Request
+from .._wire.validation import check_request
 from . import errors
 from .answers import from_botocore
-from .fast_transport import FastSwfTransport, FastTransportUnavailable
+from .connection import origin_of
+from .fast_transport import FastSwfTransport, FastTransportUnavailable, validates_parameters
 
 log = get_logger("swfasync.transport")
 
@@ -40,27 +49,20 @@ _warned: set[str] = set()
 
 
 class SwfTransport(Protocol):
-    """Sends SWF operations to one endpoint."""
+    """Sends SWF requests to one endpoint."""
 
     @property
     def endpoint_url(self) -> str:
-        """Where the operations go (for errors and logs)."""
+        """Where the requests go (for errors and logs)."""
         ...
 
     async def send(self, request: Request[Answer]) -> Answer:
         """Send ``request``; its answer, the wire Struct its type names (None for an
         operation that answers nothing, and for a long poll that ended with no task).
 
-        Raises what :meth:`call` raises.
-        """
-        ...
-
-    async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send ``operation`` (its SWF name) with ``params``; the decoded answer.
-
-        Raises the SDK's error for what fails (``SwfServiceError`` for a fault, which is
-        also the botocore ``ClientError``; ``SwfConnectionError``; ``SwfValidationError``
-        for parameters the model refuses, before anything is sent).
+        Raises the SDK's error for what fails: ``SwfValidationError`` for a request SWF's
+        model or rules refuse, before anything is sent; ``SwfServiceError`` for a fault
+        (also the botocore ``ClientError``); ``SwfConnectionError``.
         """
         ...
 
@@ -72,6 +74,12 @@ class AiobotocoreTransport:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.endpoint_url: str = client.meta.endpoint_url
+        origin = origin_of(client)
+        self.validates_parameters = (
+            validates_parameters(origin)
+            if origin is not None
+            else bool(getattr(client.meta.config, "parameter_validation", True))
+        )
         self._methods: dict[str, Any] = {}
 
     def _method(self, operation: str) -> Any:
@@ -81,21 +89,20 @@ class AiobotocoreTransport:
         return method
 
     async def send(self, request: Request[Answer]) -> Answer:
-        answer = await self.call(request.operation, msgspec.to_builtins(request))
-        result: Answer = from_botocore(request, answer)
-        return result
-
-    async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if self.validates_parameters:
+            check_request(request)
+        params = msgspec.to_builtins(request)
         try:
-            answer: dict[str, Any] = await self._method(operation)(**params)
+            answer: dict[str, Any] = await self._method(request.operation)(**params)
+            result: Answer = from_botocore(request, answer)
         except Exception as error:
             translated = errors.translate(
-                error, operation=operation, endpoint=self.endpoint_url, params=params
+                error, operation=request.operation, endpoint=self.endpoint_url, params=params
             )
             if translated is error:
                 raise
             raise translated from error
-        return answer
+        return result
 
 
 async def fast_transport(client: Any, stack: AsyncExitStack) -> FastSwfTransport | None:

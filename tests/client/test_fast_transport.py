@@ -1,10 +1,11 @@
 """The worker's lean request path against aiobotocore: same answers, same faults, same
-signatures.
+refusals, same signatures.
 
-Answers are compared on the dev server over loopback HTTP: the same script of calls runs
-once through each path, each in its own domain of one server whose clock stands still, so
-both see identical server states and every difference left is a random id or token.
-Signatures are compared with botocore's ``SigV4Auth`` on requests captured as sent.
+Answers are compared on the dev server over loopback HTTP: the same script of requests
+(wire Structs) runs once through each transport's ``send``, each in its own domain of one
+server whose clock stands still, so both see identical server states and every difference
+left is a random id or token. Signatures are compared with botocore's ``SigV4Auth`` on
+requests captured as sent.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import ReadOnlyCredentials
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from swfasync._client.connection import create_swf_client, make_config
@@ -42,12 +43,18 @@ from swfasync._client.fast_transport import (
     SigV4Signer,
     sigv4_timestamp,
 )
+from swfasync._client.transport import AiobotocoreTransport, SwfTransport
+from swfasync._wire import api
+from swfasync._wire import decisions as d
 from swfasync._wire import events as e
+from swfasync._wire.common import ActivityType, Request, TaskList, WorkflowExecution
 from swfasync.devserver import DevServer, ManualClock
 from swfasync.exceptions import (
     HistoryError,
+    PayloadTooLargeError,
     SwfAsyncError,
     SwfConnectionError,
+    SwfServiceError,
     SwfValidationError,
 )
 
@@ -162,6 +169,8 @@ def test_endpoint_with_a_query_is_refused() -> None:
 
 # -- a loopback server that records requests and answers from a script ------------------------
 
+HEARTBEAT_ANSWER = (200, b'{"cancelRequested": false}')
+
 
 @dataclass
 class Captured:
@@ -208,9 +217,17 @@ async def scripted_server(*answers: tuple[int, bytes]) -> AsyncIterator[Scripted
         await runner.cleanup()
 
 
+@dataclass
+class Paths:
+    """The SDK's aiobotocore client, and both transports over it."""
+
+    client: Any
+    fast: FastSwfTransport
+    botocore: AiobotocoreTransport
+
+
 @asynccontextmanager
-async def both_paths(endpoint_url: str, **options: Any) -> AsyncIterator[tuple[Any, Any]]:
-    """The SDK's aiobotocore client and a FastSwfTransport over it."""
+async def both_paths(endpoint_url: str, **options: Any) -> AsyncIterator[Paths]:
     options = {
         "region_name": REGION,
         "aws_access_key_id": "AKIDLOCAL",
@@ -221,7 +238,7 @@ async def both_paths(endpoint_url: str, **options: Any) -> AsyncIterator[tuple[A
         create_swf_client(endpoint_url=endpoint_url, **options) as client,
         FastSwfTransport(client) as fast,
     ):
-        yield client, fast
+        yield Paths(client, fast, AiobotocoreTransport(client))
 
 
 def signed_header_names(captured: Captured) -> list[str]:
@@ -229,17 +246,31 @@ def signed_header_names(captured: Captured) -> list[str]:
     return authorization.split("SignedHeaders=", 1)[1].split(",", 1)[0].split(";")
 
 
+def poll_activity(domain: str = "d", task_list: str = "t", **members: Any) -> Any:
+    return api.PollForActivityTaskInput(
+        domain=domain, task_list=TaskList(name=task_list), **members
+    )
+
+
+def poll_decision(domain: str = "d", task_list: str = "t", **members: Any) -> Any:
+    return api.PollForDecisionTaskInput(
+        domain=domain, task_list=TaskList(name=task_list), **members
+    )
+
+
 async def test_requests_as_sent_carry_sigv4auth_signatures(
     fixed_botocore_clock: Callable[[datetime], None],
 ) -> None:
     async with (
         scripted_server() as server,
-        both_paths(server.url, aws_session_token="session/token==") as (client, fast),
+        both_paths(server.url, aws_session_token="session/token==") as paths,
     ):
-        await fast.respond_activity_task_completed(taskToken="tok", result='"done"')
-        await client.respond_activity_task_completed(taskToken="tok", result='"done"')
-        await fast.poll_for_activity_task(domain="d", taskList={"name": "t"}, identity="host:1")
-        await client.poll_for_activity_task(domain="d", taskList={"name": "t"}, identity="host:1")
+        for request in (
+            api.RespondActivityTaskCompletedInput(task_token="tok", result='"done"'),
+            poll_activity(identity="host:1"),
+        ):
+            await paths.fast.send(request)
+            await paths.botocore.send(request)
     fast_sent = server.requests[0::2]
     botocore_sent = server.requests[1::2]
     credentials = FrozenCredentials("AKIDLOCAL", "local/secret", "session/token==")
@@ -252,6 +283,11 @@ async def test_requests_as_sent_carry_sigv4auth_signatures(
         assert json.loads(ours.body) == json.loads(theirs.body)
         assert ours.url == theirs.url
         assert_signed_with(credentials, ours, fixed_botocore_clock)
+    assert json.loads(fast_sent[1].body) == {
+        "domain": "d",
+        "taskList": {"name": "t"},
+        "identity": "host:1",
+    }
 
 
 def assert_signed_with(
@@ -335,20 +371,19 @@ async def test_requests_after_expiry_are_signed_with_the_refreshed_key(
         "credential_provider", AioCredentialResolver([ShortLivedKeysProvider(keys)])
     )
     empty_poll = (200, b'{"startedEventId": 0}')
-    poll = {"domain": "d", "taskList": {"name": "t"}}
     async with (
         scripted_server(empty_poll) as server,
         create_swf_client(session=session, region_name=REGION, endpoint_url=server.url) as client,
         FastSwfTransport(client) as fast,
     ):
-        await fast.poll_for_activity_task(**poll)
+        await fast.send(poll_activity())
         keys.now += keys.lifetime - timedelta(seconds=1)
-        await fast.poll_for_activity_task(**poll)
+        await fast.send(poll_activity())
         keys.now += timedelta(seconds=2)  # the first key has expired
-        answer = await fast.poll_for_activity_task(**poll)
-        await fast.poll_for_activity_task(**poll)
-        await client.poll_for_activity_task(**poll)  # the client signs with it too
-    assert answer["startedEventId"] == 0
+        answer = await fast.send(poll_activity())
+        await fast.send(poll_activity())
+        await AiobotocoreTransport(client).send(poll_activity())  # the client signs with it too
+    assert answer is None  # an empty poll
     first, second = keys.issued
     expected = [first, first, second, second, second]
     assert len(server.requests) == len(expected)
@@ -375,73 +410,134 @@ async def test_a_client_the_sdk_did_not_make_is_declined_by_name() -> None:
 
 async def test_explicit_keys_sign_every_request() -> None:
     async with (
-        scripted_server() as server,
-        both_paths(server.url, aws_session_token="pinned-token") as (_, fast),
+        scripted_server(HEARTBEAT_ANSWER) as server,
+        both_paths(server.url, aws_session_token="pinned-token") as paths,
     ):
-        await fast.record_activity_task_heartbeat(taskToken="t")
+        await paths.fast.send(api.RecordActivityTaskHeartbeatInput(task_token="t"))
     (sent,) = server.requests
     assert "Credential=AKIDLOCAL/" in sent.headers["Authorization"]
     assert sent.headers["X-Amz-Security-Token"] == "pinned-token"
 
 
-# -- faults -----------------------------------------------------------------------------------
+# -- faults: the same SDK error from both transports ------------------------------------------
+
+E = TypeVar("E", bound=BaseException)
+
+
+async def raised_on_both(paths: Paths, request: Request[Any], error: type[E]) -> tuple[E, E]:
+    """What sending ``request`` raises through the fast transport and through the
+    aiobotocore one, in that order (each an ``error``)."""
+    raised: list[E] = []
+    for transport in (paths.fast, paths.botocore):
+        with pytest.raises(error) as caught:
+            await transport.send(request)
+        raised.append(caught.value)
+    return raised[0], raised[1]
+
+
+def fault(error: SwfServiceError) -> tuple[type[SwfServiceError], str, Any]:
+    assert isinstance(error, ClientError)  # the SDK's fault is botocore's too
+    return type(error), error.operation_name, error.response["Error"]
 
 
 async def test_html_5xx_is_retried_then_raised_as_botocore_would() -> None:
     page = b"<html><body>Service Unavailable</body></html>"
     config = make_config().merge(Config(retries={"mode": "standard", "total_max_attempts": 2}))
+    heartbeat = api.RecordActivityTaskHeartbeatInput(task_token="t")
     async with (
         scripted_server((503, page)) as server,
-        both_paths(server.url, config=config) as (client, fast),
+        both_paths(server.url, config=config) as paths,
     ):
-        with pytest.raises(ClientError) as fast_error:
-            await fast.record_activity_task_heartbeat(taskToken="t")
+        with pytest.raises(SwfServiceError) as fast_error:
+            await paths.fast.send(heartbeat)
         assert len(server.requests) == 2  # retried once, within the client's budget
-        with pytest.raises(ClientError) as botocore_error:
-            await client.record_activity_task_heartbeat(taskToken="t")
-    assert fast_error.value.response["Error"] == botocore_error.value.response["Error"]
-    assert fast_error.value.response["Error"]["Code"] == "503"
-    assert fast_error.value.operation_name == "RecordActivityTaskHeartbeat"
+        with pytest.raises(SwfServiceError) as botocore_error:
+            await paths.botocore.send(heartbeat)
+        assert len(server.requests) == 4
+    assert fault(fast_error.value) == fault(botocore_error.value)
+    assert fast_error.value.code == "503"
+    assert fast_error.value.operation == "RecordActivityTaskHeartbeat"
 
 
-async def test_transient_5xx_then_success_counts_the_retry() -> None:
+async def test_transient_5xx_then_success_is_retried() -> None:
     async with (
         scripted_server((500, b""), (200, b'{"cancelRequested": true}')) as server,
-        both_paths(server.url) as (_, fast),
+        both_paths(server.url) as paths,
     ):
-        answer = await fast.record_activity_task_heartbeat(taskToken="t")
-    assert answer["cancelRequested"] is True
-    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+        answer = await paths.fast.send(api.RecordActivityTaskHeartbeatInput(task_token="t"))
+    assert answer == api.ActivityTaskStatus(cancel_requested=True)
+    assert len(server.requests) == 2
 
 
-async def test_a_body_that_is_not_json_is_a_typed_error() -> None:
+@pytest.mark.parametrize(
+    "request_",
+    [
+        api.RecordActivityTaskHeartbeatInput(task_token="t"),
+        api.DescribeDomainInput(name="d"),
+        api.GetWorkflowExecutionHistoryInput(
+            domain="d", execution=WorkflowExecution(workflow_id="w", run_id="r")
+        ),
+        poll_decision(),
+    ],
+    ids=lambda r: type(r).__name__,
+)
+async def test_a_body_that_is_not_swfs_is_the_same_error_on_both(request_: Request[Any]) -> None:
     async with (
         scripted_server((200, b"<html>proxy login</html>")) as server,
-        both_paths(server.url) as (_, fast),
+        both_paths(server.url) as paths,
+    ):
+        ours, theirs = await raised_on_both(paths, request_, SwfAsyncError)
+    assert type(ours) is type(theirs)
+    assert type(ours.__cause__) is type(theirs.__cause__)
+    if isinstance(ours, SwfConnectionError):
+        assert ours.endpoint == server.url
+        assert ours.operation == request_.operation
+        assert "the answer is not SWF's" in str(ours)
+        assert isinstance(ours.__cause__, ResponseParserError)
+    else:  # a history page: the codec's error, on both paths
+        assert isinstance(ours, HistoryError)
+        assert "not valid JSON" in str(ours)
+
+
+async def test_an_activity_poll_answered_by_a_page_that_is_not_json() -> None:
+    """The fast transport reads the body and refuses it; botocore's parser makes an empty
+    answer of a body that is not JSON, which the aiobotocore path cannot tell from an
+    empty poll."""
+    async with (
+        scripted_server((200, b"<html>proxy login</html>")) as server,
+        both_paths(server.url) as paths,
     ):
         with pytest.raises(SwfConnectionError) as caught:
-            await fast.poll_for_activity_task(domain="d", taskList={"name": "t"})
-        assert caught.value.endpoint == server.url
-        assert caught.value.operation == "PollForActivityTask"
-        assert "the answer is not SWF's" in str(caught.value)
+            await paths.fast.send(poll_activity())
         assert isinstance(caught.value.__cause__, ResponseParserError)
-        with pytest.raises(HistoryError, match="not valid JSON"):
-            await fast.poll_for_decision_task(domain="d", taskList={"name": "t"})
+        assert await paths.botocore.send(poll_activity()) is None
 
 
-async def test_refused_parameters_are_not_sent() -> None:
-    async with scripted_server() as server, both_paths(server.url) as (_, fast):
-        with pytest.raises(SwfValidationError) as refused:
-            await fast.poll_for_activity_task(taskList={"name": "t"})
-        assert refused.value.field == "domain"
-        assert isinstance(refused.value.__cause__, ParamValidationError)
-        with pytest.raises(SwfValidationError) as refused:
-            await fast.respond_decision_task_completed(taskToken="t", decisions=[{}])
-        assert refused.value.field.startswith("decisions[0]")
-    assert server.requests == []
+@pytest.mark.parametrize(
+    "body", [b'{"startedEventId": 0}', b'{"taskToken": "", "startedEventId": 0}', b"{}"]
+)
+@pytest.mark.parametrize(
+    "request_", [poll_activity(), poll_decision()], ids=["activity", "decision"]
+)
+async def test_an_empty_poll_is_none_on_both(body: bytes, request_: Request[Any]) -> None:
+    async with scripted_server((200, body)) as server, both_paths(server.url) as paths:
+        assert await paths.fast.send(request_) is None
+        assert await paths.botocore.send(request_) is None
 
 
-# -- the dev server: the same answers through both paths ---------------------------------------
+async def test_an_answer_that_does_not_fit_the_output_shape_is_not_swfs() -> None:
+    async with (
+        scripted_server((200, b'{"cancelRequested": "maybe"}')) as server,
+        both_paths(server.url) as paths,
+    ):
+        ours, theirs = await raised_on_both(
+            paths, api.RecordActivityTaskHeartbeatInput(task_token="t"), SwfConnectionError
+        )
+    assert isinstance(ours.__cause__, ResponseParserError)
+    assert isinstance(theirs.__cause__, ResponseParserError)
+
+
+# -- the dev server: the same answers through both transports ----------------------------------
 
 
 @pytest.fixture
@@ -479,106 +575,99 @@ async def prepare_domain(swf: Any, domain: str) -> str:
     return str(started["runId"])
 
 
-def schedule(activity_id: str) -> dict[str, Any]:
-    return {
-        "decisionType": "ScheduleActivityTask",
-        "scheduleActivityTaskDecisionAttributes": {
-            "activityType": {"name": "Step", "version": "1"},
-            "activityId": activity_id,
-            "input": f'["{activity_id}"]',
-        },
+STEP = ActivityType(name="Step", version="1")
+
+
+def schedule(activity_id: str, **members: Any) -> d.ScheduleActivityTask:
+    attributes: dict[str, Any] = {
+        "activity_type": STEP,
+        "activity_id": activity_id,
+        "input": f'["{activity_id}"]',
+        **members,
     }
+    return d.ScheduleActivityTask(attributes=d.ScheduleActivityTaskDecisionAttributes(**attributes))
 
 
-async def run_script(swf: Any, domain: str, run_id: str) -> list[dict[str, Any]]:
+def timer(timer_id: str = "t1", fire: str = "5") -> d.StartTimer:
+    return d.StartTimer(
+        attributes=d.StartTimerDecisionAttributes(timer_id=timer_id, start_to_fire_timeout=fire)
+    )
+
+
+async def run_script(swf: SwfTransport, domain: str, run_id: str) -> list[Any]:
     """Every hot operation, in the order a worker uses them, with cancellation and failure;
     returns every answer."""
-    answers: list[dict[str, Any]] = []
+    answers: list[Any] = []
 
-    async def call(method: str, **params: Any) -> dict[str, Any]:
-        answers.append(await getattr(swf, method)(**params))
+    async def send(request: Request[Any]) -> Any:
+        answers.append(await swf.send(request))
         return answers[-1]
 
-    async def decide(*decisions: dict[str, Any], **poll: Any) -> None:
-        task = await call(
-            "poll_for_decision_task",
-            domain=domain,
-            taskList={"name": DECIDERS},
-            identity="decider",
-            **poll,
-        )
-        await call(
-            "respond_decision_task_completed", taskToken=task["taskToken"], decisions=decisions
+    async def decide(*decisions: Any, **poll: Any) -> None:
+        task = await send(poll_decision(domain, DECIDERS, identity="decider", **poll))
+        await send(
+            api.RespondDecisionTaskCompletedInput(
+                task_token=task.task_token, decisions=list(decisions)
+            )
         )
 
-    def poll_activity() -> Any:
-        return call(
-            "poll_for_activity_task", domain=domain, taskList={"name": WORKERS}, identity="w"
-        )
+    def work() -> Any:
+        return send(poll_activity(domain, WORKERS, identity="w"))
 
-    await decide(schedule("a1"), maximumPageSize=1000)
-    a1 = await poll_activity()
-    await call("record_activity_task_heartbeat", taskToken=a1["taskToken"], details="50%")
-    await call("respond_activity_task_completed", taskToken=a1["taskToken"], result='"one"')
-    await decide(schedule("a2"), schedule("a3"), startAtPreviousStartedEvent=True)
-    a2, a3 = await poll_activity(), await poll_activity()
-    await call(
-        "respond_activity_task_failed", taskToken=a2["taskToken"], reason="boom", details="{}"
+    await decide(schedule("a1"), maximum_page_size=1000)
+    a1 = await work()
+    await send(api.RecordActivityTaskHeartbeatInput(task_token=a1.task_token, details="50%"))
+    await send(api.RespondActivityTaskCompletedInput(task_token=a1.task_token, result='"one"'))
+    await decide(schedule("a2"), schedule("a3"), start_at_previous_started_event=True)
+    a2, a3 = await work(), await work()
+    await send(
+        api.RespondActivityTaskFailedInput(task_token=a2.task_token, reason="boom", details="{}")
     )
-    cancel = {
-        "decisionType": "RequestCancelActivityTask",
-        "requestCancelActivityTaskDecisionAttributes": {"activityId": "a3"},
-    }
+    cancel = d.RequestCancelActivityTask(
+        attributes=d.RequestCancelActivityTaskDecisionAttributes(activity_id="a3")
+    )
     await decide(cancel)
-    await call("record_activity_task_heartbeat", taskToken=a3["taskToken"])  # cancelRequested
-    await call("respond_activity_task_canceled", taskToken=a3["taskToken"], details="ok")
+    await send(api.RecordActivityTaskHeartbeatInput(task_token=a3.task_token))  # cancelRequested
+    await send(api.RespondActivityTaskCanceledInput(task_token=a3.task_token, details="ok"))
     # A decision task in pages of 4 events, then the history in pages of 5.
-    first = await call(
-        "poll_for_decision_task",
-        domain=domain,
-        taskList={"name": DECIDERS},
-        identity="decider",
-        maximumPageSize=4,
-    )
-    request = {"domain": domain, "taskList": {"name": DECIDERS}, "maximumPageSize": 4}
+    first = await send(poll_decision(domain, DECIDERS, identity="decider", maximum_page_size=4))
     page = first
-    while page.get("nextPageToken"):
-        page = await call("poll_for_decision_task", **request, nextPageToken=page["nextPageToken"])
-    await call(
-        "respond_decision_task_completed",
-        taskToken=first["taskToken"],
-        decisions=[
-            {
-                "decisionType": "CompleteWorkflowExecution",
-                "completeWorkflowExecutionDecisionAttributes": {"result": "3"},
-            }
-        ],
-    )
-    history = {"domain": domain, "execution": {"workflowId": "wf", "runId": run_id}}
-    page = await call("get_workflow_execution_history", **history, maximumPageSize=5)
-    while page.get("nextPageToken"):
-        page = await call(
-            "get_workflow_execution_history",
-            **history,
-            maximumPageSize=5,
-            nextPageToken=page["nextPageToken"],
+    while page.next_page_token:
+        page = await send(
+            poll_decision(
+                domain, DECIDERS, maximum_page_size=4, next_page_token=page.next_page_token
+            )
         )
-    await call("get_workflow_execution_history", **history, reverseOrder=True)
+    complete = d.CompleteWorkflowExecution(
+        attributes=d.CompleteWorkflowExecutionDecisionAttributes(result="3")
+    )
+    await send(
+        api.RespondDecisionTaskCompletedInput(task_token=first.task_token, decisions=[complete])
+    )
+    execution = WorkflowExecution(workflow_id="wf", run_id=run_id)
+    history = api.GetWorkflowExecutionHistoryInput(
+        domain=domain, execution=execution, maximum_page_size=5
+    )
+    page = await send(history)
+    while page.next_page_token:
+        page = await send(msgspec.structs.replace(history, next_page_token=page.next_page_token))
+    await send(
+        api.GetWorkflowExecutionHistoryInput(domain=domain, execution=execution, reverse_order=True)
+    )
     # An empty long poll has no task token: it ends after the server's poll timeout.
-    await call("poll_for_activity_task", domain=domain, taskList={"name": WORKERS})
+    await send(poll_activity(domain, WORKERS))
     return answers
 
 
-def comparable(answer: dict[str, Any], run_id: str) -> Any:
-    """An answer as plain values without ResponseMetadata and the tokens and ids the two
-    domains cannot share (task tokens, page tokens, the run id)."""
+def comparable(answer: Any, run_id: str) -> Any:
+    """An answer as plain values without the tokens and ids the two domains cannot share
+    (task tokens, page tokens, the run id)."""
 
     def scrub(value: Any) -> Any:
         if isinstance(value, dict):
             return {
                 k: ("<token>" if k in ("taskToken", "nextPageToken") else scrub(v))
                 for k, v in value.items()
-                if k != "ResponseMetadata"
             }
         if isinstance(value, list):
             return [scrub(v) for v in value]
@@ -587,208 +676,201 @@ def comparable(answer: dict[str, Any], run_id: str) -> Any:
     return scrub(msgspec.to_builtins(answer))
 
 
-async def test_every_hot_operation_answers_as_aiobotocore_does(dev_server: DevServer) -> None:
-    async with both_paths(dev_server.endpoint_url) as (client, fast):
-        runs = {side: await prepare_domain(client, side) for side in ("fast", "botocore")}
-        fast_answers = await run_script(fast, "fast", runs["fast"])
-        botocore_answers = await run_script(client, "botocore", runs["botocore"])
-    assert len(fast_answers) == len(botocore_answers) > 20
-    for ours, theirs in zip(fast_answers, botocore_answers, strict=True):
-        # the same Python types, not just the same JSON: events are wire Structs on both
-        assert [type(v) for v in ours.get("events", [])] == [
-            type(v) for v in theirs.get("events", [])
-        ]
-        assert comparable(ours, runs["fast"]) == comparable(theirs, runs["botocore"])
-    assert any(isinstance(v, e.ActivityTaskCanceled) for v in fast_answers[-2]["events"])
-    assert {"cancelRequested": True} in [
-        {k: v for k, v in a.items() if k != "ResponseMetadata"} for a in fast_answers
-    ]
-    assert not fast_answers[-1].get("taskToken")
-
-
-def fault(error: ClientError) -> tuple[type[ClientError], str, Any]:
-    return type(error), error.operation_name, error.response["Error"]
-
-
-E = TypeVar("E", bound=BaseException)
-
-
-async def raised_on_both(
-    client: Any, fast: FastSwfTransport, method: str, params: dict[str, Any], error: type[E]
-) -> tuple[E, E]:
-    """What calling ``method`` with ``params`` raises through the transport (the botocore
-    error under the SDK's own) and through the aiobotocore client, in that order."""
-    with pytest.raises(SwfAsyncError) as ours:
-        await getattr(fast, method)(**params)
-    cause = ours.value.__cause__
-    assert isinstance(cause, error), (method, params, ours.value)
-    with pytest.raises(error) as theirs:
-        await getattr(client, method)(**params)
-    return cause, theirs.value
-
-
-async def test_faults_are_the_client_errors_aiobotocore_raises(dev_server: DevServer) -> None:
-    calls: list[tuple[str, dict[str, Any]]] = [
-        ("respond_activity_task_completed", {"taskToken": "no-such-token", "result": "1"}),
-        ("respond_decision_task_completed", {"taskToken": "no-such-token"}),
-        ("record_activity_task_heartbeat", {"taskToken": "no-such-token"}),
-        # botocore checks no maximum lengths: SWF (here the dev server) refuses this one
-        ("poll_for_activity_task", {"domain": "d", "taskList": {"name": "t" * 300}}),
-        ("poll_for_decision_task", {"domain": "no-such-domain", "taskList": {"name": "t"}}),
-    ]
-    codes = []
-    async with both_paths(dev_server.endpoint_url) as (client, fast):
-        for method, params in calls:
-            ours, theirs = await raised_on_both(client, fast, method, params, ClientError)
-            assert fault(ours) == fault(theirs)
-            assert str(ours) == str(theirs)
-            codes.append(ours.response["Error"]["Code"])
-    assert codes[0] == "UnknownResourceFault"
-    assert "ValidationException" in codes
-
-
-# -- parameters: refused as aiobotocore refuses them, at any depth ----------------------------
-
-TASK_LIST = {"name": "t"}
-TIMER = {"timerId": "t1", "startToFireTimeout": "5"}
-
-REFUSED_CALLS: list[tuple[str, dict[str, Any]]] = [
-    ("poll_for_activity_task", {"taskList": TASK_LIST}),
-    ("poll_for_activity_task", {"domain": "d", "tasklist": TASK_LIST}),
-    ("poll_for_activity_task", {"domain": "d", "taskList": {}}),
-    ("poll_for_activity_task", {"domain": "d", "taskList": {"name": "t", "kind": "x"}}),
-    ("poll_for_activity_task", {"domain": "d", "taskList": {"name": 7}}),
-    ("poll_for_activity_task", {"domain": "", "taskList": "t", "identity": None}),
-    (
-        "poll_for_decision_task",
-        {"domain": "d", "taskList": TASK_LIST, "maximumPageSize": -1, "reverseOrder": "yes"},
-    ),
-    ("respond_activity_task_completed", {"taskToken": "t", "result": 3}),
-    ("respond_activity_task_failed", {"taskToken": "", "reason": None}),
-    ("record_activity_task_heartbeat", {"taskToken": "t", "details": b"50%"}),
-    ("respond_activity_task_canceled", {"taskToken": ["t"]}),
-    (
-        "get_workflow_execution_history",
-        {"domain": "d", "execution": {"workflowId": "w"}, "nextPageToken": 1},
-    ),
-    ("respond_decision_task_completed", {"taskToken": "t", "decisions": {"timerId": "t1"}}),
-    ("respond_decision_task_completed", {"taskToken": "t", "decisions": [schedule("a1"), "x"]}),
-    (
-        "respond_decision_task_completed",
-        {
-            "taskToken": "t",
-            "decisions": [
-                {"decisionType": "StartTimer", "startTimerDecisionAttributes": TIMER, "x": 1}
-            ],
-        },
-    ),
-    (
-        "respond_decision_task_completed",
-        {"taskToken": "t", "decisions": [{"startTimerDecisionAttributes": TIMER}]},
-    ),
-    (
-        "respond_decision_task_completed",
-        {
-            "taskToken": "t",
-            "decisions": (
-                schedule("a1"),
-                {"decisionType": "StartTimer", "startTimerDecisionAttributes": {"timerId": ""}},
-            ),
-        },
-    ),
-    (
-        "respond_decision_task_completed",
-        {
-            "taskToken": "t",
-            "decisions": [
-                {
-                    "decisionType": "ScheduleActivityTask",
-                    "scheduleActivityTaskDecisionAttributes": {
-                        "activityType": {"name": "Step", "version": 1},
-                        "activityId": "a1",
-                        "taskList": {"name": ""},
-                        "taskPriority": 5,
-                    },
-                }
-            ],
-        },
-    ),
-    (
-        "respond_decision_task_completed",
-        {"taskToken": "t", "taskList": {"name": "s"}, "taskListScheduleToStartTimeout": 5},
-    ),
-]
-
-
-async def test_refused_parameters_get_aiobotocores_report(dev_server: DevServer) -> None:
-    async with both_paths(dev_server.endpoint_url) as (client, fast):
-        for method, params in REFUSED_CALLS:
-            ours, theirs = await raised_on_both(client, fast, method, params, ParamValidationError)
-            assert str(ours) == str(theirs), (method, params)
-
-
-async def test_a_client_without_parameter_validation_sends_calls_unchecked(
+async def test_every_hot_operation_answers_the_same_structs_on_both(
     dev_server: DevServer,
 ) -> None:
-    """``parameter_validation=False`` is the client's choice to let SWF judge the calls:
-    both paths send them, and the server's fault is the same on both."""
-    # Refused by the checks, yet shaped so that botocore's serializer can still send them.
-    unchecked_calls: list[tuple[str, dict[str, Any]]] = [
-        ("poll_for_activity_task", {"taskList": TASK_LIST}),
-        ("poll_for_decision_task", {"domain": "d", "taskList": TASK_LIST, "maximumPageSize": -1}),
-        ("respond_activity_task_failed", {"taskToken": "", "reason": "r"}),
+    async with both_paths(dev_server.endpoint_url) as paths:
+        runs = {side: await prepare_domain(paths.client, side) for side in ("fast", "botocore")}
+        fast_answers = await run_script(paths.fast, "fast", runs["fast"])
+        botocore_answers = await run_script(paths.botocore, "botocore", runs["botocore"])
+    assert len(fast_answers) == len(botocore_answers) > 20
+    for ours, theirs in zip(fast_answers, botocore_answers, strict=True):
+        # the same Structs, not just the same JSON: events are wire Structs on both
+        assert type(ours) is type(theirs)
+        if hasattr(ours, "events"):
+            assert [type(v) for v in ours.events] == [type(v) for v in theirs.events]
+        assert comparable(ours, runs["fast"]) == comparable(theirs, runs["botocore"])
+    kinds = {type(a) for a in fast_answers}
+    assert {api.DecisionTask, api.ActivityTask, api.ActivityTaskStatus, api.History} <= kinds
+    assert None in fast_answers[:-1]  # operations that answer nothing
+    assert any(isinstance(v, e.ActivityTaskCanceled) for v in fast_answers[-2].events)
+    assert api.ActivityTaskStatus(cancel_requested=True) in fast_answers
+    assert fast_answers[-1] is None  # the empty poll
+    assert botocore_answers[-1] is None
+
+
+async def test_faults_are_the_same_on_both(dev_server: DevServer) -> None:
+    requests: list[Request[Any]] = [
+        api.RespondActivityTaskCompletedInput(task_token="no-such-token", result="1"),
+        api.RespondDecisionTaskCompletedInput(task_token="no-such-token"),
+        api.RecordActivityTaskHeartbeatInput(task_token="no-such-token"),
+        poll_decision("no-such-domain"),
+        api.GetWorkflowExecutionHistoryInput(
+            domain="no-such-domain", execution=WorkflowExecution(workflow_id="w", run_id="r")
+        ),
     ]
-    config = make_config().merge(Config(parameter_validation=False))
-    async with both_paths(dev_server.endpoint_url, config=config) as (client, fast):
-        assert not fast.validates_parameters
-        for method, params in unchecked_calls:
-            ours, theirs = await raised_on_both(client, fast, method, params, ClientError)
-            assert fault(ours) == fault(theirs), (method, params)
-    async with both_paths(dev_server.endpoint_url) as (_, fast):
-        assert fast.validates_parameters
+    codes = []
+    async with both_paths(dev_server.endpoint_url) as paths:
+        for request in requests:
+            ours, theirs = await raised_on_both(paths, request, SwfServiceError)
+            assert fault(ours) == fault(theirs)
+            assert str(ours) == str(theirs)
+            assert isinstance(ours.__cause__, ClientError)
+            codes.append(ours.code)
+    assert codes[0] == "UnknownResourceFault"
+    assert set(codes) == {"UnknownResourceFault"}
 
 
-# Well-formed at every depth: past the parameter checks, the dev server answers both paths
-# with the same fault for the unknown token or domain.
-ACCEPTED_CALLS: list[tuple[str, dict[str, Any]]] = [
+# -- refused requests: our SwfValidationError on both paths, nothing sent ---------------------
+
+SA = "scheduleActivityTaskDecisionAttributes"
+
+
+def bad(value: Any) -> Any:
+    """A value of a type the annotation does not allow (to build a Struct with it)."""
+    return value
+
+
+@dataclass(frozen=True)
+class Refused:
+    field: str
+    rule: str
+    limit: int | None = None
+    error: type[SwfValidationError] = SwfValidationError
+
+
+REFUSED: list[tuple[Request[Any], Refused]] = [
+    (poll_activity(domain=bad(None)), Refused("domain", "type")),
+    (poll_activity(domain=bad(7)), Refused("domain", "type")),
+    (poll_activity(domain=""), Refused("domain", "length", 1)),
+    (poll_activity(task_list="t" * 257), Refused("taskList.name", "length", 256)),
+    (poll_activity(task_list="a|b"), Refused("taskList.name", "characters")),
     (
-        "respond_decision_task_completed",
-        {
-            "taskToken": "no-such-token",
-            "decisions": (
-                schedule("a1"),
-                {"decisionType": "StartTimer", "startTimerDecisionAttributes": TIMER},
-                {"decisionType": "CompleteWorkflowExecution"},
-            ),
-            "executionContext": "",
-            "taskList": {"name": "sticky"},
-            "taskListScheduleToStartTimeout": "5",
-        },
+        api.PollForActivityTaskInput(domain="d", task_list=bad({"name": "t"})),
+        Refused("taskList", "type"),
+    ),
+    (poll_decision(maximum_page_size=1001), Refused("maximumPageSize", "range", 1000)),
+    (poll_decision(reverse_order=bad("yes")), Refused("reverseOrder", "type")),
+    (
+        api.RespondActivityTaskCompletedInput(task_token="t", result="\U0001f600" * 16385),
+        Refused("result", "length", 32768, PayloadTooLargeError),
+    ),
+    (api.RespondActivityTaskFailedInput(task_token=""), Refused("taskToken", "length", 1)),
+    (
+        api.RecordActivityTaskHeartbeatInput(task_token="t", details=bad(b"50%")),
+        Refused("details", "type"),
     ),
     (
-        "poll_for_decision_task",
-        {
-            "domain": "no-such-domain",
-            "taskList": TASK_LIST,
-            "identity": "",
-            "maximumPageSize": 0,
-            "reverseOrder": False,
-            "startAtPreviousStartedEvent": True,
-        },
+        api.RespondDecisionTaskCompletedInput(
+            task_token="t", decisions=[schedule("a1"), timer(), schedule("a:3")]
+        ),
+        Refused(f"decisions[2].{SA}.activityId", "characters"),
     ),
-    ("respond_activity_task_failed", {"taskToken": "no-such-token", "reason": "", "details": ""}),
     (
-        "get_workflow_execution_history",
-        {"domain": "no-such-domain", "execution": {"workflowId": "w", "runId": "r"}},
+        api.RespondDecisionTaskCompletedInput(task_token="t", decisions=[timer(fire="123456789")]),
+        Refused("decisions[0].startTimerDecisionAttributes.startToFireTimeout", "digits", 8),
+    ),
+    (
+        api.RespondDecisionTaskCompletedInput(
+            task_token="t", decisions=[schedule("a1", task_priority="2147483648")]
+        ),
+        Refused(f"decisions[0].{SA}.taskPriority", "range", 2**31 - 1),
+    ),
+    (
+        api.RespondDecisionTaskCompletedInput(task_token="t", decisions=[bad({"timerId": "t"})]),
+        Refused("decisions[0]", "type"),
+    ),
+    (
+        api.RespondDecisionTaskCompletedInput(
+            task_token="t", task_list=TaskList(name="s"), task_list_schedule_to_start_timeout=bad(5)
+        ),
+        Refused("taskListScheduleToStartTimeout", "type"),
+    ),
+    (
+        api.GetWorkflowExecutionHistoryInput(
+            domain="d", execution=WorkflowExecution(workflow_id="w", run_id=bad(None))
+        ),
+        Refused("execution.runId", "type"),
     ),
 ]
 
 
-async def test_well_formed_parameters_reach_swf(dev_server: DevServer) -> None:
-    async with both_paths(dev_server.endpoint_url) as (client, fast):
-        for method, params in ACCEPTED_CALLS:
-            ours, theirs = await raised_on_both(client, fast, method, params, ClientError)
-            assert fault(ours) == fault(theirs), (method, params)
+@pytest.mark.parametrize(
+    ("request_", "refused"), REFUSED, ids=[r.field + ":" + r.rule for _, r in REFUSED]
+)
+async def test_refused_requests_are_not_sent(request_: Request[Any], refused: Refused) -> None:
+    async with scripted_server() as server, both_paths(server.url) as paths:
+        ours, theirs = await raised_on_both(paths, request_, SwfValidationError)
+    assert server.requests == []
+    for error in (ours, theirs):
+        assert type(error) is refused.error
+        assert (error.field, error.rule) == (refused.field, refused.rule), str(error)
+        if refused.limit is not None:
+            assert error.limit == refused.limit
+        assert error.__cause__ is None  # ours, not botocore's
+
+
+async def test_a_client_without_parameter_validation_sends_requests_unchecked(
+    dev_server: DevServer,
+) -> None:
+    """``parameter_validation=False`` is the client's choice to let SWF judge the requests:
+    both paths send them, and the server's fault is the same on both."""
+    unchecked: list[Request[Any]] = [
+        poll_activity(task_list="t" * 300),
+        poll_decision(maximum_page_size=1001),
+        api.RespondActivityTaskFailedInput(task_token="", reason="r"),
+    ]
+    config = make_config().merge(Config(parameter_validation=False))
+    async with both_paths(dev_server.endpoint_url, config=config) as paths:
+        assert not paths.fast.validates_parameters
+        assert not paths.botocore.validates_parameters
+        for request in unchecked:
+            ours, theirs = await raised_on_both(paths, request, SwfServiceError)
+            assert fault(ours) == fault(theirs), request
+            assert ours.code == "ValidationException"
+    async with both_paths(dev_server.endpoint_url) as paths:
+        assert paths.fast.validates_parameters
+        assert paths.botocore.validates_parameters
+
+
+# Well-formed at every depth and at the limits: past the checks, the dev server answers
+# both paths with the same fault for the unknown token or domain.
+ACCEPTED: list[Request[Any]] = [
+    api.RespondDecisionTaskCompletedInput(
+        task_token="no-such-token",
+        decisions=[
+            schedule("a" * 256, heartbeat_timeout="NONE", task_priority="-2147483648"),
+            timer(fire="99999999"),
+            d.CompleteWorkflowExecution(
+                attributes=d.CompleteWorkflowExecutionDecisionAttributes(
+                    result="\U0001f600" * 16384
+                )
+            ),
+        ],
+        execution_context="",
+        task_list=TaskList(name="sticky"),
+        task_list_schedule_to_start_timeout="5",
+    ),
+    poll_decision(
+        "no-such-domain",
+        identity="",
+        maximum_page_size=0,
+        reverse_order=False,
+        start_at_previous_started_event=True,
+    ),
+    api.RespondActivityTaskFailedInput(task_token="no-such-token", reason="", details=""),
+    api.GetWorkflowExecutionHistoryInput(
+        domain="no-such-domain", execution=WorkflowExecution(workflow_id="w", run_id="r")
+    ),
+]
+
+
+async def test_well_formed_requests_reach_swf(dev_server: DevServer) -> None:
+    async with both_paths(dev_server.endpoint_url) as paths:
+        for request in ACCEPTED:
+            ours, theirs = await raised_on_both(paths, request, SwfServiceError)
+            assert fault(ours) == fault(theirs), request
+            assert ours.code == "UnknownResourceFault"
 
 
 async def test_transport_takes_the_clients_limits() -> None:
