@@ -36,8 +36,8 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
   aiobotocore gives; like every SWF error the SDK raises, they are then raised in SWF's
   terms (``swfasync.exceptions.SwfServiceError`` and its subclasses, which are
   ``ClientError`` too, so ``connection.error_code`` and ``call_with_backoff`` work
-  unchanged), as are connection failures (``SwfConnectionError``) and refused
-  parameters (``SwfValidationError``), each with the original error as ``__cause__``;
+  unchanged), as are connection failures (``SwfConnectionError``), each with the
+  original error as ``__cause__``;
 - connection errors, 5xx answers and throttling faults are retried with full-jitter
   backoff within the client's retry budget, as botocore's standard retry mode does.
 
@@ -45,10 +45,11 @@ Requests are checked before anything is sent, as the aiobotocore path checks the
 (:func:`~swfasync._wire.validation.check_request`): against botocore's model and SWF's
 rules, generated into the request Structs, compiled once per request type, so a request
 that passes costs a few comparisons per member. A refused one raises
-``SwfValidationError`` naming the member's path on the wire (``decisions[2].
-scheduleActivityTaskDecisionAttributes.activityId``), the rule, the size and the limit.
-A client made with ``parameter_validation=False`` (from a ``Config`` or a profile) sends
-its requests unchecked, and so does the transport: see :func:`validates_parameters`.
+``SwfValidationError`` naming the member's path on the wire, such as
+``decisions[2].scheduleActivityTaskDecisionAttributes.activityId``, the rule, the size
+and the limit; nothing is sent. A client made with ``parameter_validation=False`` (from
+a ``Config`` or a profile) sends its requests unchecked, and so does the transport: see
+:func:`validates_parameters`.
 """
 
 from __future__ import annotations
