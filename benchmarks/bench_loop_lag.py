@@ -15,16 +15,28 @@ The dev server and the callers run in processes of their own, so what the probe 
 the worker's share of the loop. The SDK's
 end-to-end throughput (100 executions started at once, as ``end_to_end`` measures it) is
 printed beside, from the same run, so a change that trades throughput for lag shows.
+
+Each wait is taken apart, so the notes can say where the long ones come from: the loop
+thread's own CPU time during it (the callbacks that ran ahead of the probe's), and off the
+CPU, whether the thread was only preempted (the kernel gave its core to another thread:
+another process, or one of this process's threads) or blocked. With a callback ready the
+loop does not sleep in select, so a voluntary context switch is, but for a new thread's
+start, a wait for the GIL while a workflow activation runs on its thread; a wait with
+both kinds counts as blocked. Garbage collections during the probe are recorded too: a
+collection of the whole heap stops every thread of the process while it walks it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 
@@ -44,17 +56,70 @@ PROBE_INTERVAL = 0.0005
 IN_FLIGHT = 20
 TARGET_P99_MS = 1.0
 
+_RUSAGE_THREAD: int | None = None
+with suppress(ImportError):  # Linux counts context switches per thread
+    import resource
+
+    _RUSAGE_THREAD = getattr(resource, "RUSAGE_THREAD", None)
+
+
+def context_switches() -> tuple[int, int]:
+    """(voluntary, involuntary) context switches of the calling thread so far; (0, 0)
+    where the platform does not count them per thread."""
+    if _RUSAGE_THREAD is None:
+        return 0, 0
+    usage = resource.getrusage(_RUSAGE_THREAD)
+    return usage.ru_nvcsw, usage.ru_nivcsw
+
+
+@dataclass
+class Collections:
+    """The garbage collections of this process while recording: (start, end, generation)."""
+
+    spans: list[tuple[float, float, int]] = field(default_factory=list)
+    _started: float = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.spans.append((self._started, time.perf_counter(), info["generation"]))
+
+
+@dataclass
+class Samples:
+    """One entry per probe: when the callback was scheduled, how long it waited, and
+    during that wait the loop thread's CPU time and its context switches: voluntary ones
+    (it blocked: with its callback ready the loop does not sleep in select, so this is
+    the GIL, or a lock) and involuntary ones (the kernel gave its core to another thread)."""
+
+    scheduled: list[float] = field(default_factory=list)
+    lags: list[float] = field(default_factory=list)
+    busy: list[float] = field(default_factory=list)
+    blocked: list[int] = field(default_factory=list)
+    preempted: list[int] = field(default_factory=list)
+    collections: list[tuple[float, float, int]] = field(default_factory=list)
+
+    def in_collection(self, index: int) -> float:
+        """Seconds of wait ``index`` that overlapped a garbage collection."""
+        start = self.scheduled[index]
+        end = start + self.lags[index]
+        return sum(
+            max(0.0, min(end, stop) - max(start, began)) for began, stop, _ in self.collections
+        )
+
 
 @dataclass
 class Probe:
-    """Schedules a callback every ``PROBE_INTERVAL`` and records how long it waited, and
-    how much of that wait the loop's thread spent running (on the CPU)."""
+    """Schedules a callback every ``PROBE_INTERVAL`` and records how long it waited, how
+    much of that wait the loop's thread spent running (on the CPU), and its context
+    switches meanwhile."""
 
     loop: asyncio.AbstractEventLoop
-    lags: list[float]
-    busy: list[float]
+    samples: Samples
     _scheduled_at: float = 0.0
     _cpu_at: float = 0.0
+    _switches_at: tuple[int, int] = (0, 0)
     _stopped: bool = False
 
     def start(self) -> None:
@@ -66,27 +131,37 @@ class Probe:
     def _arm(self) -> None:
         if self._stopped:
             return
+        self._switches_at = context_switches()
         self._cpu_at = time.thread_time()
         self._scheduled_at = time.perf_counter()
         self.loop.call_soon(self._ran)
 
     def _ran(self) -> None:
-        self.lags.append(time.perf_counter() - self._scheduled_at)
-        self.busy.append(time.thread_time() - self._cpu_at)
+        now = time.perf_counter()
+        samples = self.samples
+        samples.scheduled.append(self._scheduled_at)
+        samples.lags.append(now - self._scheduled_at)
+        samples.busy.append(time.thread_time() - self._cpu_at)
+        voluntary, involuntary = context_switches()
+        samples.blocked.append(voluntary - self._switches_at[0])
+        samples.preempted.append(involuntary - self._switches_at[1])
         self.loop.call_later(PROBE_INTERVAL, self._arm)
 
 
-async def probe_for(seconds: float) -> tuple[list[float], list[float]]:
-    """(lags, the loop thread's CPU during each) over ``seconds``."""
-    lags: list[float] = []
-    busy: list[float] = []
-    probe = Probe(asyncio.get_running_loop(), lags, busy)
+async def probe_for(seconds: float) -> Samples:
+    """The probe's samples over ``seconds``, with the collections that ran meanwhile."""
+    samples = Samples()
+    collections = Collections()
+    probe = Probe(asyncio.get_running_loop(), samples)
+    gc.callbacks.append(collections)
     probe.start()
     try:
         await anyio.sleep(seconds)
     finally:
         probe.stop()
-    return lags, busy
+        gc.callbacks.remove(collections)
+    samples.collections = collections.spans
+    return samples
 
 
 async def callers(endpoint_url: str, domain: str, seconds: float) -> float:
@@ -114,10 +189,8 @@ async def callers(endpoint_url: str, domain: str, seconds: float) -> float:
         return completed / (time.perf_counter() - began)
 
 
-async def under_load(
-    endpoint_url: str, seconds: float
-) -> tuple[tuple[list[float], list[float]], float]:
-    """Probe while the worker serves callers in another process; (probe, workflows/s)."""
+async def under_load(endpoint_url: str, seconds: float) -> tuple[Samples, float]:
+    """Probe while the worker serves callers in another process; (samples, workflows/s)."""
     domain = f"lag-{uuid.uuid4().hex[:8]}"
     warm_up = min(1.0, seconds / 4)
     async with Client.local(endpoint_url, domain) as client:
@@ -133,9 +206,73 @@ async def under_load(
                 stdout=asyncio.subprocess.PIPE,
             )
             await anyio.sleep(2 + warm_up)  # its start-up, then a steady state
-            lags = await probe_for(seconds)
+            samples = await probe_for(seconds)
             out, _ = await load.communicate()
-    return lags, float(out.decode().split()[-1])
+    return samples, float(out.decode().split()[-1])
+
+
+def long_waits_note(samples: Samples, load_average: float) -> str:
+    """Where the waits over the target went: the loop's CPU, a core, the GIL."""
+    target = TARGET_P99_MS / 1000
+    long = [i for i, lag in enumerate(samples.lags) if lag > target]
+    total = sum(samples.lags[i] for i in long) or 1e-9
+    on_cpu = sum(samples.busy[i] for i in long) / total
+    own = sum(1 for i in long if samples.busy[i] > target)
+    where = f"the loop thread was on the CPU for {100 * on_cpu:.0f}% of the time"
+    if _RUSAGE_THREAD is not None:
+        # Off the CPU, a wait in which the thread blocked counts as blocked (the GIL),
+        # one in which it was only preempted as waiting for a core.
+        off = [samples.lags[i] - samples.busy[i] for i in long]
+        blocked = sum(t for i, t in zip(long, off, strict=True) if samples.blocked[i])
+        preempted = sum(
+            t
+            for i, t in zip(long, off, strict=True)
+            if samples.preempted[i] and not samples.blocked[i]
+        )
+        where += (
+            f", off it only because the kernel gave its core to another thread (the dev "
+            f"server and the callers share the cores) for {100 * preempted / total:.0f}%, "
+            f"and off it in waits in which it blocked (a voluntary switch: waiting for the "
+            f"GIL while an activation ran on its thread) for {100 * blocked / total:.0f}%"
+        )
+    else:
+        where += "; the rest it was waiting to be scheduled or for the GIL"
+    return (
+        f"Loop CPU: the loop thread's own CPU time during each wait, the part of a lag "
+        f"spent running other callbacks (the worker's work). Of the waits over "
+        f"{TARGET_P99_MS:g} ms ({len(long)} of {len(samples.lags)}), {where} (1-minute "
+        f"load average {load_average:.2f} on {os.cpu_count()} cores). In {own} of them the "
+        f"loop's own CPU time alone passed {TARGET_P99_MS:g} ms: callbacks that ran ahead "
+        f"of the probe's in the same turns of the loop."
+    )
+
+
+def collections_note(samples: Samples) -> str:
+    spans = samples.collections
+    if not spans:
+        return "No garbage collection ran during the probe under load."
+    full = [stop - start for start, stop, generation in spans if generation == 2]
+    longest = max(range(len(samples.lags)), key=samples.lags.__getitem__)
+    in_longest = samples.in_collection(longest)
+    target = TARGET_P99_MS / 1000
+    long = [i for i, lag in enumerate(samples.lags) if lag > target]
+    overlapped = sum(1 for i in long if samples.in_collection(i) > 0)
+    note = (
+        f"Garbage collection under load: {len(spans)} collections ran during the probe "
+        f"({len(full)} of the whole heap"
+        + (f", the longest {1000 * max(full):.1f} ms" if full else "")
+        + f"); {overlapped} of the waits over {TARGET_P99_MS:g} ms overlapped one. "
+    )
+    if in_longest > 0:
+        note += (
+            f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) spent "
+            f"{1000 * in_longest:.1f} ms in a collection: the collector's thresholds are "
+            f"the host's to set (gc.freeze, gc.set_threshold), and the library leaves them "
+            f"alone."
+        )
+    else:
+        note += f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) was not in one."
+    return note
 
 
 async def run(quick: bool) -> Section:
@@ -156,33 +293,33 @@ async def run(quick: bool) -> Section:
     )
     with quiet_logs():
         async with dev_server_process() as server:
+            # The dev server's start-up and this process's first collections are not the
+            # idle loop's: let them pass, as the loaded probe lets its load settle.
+            await anyio.sleep(min(1.0, seconds / 4))
             idle = await probe_for(seconds)
             loaded, loaded_rate = await under_load(server.endpoint_url, seconds)
             count = 10 if quick else 100
             end_to_end = await measure_sdk(server, WORKLOADS[0], count)
             load_average = os.getloadavg()[0]
     throughput = f"{count / end_to_end.seconds:.4g}"
-    for name, (lags, busy), rate in (
+    for name, samples, rate in (
         ("idle (reference)", idle, ""),
         (f"worker, {IN_FLIGHT} callers", loaded, f"{loaded_rate:.4g}"),
     ):
         section.add_row(
             name,
-            len(lags),
-            1000 * percentile(lags, 0.5),
-            1000 * percentile(lags, 0.99),
-            1000 * max(lags),
-            1000 * percentile(busy, 0.99),
+            len(samples.lags),
+            1000 * percentile(samples.lags, 0.5),
+            1000 * percentile(samples.lags, 0.99),
+            1000 * max(samples.lags),
+            1000 * percentile(samples.busy, 0.99),
             rate,
             throughput,
         )
-    lags, busy = loaded
-    p99_ms = 1000 * percentile(lags, 0.99)
+    p99_ms = 1000 * percentile(loaded.lags, 0.99)
     section.targets.append(
         Target(f"worker loop lag p99 / {TARGET_P99_MS:g} ms", p99_ms / TARGET_P99_MS, 1.0)
     )
-    long_waits = [(lag, cpu) for lag, cpu in zip(lags, busy, strict=True) if lag > 0.001]
-    on_cpu = sum(cpu for _, cpu in long_waits) / max(1e-9, sum(lag for lag, _ in long_waits))
     section.notes.extend(
         [
             f"Lag: how long a callback scheduled with call_soon waited to run, probed every "
@@ -191,11 +328,8 @@ async def run(quick: bool) -> Section:
             f"await its result, again and again; the dev server runs in its own process. "
             f"The last column is the end_to_end benchmark's SDK measure ({count} executions "
             f"started at once), taken in the same run.",
-            f"Loop CPU: the loop thread's own CPU time during each wait, the part of a lag "
-            f"spent running other callbacks (the worker's work). Of the waits over 1 ms "
-            f"({len(long_waits)} of {len(lags)}), the loop thread was on the CPU for "
-            f"{100 * on_cpu:.0f}% of the time; the rest it was waiting to be scheduled "
-            f"(1-minute load average {load_average:.2f} on {os.cpu_count()} cores).",
+            long_waits_note(loaded, load_average),
+            collections_note(loaded),
         ]
     )
     return section
