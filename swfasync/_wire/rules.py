@@ -23,6 +23,7 @@ The rules, from the SWF API Reference and botocore's model of it (``LIMITS`` and
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Final
 
 from ..exceptions import PayloadTooLargeError, SwfValidationError
@@ -68,6 +69,7 @@ MAX_TAGS: Final = 5
 PRIORITY_RANGE: Final = (-(2**31), 2**31 - 1)
 
 _FORBIDDEN: Final = frozenset(":/|")
+_FORBIDDEN_CHARACTER: Final = re.compile("[:/|\x00-\x1f\x7f-\x9f]")
 
 
 def utf16_length(text: str) -> int:
@@ -137,17 +139,17 @@ def check_name(field: str, name: str, limit: int | None = None, *, kind: str = "
             field, name, "type", f"{field} must be a string, not {type(name).__name__}"
         )
     check_length(field, name, limit, minimum=1)
-    for position, char in enumerate(name):
-        code = ord(char)
-        if char in _FORBIDDEN or code <= 0x1F or 0x7F <= code <= 0x9F:
-            shown = repr(char) if char in _FORBIDDEN else f"U+{code:04X}"
-            raise SwfValidationError(
-                field,
-                name,
-                "characters",
-                f"{field} {_preview(name)} contains {shown} at position {position}; SWF "
-                f"forbids ':', '/', '|' and control characters in an {kind}",
-            )
+    forbidden = _FORBIDDEN_CHARACTER.search(name)  # one scan in C: runs for every id sent
+    if forbidden is not None:
+        char = forbidden.group()
+        shown = repr(char) if char in _FORBIDDEN else f"U+{ord(char):04X}"
+        raise SwfValidationError(
+            field,
+            name,
+            "characters",
+            f"{field} {_preview(name)} contains {shown} at position {forbidden.start()}; SWF "
+            f"forbids ':', '/', '|' and control characters in an {kind}",
+        )
     if name == "arn":
         raise SwfValidationError(
             field, name, "characters", f"{field} cannot be the literal 'arn' (SWF's rule)"
