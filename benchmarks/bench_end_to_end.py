@@ -663,8 +663,9 @@ async def run(quick: bool) -> Section:
             "one transport: over the "
             f"{SEQUENTIAL_REQUESTS} requests of a sequential workflow the null decider spends "
             f"{per_request_ms['null']:.2f} ms a request with the fast transport and "
-            f"{per_request_ms['null-aiobotocore']:.2f} ms through the aiobotocore transport (both count "
-            "the start and the completion checks, which go through aiobotocore). The SDK's "
+            f"{per_request_ms['null-aiobotocore']:.2f} ms through the aiobotocore transport "
+            "(both count the start and the completion checks, which go through aiobotocore). "
+            "The SDK's "
             "own share is the difference between its row and the fast null decider's.",
         ]
     )
