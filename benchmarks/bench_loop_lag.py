@@ -211,7 +211,7 @@ async def under_load(endpoint_url: str, seconds: float) -> tuple[Samples, float]
     return samples, float(out.decode().split()[-1])
 
 
-def long_waits_note(samples: Samples, load_average: float) -> str:
+def long_waits_note(samples: Samples, load: tuple[float, float]) -> str:
     """Where the waits over the target went: the loop's CPU, a core, the GIL."""
     target = TARGET_P99_MS / 1000
     long = [i for i, lag in enumerate(samples.lags) if lag > target]
@@ -241,7 +241,8 @@ def long_waits_note(samples: Samples, load_average: float) -> str:
         f"Loop CPU: the loop thread's own CPU time during each wait, the part of a lag "
         f"spent running other callbacks (the worker's work). Of the waits over "
         f"{TARGET_P99_MS:g} ms ({len(long)} of {len(samples.lags)}), {where} (1-minute "
-        f"load average {load_average:.2f} on {os.cpu_count()} cores). In {own} of them the "
+        f"load average {load[0]:.2f} before the run and {load[1]:.2f} after it, its own "
+        f"processes included, on {os.cpu_count()} cores). In {own} of them the "
         f"loop's own CPU time alone passed {TARGET_P99_MS:g} ms: callbacks that ran ahead "
         f"of the probe's in the same turns of the loop."
     )
@@ -260,7 +261,13 @@ def collections_note(samples: Samples) -> str:
     note = (
         f"Garbage collection under load: {len(spans)} collections ran during the probe "
         f"({len(full)} of the whole heap"
-        + (f", the longest {1000 * max(full):.1f} ms" if full else "")
+        + (
+            f", the longest {1000 * max(full):.1f} ms, for which the loop stood still "
+            f"whether or not a probe was waiting: between samples the probe waits on a "
+            f"timer, and a stall then shows in no sample"
+            if full
+            else ""
+        )
         + f"); {overlapped} of the waits over {TARGET_P99_MS:g} ms overlapped one. "
     )
     if in_longest > 0:
@@ -291,6 +298,7 @@ async def run(quick: bool) -> Section:
             "end to end workflows/s (same run)",
         ],
     )
+    load_before = os.getloadavg()[0]
     with quiet_logs():
         async with dev_server_process() as server:
             # The dev server's start-up and this process's first collections are not the
@@ -328,7 +336,7 @@ async def run(quick: bool) -> Section:
             f"await its result, again and again; the dev server runs in its own process. "
             f"The last column is the end_to_end benchmark's SDK measure ({count} executions "
             f"started at once), taken in the same run.",
-            long_waits_note(loaded, load_average),
+            long_waits_note(loaded, (load_before, load_average)),
             collections_note(loaded),
         ]
     )
