@@ -35,6 +35,7 @@ FAST_OPERATIONS: Final = frozenset(
         "RespondActivityTaskFailed",
         "RespondActivityTaskCanceled",
         "RecordActivityTaskHeartbeat",
+        "ListOpenWorkflowExecutions",
     }
 )
 # botocore tries each of the client's own calls once; call_swf does the retrying.
