@@ -248,38 +248,47 @@ def long_waits_note(samples: Samples, load: tuple[float, float]) -> str:
     )
 
 
-def collections_note(samples: Samples) -> str:
+def collections_note(samples: Samples, idle: Samples) -> str:
     spans = samples.collections
     if not spans:
-        return "No garbage collection ran during the probe under load."
-    full = [stop - start for start, stop, generation in spans if generation == 2]
-    longest = max(range(len(samples.lags)), key=samples.lags.__getitem__)
-    in_longest = samples.in_collection(longest)
-    target = TARGET_P99_MS / 1000
-    long = [i for i, lag in enumerate(samples.lags) if lag > target]
-    overlapped = sum(1 for i in long if samples.in_collection(i) > 0)
-    note = (
-        f"Garbage collection under load: {len(spans)} collections ran during the probe "
-        f"({len(full)} of the whole heap"
-        + (
-            f", the longest {1000 * max(full):.1f} ms, for which the loop stood still "
-            f"whether or not a probe was waiting: between samples the probe waits on a "
-            f"timer, and a stall then shows in no sample"
-            if full
-            else ""
+        note = "No garbage collection ran during the probe under load. "
+    else:
+        full = [stop - start for start, stop, generation in spans if generation == 2]
+        longest = max(range(len(samples.lags)), key=samples.lags.__getitem__)
+        in_longest = samples.in_collection(longest)
+        target = TARGET_P99_MS / 1000
+        long = [i for i, lag in enumerate(samples.lags) if lag > target]
+        overlapped = sum(1 for i in long if samples.in_collection(i) > 0)
+        note = (
+            f"Garbage collection under load: {len(spans)} collections ran during the probe "
+            f"({len(full)} of the whole heap"
+            + (
+                f", the longest {1000 * max(full):.1f} ms, for which the loop stood still "
+                f"whether or not a probe was waiting: between samples the probe waits on a "
+                f"timer, and a stall then shows in no sample"
+                if full
+                else ""
+            )
+            + f"); {overlapped} of the waits over {TARGET_P99_MS:g} ms overlapped one. "
         )
-        + f"); {overlapped} of the waits over {TARGET_P99_MS:g} ms overlapped one. "
-    )
+        if in_longest > 0:
+            note += (
+                f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) spent "
+                f"{1000 * in_longest:.1f} ms in a collection. "
+            )
+        else:
+            note += f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) was not in one. "
+    longest = max(range(len(idle.lags)), key=idle.lags.__getitem__)
+    in_longest = idle.in_collection(longest)
     if in_longest > 0:
         note += (
-            f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) spent "
-            f"{1000 * in_longest:.1f} ms in a collection: the collector's thresholds are "
-            f"the host's to set (gc.freeze, gc.set_threshold), and the library leaves them "
-            f"alone."
+            f"The idle loop's longest wait ({1000 * idle.lags[longest]:.1f} ms) spent "
+            f"{1000 * in_longest:.1f} ms in a collection, with no worker in the process. "
         )
-    else:
-        note += f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) was not in one."
-    return note
+    return note + (
+        "The collector's thresholds are the host's to set (gc.freeze, gc.set_threshold), "
+        "and the library leaves them alone."
+    )
 
 
 async def run(quick: bool) -> Section:
@@ -337,7 +346,7 @@ async def run(quick: bool) -> Section:
             f"The last column is the end_to_end benchmark's SDK measure ({count} executions "
             f"started at once), taken in the same run.",
             long_waits_note(loaded, (load_before, load_average)),
-            collections_note(loaded),
+            collections_note(loaded, idle),
         ]
     )
     return section
