@@ -17,7 +17,6 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any, Final
 
-import msgspec
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
@@ -108,13 +107,7 @@ class Channel:
         async def send() -> Answer:
             return await transport.send(request)
 
-        return await call_swf(
-            send,
-            operation=request.operation,
-            endpoint=swf.meta.endpoint_url,
-            params=lambda: msgspec.to_builtins(request),
-            retry_for=retry_for,
-        )
+        return await call_swf(send, request, endpoint=swf.meta.endpoint_url, retry_for=retry_for)
 
     async def _transport(self, swf: Any, operation: str) -> SwfTransport:
         """The transport for ``operation`` (its SWF name) over ``swf``."""

@@ -20,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .._log import get_logger
+from .._wire.common import Request
 from ..exceptions import SwfConnectionError
 from . import errors, history_parser
 
@@ -69,17 +70,16 @@ async def call_with_backoff(
 
 async def call_swf(
     attempt_call: Callable[[], Awaitable[T]],
+    request: Request[Any],
     *,
-    operation: str,
     endpoint: str | None,
-    params: Callable[[], dict[str, Any]],
     retry_for: float | None,
     base: float = 0.05,
     cap: float = 2.0,
 ) -> T:
     """``attempt_call()``, retried while it fails for a passing reason, in SWF's terms.
 
-    ``params`` gives the request's parameters, for the error's wording only.
+    ``request`` is what ``attempt_call`` sends, for the error's wording.
 
     Connection failures, throttling and 5xx answers are tried again with full-jitter
     backoff for up to ``retry_for`` seconds (None: until cancelled), counted for this call
@@ -120,9 +120,9 @@ async def call_swf(
                     source = error.__cause__
                 translated = errors.translate(
                     source,
-                    operation=operation,
+                    operation=request.operation,
                     endpoint=endpoint,
-                    params=params(),
+                    request=request,
                     attempts=attempt + 1,
                 )
                 if translated is error:
@@ -132,7 +132,7 @@ async def call_swf(
                 warned = True
                 log.warning(
                     "swf_call_retrying",
-                    operation=operation,
+                    operation=request.operation,
                     endpoint=endpoint,
                     attempts=attempt + 1,
                     error=type(error).__name__,
@@ -148,9 +148,9 @@ async def call_swf(
                     earlier = earlier.__cause__
                 translated = errors.translate(
                     earlier,
-                    operation=operation,
+                    operation=request.operation,
                     endpoint=endpoint,
-                    params=params(),
+                    request=request,
                     attempts=attempt + 1,
                 )
                 if translated is earlier:
@@ -158,7 +158,7 @@ async def call_swf(
                 raise translated from earlier
             raise SwfConnectionError(
                 endpoint or "SWF",
-                operation,
+                request.operation,
                 attempt + 1,
                 f"no answer within the call's retry deadline ({retry_for:g} s)",
             )

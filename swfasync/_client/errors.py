@@ -26,6 +26,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
+from .._wire.common import Request
 from ..exceptions import (
     AccessDeniedError,
     ActivityTaskNotFoundError,
@@ -149,15 +150,16 @@ def translate(
     *,
     operation: str,
     endpoint: str | None,
-    params: dict[str, Any] | None = None,
+    request: Request[Any] | None = None,
     attempts: int = 1,
 ) -> BaseException:
     """The SDK's error for ``error`` raised by ``operation`` (``error`` itself if it is
-    already the SDK's, or not an error of the call: a cancellation, a bug)."""
+    already the SDK's, or not an error of the call: a cancellation, a bug); ``request``,
+    when known, names the execution a fault is about."""
     if isinstance(error, SwfAsyncError):
         return error
     if isinstance(error, ClientError):
-        return _service_error(error, operation, endpoint, params or {})
+        return _service_error(error, operation, endpoint, request)
     if isinstance(error, ParamValidationError):
         report = str(error.kwargs.get("report", error))
         field = _parameter_named(report)
@@ -194,19 +196,21 @@ def _reason(error: BaseException) -> str:
 
 
 def _service_error(
-    error: ClientError, operation: str, endpoint: str | None, params: dict[str, Any]
+    error: ClientError, operation: str, endpoint: str | None, request: Request[Any] | None
 ) -> SwfServiceError:
     response: dict[str, Any] = dict(error.response)
     code = code_of(error)
     if code == "UnknownResourceFault":
         if operation in EXECUTION_OPERATIONS:
-            execution = params.get("execution") or params
+            # The execution is a member of its own (describe, history) or the request's
+            # own ids (signal, cancel, terminate).
+            execution = getattr(request, "execution", None) or request
             return WorkflowNotFoundError(
                 response,
                 operation,
-                workflow_id=str(execution.get("workflowId", "?")),
-                run_id=execution.get("runId"),
-                domain=str(params.get("domain", "?")),
+                workflow_id=str(getattr(execution, "workflow_id", "?")),
+                run_id=getattr(execution, "run_id", None),
+                domain=str(getattr(request, "domain", "?")),
                 endpoint=endpoint,
             )
         kind = ActivityTaskNotFoundError if operation in TASK_OPERATIONS else UnknownResourceError

@@ -454,10 +454,7 @@ class FastSwfTransport:
             return answer
         except Exception as error:
             translated = errors.translate(
-                error,
-                operation=request.operation,
-                endpoint=self.endpoint_url,
-                params=msgspec.to_builtins(request),
+                error, operation=request.operation, endpoint=self.endpoint_url, request=request
             )
             if translated is error:
                 raise

@@ -97,7 +97,7 @@ class AiobotocoreTransport:
             result: Answer = from_botocore(request, answer)
         except Exception as error:
             translated = errors.translate(
-                error, operation=request.operation, endpoint=self.endpoint_url, params=params
+                error, operation=request.operation, endpoint=self.endpoint_url, request=request
             )
             if translated is error:
                 raise

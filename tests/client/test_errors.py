@@ -15,6 +15,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 import swfasync.exceptions as x
 from swfasync import Client
 from swfasync._client.errors import translate
+from swfasync._wire import api
+from swfasync._wire.common import WorkflowExecution
 from swfasync.testing import WorkflowEnvironment
 from tests.client.test_fast_transport import scripted_server
 
@@ -91,13 +93,29 @@ def test_faults_become_the_sdks_errors(
     code: str, status: int, operation: str, expected: type[x.SwfServiceError]
 ) -> None:
     original = fault(code, status, operation)
-    params = {"domain": "d", "execution": {"workflowId": "w", "runId": "r"}}
-    error = translate(original, operation=operation, endpoint="http://swf", params=params)
+    request = api.DescribeWorkflowExecutionInput(
+        domain="d", execution=WorkflowExecution(workflow_id="w", run_id="r")
+    )
+    error = translate(original, operation=operation, endpoint="http://swf", request=request)
     assert type(error) is expected
     assert isinstance(error, ClientError)  # code written against botocore keeps working
     assert (error.code, error.operation, error.response) == (code, operation, original.response)
     if isinstance(error, x.WorkflowNotFoundError):
         assert (error.workflow_id, error.run_id, error.domain) == ("w", "r", "d")
+
+
+def test_an_unknown_execution_is_named_from_the_request_that_met_it() -> None:
+    signal = api.SignalWorkflowExecutionInput(
+        domain="orders", workflow_id="order-7", run_id="r7", signal_name="approve"
+    )
+    error = translate(
+        fault("UnknownResourceFault", operation="SignalWorkflowExecution"),
+        operation="SignalWorkflowExecution",
+        endpoint="http://swf",
+        request=signal,
+    )
+    assert isinstance(error, x.WorkflowNotFoundError)
+    assert (error.workflow_id, error.run_id, error.domain) == ("order-7", "r7", "orders")
 
 
 def test_setup_failures_are_configuration_errors() -> None:
