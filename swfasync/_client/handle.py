@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 import anyio
-import msgspec
 
 from .._engine import converter, task_failures
 from .._engine.task_failures import DecisionFailure
 from .._typing import Ts, signal_name_of
 from .._wire import api
 from .._wire import events as e
-from .._wire.codec import AnyEvent, event_to_builtins, timestamp_to_datetime
+from .._wire.codec import AnyEvent, history_document, timestamp_to_datetime
 from .._wire.common import ChildPolicy, WorkflowExecution
 from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
 from . import checks
@@ -325,12 +324,9 @@ class WorkflowHandle(Generic[R]):
         with the execution's ``workflowExecution`` and ``workflowType`` beside the events,
         so that ``Replayer`` and ``swfasync replay`` replay it under its own ids."""
         events = await self._events(reverse=reverse, page_size=page_size)
-        body: dict[str, Any] = {"workflowExecution": msgspec.to_builtins(self._execution)}
         started = next((ev for ev in events if isinstance(ev, e.WorkflowExecutionStarted)), None)
-        if started is not None:
-            body["workflowType"] = msgspec.to_builtins(started.attributes.workflow_type)
-        body["events"] = [event_to_builtins(event) for event in events]
-        return body
+        kind = started.attributes.workflow_type if started is not None else None
+        return history_document(self._execution, kind, events)
 
     async def history(self) -> list[AnyEvent]:
         """Every event of the execution, decoded into the wire Structs."""

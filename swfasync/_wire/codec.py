@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from ..exceptions import HistoryError
+from .common import WorkflowExecution, WorkflowType
 from .decisions import Decision
 from .events import HISTORYEVENT_CLASSES, HistoryEvent, HistoryEventBase
 
@@ -209,6 +210,19 @@ def event_to_builtins(event: AnyEvent) -> dict[str, Any]:
         }
     result: dict[str, Any] = msgspec.to_builtins(event)
     return result
+
+
+def history_document(
+    execution: WorkflowExecution, workflow_type: WorkflowType | None, events: Iterable[AnyEvent]
+) -> dict[str, Any]:
+    """A whole history as one GetWorkflowExecutionHistory-shaped JSON body, with the
+    execution's ``workflowExecution`` and ``workflowType`` beside the events (what
+    ``swfasync history --json`` writes and ``Replayer`` reads back under the run's ids)."""
+    body: dict[str, Any] = {"workflowExecution": msgspec.to_builtins(execution)}
+    if workflow_type is not None:
+        body["workflowType"] = msgspec.to_builtins(workflow_type)
+    body["events"] = [event_to_builtins(event) for event in events]
+    return body
 
 
 class HistoryBodyDecoder:
