@@ -148,10 +148,15 @@ class SwfValidationError(SwfAsyncError, ValueError):
     refuses negative durations.
 
     Attributes:
-        field: the parameter or decision field, e.g. ``"activity_id"``.
+        field: the parameter or decision field, e.g. ``"activity_id"``; for a request
+            refused as a whole, the member's wire path, e.g.
+            ``"decisions[2].scheduleActivityTaskDecisionAttributes.activityId"``.
         value: the offending value (as given).
         rule: which rule: ``"length"``, ``"characters"``, ``"digits"``, ``"range"``,
-            ``"negative"``, ``"integer"``.
+            ``"negative"``, ``"integer"``; ``"type"`` (a value of the wrong type, or
+            None for a required member), ``"enum"`` (not one of SWF's values),
+            ``"declared"`` (a signal the workflow does not declare), ``"model"``
+            (refused by botocore's model).
         size: the measured size (length, digit count, number), where it applies.
         limit: SWF's bound for it, where it applies.
     """
