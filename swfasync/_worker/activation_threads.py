@@ -19,6 +19,14 @@ The event loop never waits for a thread: the dispatching callback hands the batc
 and returns, and the thread reports its outcomes through the loop, one wake-up for all
 the outcomes that finish before the loop gets round to them.
 
+Under the GIL the loop cannot run while an activation does, and a thread that wakes up
+while the loop is busy takes the GIL the next time the loop releases it for a system call:
+the loop then waits for the batch, and often for a core again. Where the system allows it
+(Linux), the threads therefore run under ``SCHED_BATCH``: the same share of the CPU, but a
+thread woken for a batch does not take the core of the thread that woke it (the loop's);
+it starts on a free core, or when the loop goes idle. The setting is the thread's own, for
+threads this module starts; nothing else in the process changes.
+
 A call's deadline counts from when it starts on its thread, not from when it was made, so
 a call is never charged for the calls queued before it in its batch. While a batch is
 out, a timer on the loop follows the call in progress; once that call passes its deadline,
@@ -295,6 +303,7 @@ class ActivationThreads:
                 self._dispatch(_Batch(batch.loop, rest))
 
     def _serve(self) -> None:
+        _yield_on_wake_up()
         while True:
             batch = self._batches.get()
             if batch is None or not self._run(batch):
@@ -337,6 +346,16 @@ class ActivationThreads:
             except BaseException as error:  # delivered to the caller, who decides
                 outcome = (False, error)
             done = call
+
+
+def _yield_on_wake_up() -> None:
+    """Put the calling thread under ``SCHED_BATCH`` where there is one (Linux)."""
+    set_policy = getattr(os, "sched_setscheduler", None)
+    batch = getattr(os, "SCHED_BATCH", None)
+    if set_policy is None or batch is None:
+        return
+    with contextlib.suppress(OSError):  # refused (a seccomp filter): the default policy
+        set_policy(0, batch, os.sched_param(0))
 
 
 def _deliver(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import subprocess
 import sys
 import threading
@@ -288,5 +289,18 @@ async def test_stop_iteration_reaches_the_caller_as_a_coroutine_would_raise_it()
         with pytest.raises(RuntimeError, match="raised StopIteration") as raised:
             await threads.run(5.0, next, iter(()))
         assert isinstance(raised.value.__cause__, StopIteration)
+    finally:
+        threads.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="a Linux scheduling policy")
+async def test_threads_run_under_sched_batch_and_leave_the_callers_thread_alone() -> None:
+    # A thread woken for a batch must not take the core of the loop that woke it; the
+    # policy is the activation thread's own, never the host's.
+    before = os.sched_getscheduler(0)
+    threads = ActivationThreads("policy-test")
+    try:
+        assert await threads.run(5.0, os.sched_getscheduler, 0) == os.SCHED_BATCH
+        assert os.sched_getscheduler(0) == before
     finally:
         threads.close()
