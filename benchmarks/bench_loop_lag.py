@@ -279,11 +279,15 @@ def collections_note(samples: Samples, idle: Samples) -> str:
         else:
             note += f"The longest wait ({1000 * samples.lags[longest]:.1f} ms) was not in one. "
     longest = max(range(len(idle.lags)), key=idle.lags.__getitem__)
-    in_longest = idle.in_collection(longest)
-    if in_longest > 0:
+    if idle.lags[longest] > TARGET_P99_MS / 1000:
+        # No worker runs then: say what the loop thread was doing, to tell the collector,
+        # the thread's own CPU and the machine (the kernel, other processes) apart.
         note += (
-            f"The idle loop's longest wait ({1000 * idle.lags[longest]:.1f} ms) spent "
-            f"{1000 * in_longest:.1f} ms in a collection, with no worker in the process. "
+            f"The idle loop's longest wait ({1000 * idle.lags[longest]:.1f} ms), with no "
+            f"worker in the process: {1000 * idle.in_collection(longest):.1f} ms in a "
+            f"collection, {1000 * idle.busy[longest]:.1f} ms on the CPU, "
+            f"{idle.blocked[longest]} voluntary and {idle.preempted[longest]} involuntary "
+            f"context switches. "
         )
     return note + (
         "The collector's thresholds are the host's to set (gc.freeze, gc.set_threshold), "
