@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,10 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
             },
         )
         processes = [server]
+        # The notifier follows runs started from --since; left to itself it would follow
+        # those started after it came up, which on a loaded machine can be after the
+        # submission below.
+        since = datetime.now(UTC).isoformat()
         notifier = await stack.enter_async_context(
             command(
                 "notifier",
@@ -110,6 +115,8 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
                 str(tmp_path / "ledger.sqlite3"),
                 "--interval",
                 "0.2",
+                "--since",
+                since,
                 env=env,
             )
         )
@@ -130,7 +137,6 @@ async def test_the_commands_run_the_document_end_to_end(tmp_path: Path) -> None:
             )
         )
         processes += [notifier, worker, consumer]
-        await anyio.sleep(1)  # the notifier's origin is before the submission
         sqs.send_message(
             QueueUrl=settings["SWFASYNC_QUEUE_URL"], MessageBody=json.dumps(submission("cli-1"))
         )
