@@ -138,6 +138,8 @@ class Probe:
 
     def _ran(self) -> None:
         now = time.perf_counter()
+        if self._stopped:  # its wait ran past the window, into whatever the caller did next
+            return
         samples = self.samples
         samples.scheduled.append(self._scheduled_at)
         samples.lags.append(now - self._scheduled_at)
