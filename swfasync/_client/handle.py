@@ -19,6 +19,7 @@ from .._wire.common import ChildPolicy, WorkflowExecution
 from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
 from . import checks
 from .botocore_json import botocore_json
+from .listing import execution_fields
 
 if TYPE_CHECKING:
     from .._engine.definitions import WorkflowDefinition
@@ -182,18 +183,7 @@ class WorkflowHandle(Generic[R]):
         open_activities = counts.open_activity_tasks
         waiting = await self._waiting_activities(open_activities) if open_activities else ()
         return WorkflowDescription(
-            workflow_id=info.execution.workflow_id,
-            run_id=info.execution.run_id,
-            workflow_type=info.workflow_type.name,
-            workflow_version=info.workflow_type.version,
-            status=info.execution_status,
-            close_status=info.close_status,
-            start_time=timestamp_to_datetime(info.start_timestamp),
-            close_time=(
-                timestamp_to_datetime(info.close_timestamp)
-                if info.close_timestamp is not None
-                else None
-            ),
+            **execution_fields(info),
             cancel_requested=bool(info.cancel_requested),
             open_activity_tasks=open_activities,
             open_decision_tasks=counts.open_decision_tasks,

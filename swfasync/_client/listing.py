@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final, TypedDict, cast
 
 import msgspec
 
@@ -28,6 +28,36 @@ EPOCH: Final = datetime(1970, 1, 2, tzinfo=UTC)
 
 ListRequest = api.ListOpenWorkflowExecutionsInput | api.ListClosedWorkflowExecutionsInput
 CountRequest = api.CountOpenWorkflowExecutionsInput | api.CountClosedWorkflowExecutionsInput
+
+
+class ExecutionFields(TypedDict):
+    """What a listed run (``WorkflowExecutionSummary``) and a described one
+    (``WorkflowDescription``) both say of an execution."""
+
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    workflow_version: str
+    status: str
+    close_status: str | None
+    start_time: datetime
+    close_time: datetime | None
+
+
+def execution_fields(info: api.WorkflowExecutionInfo) -> ExecutionFields:
+    """SWF's execution info as the fields both public records share."""
+    return ExecutionFields(
+        workflow_id=info.execution.workflow_id,
+        run_id=info.execution.run_id,
+        workflow_type=info.workflow_type.name,
+        workflow_version=info.workflow_type.version,
+        status=info.execution_status,
+        close_status=info.close_status,
+        start_time=timestamp_to_datetime(info.start_timestamp),
+        close_time=(
+            None if info.close_timestamp is None else timestamp_to_datetime(info.close_timestamp)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -47,18 +77,7 @@ class WorkflowExecutionSummary:
     @classmethod
     def of(cls, info: api.WorkflowExecutionInfo) -> WorkflowExecutionSummary:
         return cls(
-            workflow_id=info.execution.workflow_id,
-            run_id=info.execution.run_id,
-            workflow_type=info.workflow_type.name,
-            workflow_version=info.workflow_type.version,
-            status=info.execution_status,
-            close_status=info.close_status,
-            start_time=timestamp_to_datetime(info.start_timestamp),
-            close_time=(
-                timestamp_to_datetime(info.close_timestamp)
-                if info.close_timestamp is not None
-                else None
-            ),
+            **execution_fields(info),
             tags=tuple(info.tag_list or ()),
         )
 
