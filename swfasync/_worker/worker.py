@@ -31,6 +31,7 @@ from .._wire.common import TaskList
 from ..exceptions import (
     NondeterminismError,
     SwfAsyncError,
+    SwfValidationError,
     UnknownTypeError,
     WorkflowDeadlockError,
 )
@@ -601,7 +602,20 @@ class Worker:
                 exc_info=cause,
             )
             return
-        decisions = result.decisions
+        if not await self._answer(task, result):
+            return
+        self.completed_decisions += 1
+        self._task_log(task).debug(
+            "decision_task_completed",
+            decisions=[type(dec).__name__ for dec in result.decisions],
+            seconds=round(time.monotonic() - started, 4),
+        )
+
+    async def _answer(
+        self, task: DecisionTask, result: ActivationResult, *, first_answer: bool = True
+    ) -> bool:
+        """Sends ``result`` as the task's answer, tried again through outages; whether it
+        was taken (a task that is gone, or an answer that failed otherwise, is logged)."""
         next_task_list: TaskList | None = None
         next_task_timeout: str | None = None
         if self.sticky_task_list is not None and not closes_run(result):
@@ -616,7 +630,7 @@ class Worker:
                 next_task_timeout = str(self.sticky_schedule_to_start_timeout)
         answer = api.RespondDecisionTaskCompletedInput(
             task_token=task.task_token,
-            decisions=list(decisions),
+            decisions=list(result.decisions),
             execution_context=result.execution_context,
             task_list=next_task_list,
             task_list_schedule_to_start_timeout=next_task_timeout,
@@ -634,17 +648,22 @@ class Worker:
             )
         except Exception as error:
             self.handler.evict(task.run_id)
+            if isinstance(error, SwfValidationError) and first_answer:
+                # Decisions the engine's own checks let through but SWF's model refuses
+                # (at the transport's check, or at SWF): a bug in workflow code like any
+                # other, so the task is answered with a recorded failure that describe()
+                # and result() show, rather than left to time out with the reason only
+                # in a log.
+                failure = self.handler.failure_answer(task, error)
+                return await self._answer(task, failure, first_answer=False)
             if task_gone(error):
                 self._task_log(task).warning("decision_answer_rejected_task_gone")
-                return
-            self._task_log(task).error("decision_answer_failed", error=repr(error), exc_info=error)
-            return
-        self.completed_decisions += 1
-        self._task_log(task).debug(
-            "decision_task_completed",
-            decisions=[type(dec).__name__ for dec in decisions],
-            seconds=round(time.monotonic() - started, 4),
-        )
+            else:
+                self._task_log(task).error(
+                    "decision_answer_failed", error=repr(error), exc_info=error
+                )
+            return False
+        return True
 
 
 def _endpoint_of(client: Client) -> str | None:

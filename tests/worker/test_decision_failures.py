@@ -299,3 +299,29 @@ async def test_an_activity_nobody_polls_is_warned_of_seen_in_describe_and_bounde
         with anyio.fail_after(10):
             assert await bounded.result() == "no worker took it: SCHEDULE_TO_START"
         await forever.terminate(reason="test over")
+
+
+@workflow.defn(name="BadChildPolicy", version="1", task_list="t")
+async def bad_child_policy() -> Any:
+    # Past the type checker (the Literal says no): a value only SWF's model refuses.
+    policy: Any = "ORPHAN"
+    return await workflow.execute_child_workflow(guarded, "none", child_policy=policy)
+
+
+async def test_a_decision_the_model_refuses_is_a_recorded_failure_naming_the_wire_field() -> None:
+    """A decision that the engine's own checks let through but SWF's model refuses is not
+    sent: the task is answered with a recorded decision failure naming the wire path and the
+    value, visible in describe() and raised by result(), rather than left to time out."""
+    async with WorkflowEnvironment(workflows=[bad_child_policy, guarded], task_list="t") as env:
+        handle = await env.client.start_workflow(bad_child_policy, id="bad-child-policy")
+        with anyio.fail_after(10):
+            with pytest.raises(WorkflowDecisionFailedError) as caught:
+                await handle.result()
+        failure = caught.value.failure
+        assert failure.error_type == "SwfValidationError"
+        assert "startChildWorkflowExecutionDecisionAttributes.childPolicy" in failure.message
+        assert "ORPHAN" in failure.message
+        description = await handle.describe()
+        assert description.status == "OPEN"
+        assert description.decision_failure is not None
+        assert description.decision_failure.error_type == "SwfValidationError"
