@@ -1,4 +1,4 @@
-"""botocore's and aiohttp's errors in SWF's terms: the seam between SWF and the SDK.
+"""botocore's, aiohttp's and the network's errors in SWF's terms: the seam between SWF and the SDK.
 
 Every call the SDK makes to SWF (the Client over aiobotocore, the worker over the fast
 transport) ends in one of two ways: an answer, or an error from :mod:`swfasync.exceptions`
@@ -9,6 +9,8 @@ with the original error as ``__cause__``. :func:`translate` decides which one, a
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 from typing import Any, Final
 
 import aiohttp
@@ -119,7 +121,8 @@ def code_of(error: ClientError) -> str:
 
 
 def is_connection_error(error: BaseException) -> bool:
-    """The request never got an answer: refused, reset, closed, timed out."""
+    """The request never got an answer: refused, reset, closed, timed out, a host name
+    that does not resolve, a TLS handshake that failed."""
     if isinstance(error, SwfConnectionError):
         return True
     if isinstance(error, SwfAsyncError | ClientError):
@@ -130,7 +133,9 @@ def is_connection_error(error: BaseException) -> bool:
         | HTTPClientError
         | aiohttp.ClientConnectionError
         | ConnectionError
-        | TimeoutError,
+        | TimeoutError
+        | ssl.SSLError
+        | socket.gaierror,
     )
 
 
@@ -187,7 +192,7 @@ def translate(
 def _reason(error: BaseException) -> str:
     if isinstance(error, EndpointConnectionError):
         return "connection refused or unreachable"
-    if isinstance(error, aiohttp.ClientConnectorError | ConnectionRefusedError):
+    if isinstance(error, aiohttp.ClientConnectorError | ConnectionRefusedError | socket.gaierror):
         return "connection refused or unreachable"
     if isinstance(error, TimeoutError | aiohttp.ServerTimeoutError):
         return "timed out"

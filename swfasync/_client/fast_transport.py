@@ -4,7 +4,9 @@ A worker spends most of its CPU inside botocore's generic request pipeline: seri
 by shape, a dozen event hooks, building a user agent, signing through ``HTTPHeaders``,
 parsing by shape. For the few operations a worker repeats thousands of times (polling and
 answering tasks, heartbeats, reading history) :class:`FastSwfTransport` sends the same SWF
-JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
+JSON 1.0 requests directly, over kept-alive connections of its own
+(:class:`~swfasync._client.http11.Http11Pool`, a fraction of a general HTTP client's CPU
+per request):
 
 - it sends as the open aiobotocore client would, from the client's public configuration
   (``client.meta``) and the :class:`~swfasync._client.connection.ClientOrigin` recorded
@@ -13,10 +15,11 @@ JSON 1.0 requests directly over one ``aiohttp.ClientSession``:
   environment's ``HTTPS_PROXY``/``HTTP_PROXY`` with ``NO_PROXY``; ``verify``, else the
   session's CA bundle (``AWS_CA_BUNDLE``, a profile's ``ca_bundle``), else
   ``REQUESTS_CA_BUNDLE``, into a TLS context built as aiobotocore builds it, with
-  ``Config(client_cert=...)``; connect and read timeouts, pool size, aiohttp connector
-  arguments, user agent additions and the retry budget. A setting it cannot honour
-  (an ``https://`` proxy, ``proxies_config``, adaptive retries, another HTTP session
-  class, a client the SDK did not make) raises :class:`FastTransportUnavailable` naming
+  ``Config(client_cert=...)``; connect and read timeouts, pool size, the connector
+  arguments ``keepalive_timeout`` and ``force_close``, user agent additions and the retry
+  budget. A setting it cannot honour (an ``https://`` proxy, ``proxies_config``, adaptive
+  retries, another HTTP session class, another connector argument, a client the SDK did
+  not make) raises :class:`FastTransportUnavailable` naming
   it, and :func:`~swfasync._client.transport.fast_transport` then says so once and
   leaves the calls to aiobotocore;
 - credentials are the session's (``get_credentials()``, the very object the client signs
@@ -58,13 +61,13 @@ import hashlib
 import hmac
 import os
 import ssl
+import sys
 import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, NamedTuple
 from urllib.parse import quote, urlsplit
 
-import aiohttp
 import anyio
 import anyio.to_thread
 import msgspec
@@ -85,11 +88,12 @@ from ..exceptions import ConfigurationError
 from . import errors
 from .answers import AnswerDecoder
 from .connection import THROTTLING_CODES, ClientOrigin, backoff_delay, origin_of
+from .http11 import Http11Pool, ProxyRefusedError
 
 JSON_CONTENT_TYPE: Final = "application/x-amz-json-1.0"
 TARGET_PREFIX: Final = "SimpleWorkflowService."
 SERVICE: Final = "swf"
-USER_AGENT: Final = f"swfasync aiohttp/{aiohttp.__version__}"
+USER_AGENT: Final = f"swfasync python/{sys.version_info.major}.{sys.version_info.minor}"
 
 HOT_OPERATIONS: Final = (
     "PollForDecisionTask",
@@ -104,6 +108,12 @@ HOT_OPERATIONS: Final = (
 
 # botocore's standard retry mode retries these statuses as transient.
 RETRIED_STATUSES: Final = frozenset({500, 502, 503, 504})
+# The aiobotocore connector arguments the fast transport's connections follow; any other
+# leaves the calls to aiobotocore.
+CONNECTOR_ARGS: Final = frozenset({"keepalive_timeout", "force_close"})
+# aiohttp's default, which aiobotocore's connections keep.
+KEEPALIVE_TIMEOUT: Final = 15.0
+
 # botocore's standard mode default when the client's config names no budget.
 DEFAULT_ATTEMPTS: Final = 3
 
@@ -249,7 +259,7 @@ class HttpSettings:
         """The endpoint's TLS context as aiobotocore builds it (blocking file reads)."""
         context: ssl.SSLContext = create_urllib3_context()
         if self.verify:
-            # urllib3 leaves the host name to itself; aiohttp leaves it to the context.
+            # urllib3 checks the host name itself; here the context does.
             context.check_hostname = True
             context.load_verify_locations(
                 self.verify if isinstance(self.verify, str) else get_cert_path(True)
@@ -282,11 +292,14 @@ def http_settings(client: Any, origin: ClientOrigin) -> HttpSettings:
     session_class = getattr(config, "http_session_cls", AIOHTTPSession)
     if session_class is not AIOHTTPSession:
         raise FastTransportUnavailable(
-            "http_session_cls", f"{session_class.__name__}: the fast transport is aiohttp"
+            "http_session_cls",
+            f"{session_class.__name__}: an HTTP client of its own, left to aiobotocore",
         )
     connector_args = dict(getattr(config, "connector_args", None) or {})
-    if "ssl_context" in connector_args:
-        raise FastTransportUnavailable("connector_args", "an ssl_context of its own")
+    if other_args := sorted(set(connector_args) - CONNECTOR_ARGS):
+        raise FastTransportUnavailable(
+            "connector_args", f"{', '.join(other_args)}: left to aiobotocore's aiohttp"
+        )
     if any(config.proxies_config or {}):
         names = ", ".join(sorted(config.proxies_config))
         raise FastTransportUnavailable("proxies_config", f"{names}: left to aiobotocore")
@@ -380,16 +393,13 @@ class FastSwfTransport:
         }
         self.validates_parameters = validates_parameters(origin)
         self._error_parser = create_parser("json")
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: Http11Pool | None = None
         self._credentials_source: Any = None
         self._static: FrozenCredentials | None = None
-        self._proxy_kwargs: dict[str, Any] = (
-            {"proxy": self.settings.proxy_url} if self.settings.proxy_url else {}
-        )
 
     async def __aenter__(self) -> FastSwfTransport:
         settings = self.settings
-        context: ssl.SSLContext | bool = False
+        context: ssl.SSLContext | None = None
         if urlsplit(self.endpoint_url).scheme == "https":
             try:
                 context = await anyio.to_thread.run_sync(settings.ssl_context)
@@ -405,14 +415,17 @@ class FastSwfTransport:
             # The session's credentials, the very object its client signs with: a
             # refreshable one refreshes for both.
             self._credentials_source = await origin.session.get_credentials()
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=settings.pool_size, ssl=context, **settings.connector_args
-            ),
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=settings.connect_timeout, sock_read=settings.read_timeout
-            ),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
+        connector_args = settings.connector_args
+        self._pool = Http11Pool(
+            self._url,
+            ssl_context=context,
+            proxy_url=settings.proxy_url,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            limit=settings.pool_size,
+            keepalive_timeout=float(connector_args.get("keepalive_timeout", KEEPALIVE_TIMEOUT)),
+            force_close=bool(connector_args.get("force_close", False)),
+            fixed_headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
         )
         return self
 
@@ -422,9 +435,9 @@ class FastSwfTransport:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
 
     async def _credentials(self) -> FrozenCredentials:
         if self._static is not None:
@@ -470,8 +483,8 @@ class FastSwfTransport:
     async def _post(self, operation: _Operation, body: bytes) -> bytes:
         """POST one signed request, retried as botocore's standard mode retries; the
         successful answer's body."""
-        session = self._session
-        if session is None:
+        pool = self._pool
+        if pool is None:
             raise RuntimeError("FastSwfTransport is not open: use it with 'async with'")
         attempt = 0
         while True:
@@ -481,25 +494,22 @@ class FastSwfTransport:
             )
             last_attempt = attempt + 1 >= self.attempts
             try:
-                async with session.post(
-                    self._url, data=body, headers=headers, **self._proxy_kwargs
-                ) as response:
-                    status = response.status
-                    data = await response.read()
-                    response_headers = response.headers
-            except aiohttp.ClientHttpProxyError as refused:
+                answer = await pool.post(body, headers)
+            except ProxyRefusedError as refused:
                 # The proxy refused the tunnel: aiobotocore's ProxyConnectionError.
                 if last_attempt:
                     raise ProxyConnectionError(
                         proxy_url=mask_proxy_url(self.settings.proxy_url or ""), error=refused
                     ) from refused
-            except aiohttp.ClientConnectionError:
+            except OSError:
+                # Refused, reset or timed out (TimeoutError), or a TLS failure.
                 if last_attempt:
                     raise
             else:
+                status = answer.status
                 if status < 300:
-                    return data
-                error = self._error_response(operation, status, response_headers, data)
+                    return answer.body
+                error = self._error_response(operation, status, answer.headers, answer.body)
                 code = error.get("Error", {}).get("Code")
                 retried = status in RETRIED_STATUSES or code in THROTTLING_CODES
                 if last_attempt or not retried:
@@ -512,12 +522,12 @@ class FastSwfTransport:
             attempt += 1
 
     def _error_response(
-        self, operation: _Operation, status: int, headers: Any, body: bytes
+        self, operation: _Operation, status: int, headers: dict[str, str], body: bytes
     ) -> dict[str, Any]:
         # botocore's own JSON error parsing: SWF's ``__type`` becomes the code, a body that
         # is not SWF's (an HTML 5xx page from a proxy) becomes the status code.
         parsed: dict[str, Any] = self._error_parser.parse(
-            {"status_code": status, "headers": dict(headers.items()), "body": body},
+            {"status_code": status, "headers": headers, "body": body},
             operation.output_shape,
         )
         return parsed

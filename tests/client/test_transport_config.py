@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import structlog
 from botocore.config import Config
@@ -444,7 +443,7 @@ async def test_a_tls_endpoint_is_refused_without_the_ca_and_answers_with_it(pki:
         ):
             with pytest.raises(SwfConnectionError) as refused:
                 await fast.send(NO_SUCH_TASK)
-            assert isinstance(refused.value.__cause__, aiohttp.ClientSSLError)
+            assert isinstance(refused.value.__cause__, ssl.SSLError)
         async with (
             create_swf_client(
                 endpoint_url=endpoint, config=config, verify=str(pki.ca), **KEYS
