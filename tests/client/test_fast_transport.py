@@ -23,6 +23,7 @@ import botocore
 import botocore.auth
 import msgspec
 import pytest
+from aiobotocore.config import AioConfig  # type: ignore[import-untyped]
 from aiobotocore.credentials import (  # type: ignore[import-untyped]
     AioCredentialResolver,
     AioRefreshableCredentials,
@@ -887,3 +888,31 @@ async def test_transport_takes_the_clients_limits() -> None:
     assert transport.read_timeout >= 70  # SWF holds a long poll for 60 s
     assert transport.pool_size == 42
     assert transport.attempts == 6  # botocore's max_attempts counts the retries only
+
+
+@pytest.mark.parametrize(
+    ("connector_args", "declined"),
+    [
+        ({"keepalive_timeout": 5, "force_close": True}, None),
+        ({"use_dns_cache": False}, "use_dns_cache"),
+        ({"ttl_dns_cache": 60, "keepalive_timeout": 5}, "ttl_dns_cache"),
+    ],
+)
+async def test_connector_args_it_follows_and_the_ones_it_leaves_to_aiobotocore(
+    connector_args: dict[str, Any], declined: str | None
+) -> None:
+    config = AioConfig(connector_args=connector_args)
+    async with create_swf_client(
+        endpoint_url="http://127.0.0.1:1",
+        region_name=REGION,
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        config=config,
+    ) as client:
+        if declined is None:
+            assert FastSwfTransport(client).settings.connector_args == connector_args
+            return
+        with pytest.raises(FastTransportUnavailable) as refused:
+            FastSwfTransport(client)
+    assert refused.value.setting == "connector_args"
+    assert declined in refused.value.reason
