@@ -11,14 +11,14 @@ moment every one of them is closed.
   concurrency limits. It makes the same calls (StartWorkflowExecution, PollForDecisionTask,
   RespondDecisionTaskCompleted, PollForActivityTask, RespondActivityTaskCompleted) with
   decisions precomputed from a count of history events, and no workflow code at all. Its
-  polls and answers go through the transport the SDK's worker uses
-  (``FastSwfTransport``), as wire Structs; a second null decider sends them through the
-  aiobotocore transport (botocore's request pipeline and parser, the SDK's connection
+  starts, polls and answers go through the transport the SDK's client and worker use for
+  them (``FastSwfTransport``), as wire Structs; a second null decider sends them through
+  the aiobotocore transport (botocore's request pipeline and parser, the SDK's connection
   settings), for the cost of that path.
 
 The ratio SDK time / null time (same transport) is the SDK's overhead over the transport.
-Starts and completion checks (CountClosedWorkflowExecutions every few milliseconds) go
-through aiobotocore on every side, and logging is filtered to warnings on every side.
+Completion checks (CountClosedWorkflowExecutions every few milliseconds) go through
+aiobotocore on every side, and logging is filtered to warnings on every side.
 
 The workflows and the activity are module level so ``swfasync worker
 benchmarks.bench_end_to_end`` can serve them too (``bench_simpleflow`` does that).
@@ -52,7 +52,7 @@ from swfasync._client.transport import AiobotocoreTransport, SwfTransport
 from swfasync._wire import api
 from swfasync._wire import decisions as d
 from swfasync._wire import events as e
-from swfasync._wire.common import ActivityType, TaskList
+from swfasync._wire.common import ActivityType, TaskList, WorkflowType
 
 from ._harness import Section, Target
 
@@ -500,12 +500,15 @@ async def measure_null(
             await tg.start(null_worker, worker_swf, domain, workload.null_decide, shape)
             since = datetime.now(UTC) - timedelta(seconds=1)
             async with measuring(server) as measured:
+                workflow_type = WorkflowType(name=workload.type_name, version="1")
                 await start_all(
-                    lambda i: swf.start_workflow_execution(
-                        domain=domain,
-                        workflowId=f"wf-{i}",
-                        workflowType={"name": workload.type_name, "version": "1"},
-                        input="[1]",
+                    lambda i: worker_swf.send(
+                        api.StartWorkflowExecutionInput(
+                            domain=domain,
+                            workflow_id=f"wf-{i}",
+                            workflow_type=workflow_type,
+                            input="[1]",
+                        )
                     ),
                     count,
                 )
@@ -664,7 +667,7 @@ async def run(quick: bool) -> Section:
             f"{SEQUENTIAL_REQUESTS} requests of a sequential workflow the null decider spends "
             f"{per_request_ms['null']:.2f} ms a request with the fast transport and "
             f"{per_request_ms['null-aiobotocore']:.2f} ms through the aiobotocore transport "
-            "(both count the start and the completion checks, which go through aiobotocore). "
+            "(both count the completion checks, which go through aiobotocore). "
             "The SDK's "
             "own share is the difference between its row and the fast null decider's.",
         ]

@@ -7,9 +7,11 @@ other one, whose botocore retries are off: :func:`~.connection.call_swf` retries
 under the client's ``retry_timeout``, and botocore's retry quota, shared by every call
 of a client, would otherwise give up on a long outage that the deadline allows for.
 
-The operations a waiting ``result()`` or a callback repeats go by the fast transport
-(signed aiohttp, a quarter of aiobotocore's cost) where the configuration allows it;
-everything else, and everything of a client given ``swf=``, by aiobotocore.
+The operations a service repeats (starts and signals, from a gateway or a queue), and the
+ones a waiting ``result()`` or a callback repeats, go by the fast transport (the same
+signed JSON over its own connections, a fraction of aiobotocore's cost) where the
+configuration allows it; everything else, and everything of a client given ``swf=``, by
+aiobotocore.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from ..exceptions import ClientClosedError, ConfigurationError
 from .connection import call_swf, create_swf_client, make_config
 from .transport import AiobotocoreTransport, SwfTransport, fast_transport
 
-# The calls that go by the fast transport: a waiting result() reads the history's last
-# event again and again, and the gateway looks up an id's open run for each wait by name.
+# The calls that go by the fast transport: a service starts and signals executions all
+# day, a waiting result() reads the history's last event again and again, and the gateway
+# looks up an id's open run for each wait by name.
 FAST_OPERATIONS: Final = frozenset(
     {
+        "StartWorkflowExecution",
+        "SignalWorkflowExecution",
         "GetWorkflowExecutionHistory",
         "RespondActivityTaskCompleted",
         "RespondActivityTaskFailed",
@@ -121,7 +126,7 @@ class Channel:
         return plain
 
     async def _fast_transport(self, swf: Any) -> SwfTransport | None:
-        """The signed-aiohttp path, opened on first use on the client's own connection;
+        """The fast transport, opened on first use on the client's own connection;
         None where the client's configuration does not allow it."""
         if self._fast is None and not self._fast_refused:
             self._fast = await fast_transport(swf, self._fast_stack)

@@ -198,12 +198,16 @@ class _Connection(asyncio.Protocol):
                 if len(buffer) > MAX_HEAD_BYTES:
                     raise ProtocolError(f"an answer's head is over {MAX_HEAD_BYTES} bytes")
                 return None
-            self._head = _parse_head(bytes(buffer[:end]))
+            head = _parse_head(bytes(buffer[:end]))
             del buffer[: end + 4]
-            status, _, headers = self._head
+            status, _, headers = head
+            if 100 <= status < 200 and not self._head_only:
+                # An interim answer (100 Continue, 103 Early Hints): the real one follows.
+                return self._parse()
+            self._head = head
             if headers.get("connection", "").lower() == "close":
                 self.reusable = False
-            if self._head_only or status in (204, 304) or 100 <= status < 200:
+            if self._head_only or status in (204, 304):
                 return HttpAnswer(status, headers, b"")
             encoding = headers.get("transfer-encoding", "").lower()
             if encoding:
@@ -399,7 +403,8 @@ class Http11Pool:
         idle = self._idle
         while idle:
             connection = idle.pop()
-            if connection.closed or connection.transport is None:
+            if connection.closed or not connection.reusable or connection.transport is None:
+                connection.close()
                 continue
             if time.monotonic() - connection.idle_since > self.keepalive_timeout:
                 connection.close()

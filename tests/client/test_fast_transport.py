@@ -48,7 +48,13 @@ from swfasync._client.transport import AiobotocoreTransport, SwfTransport
 from swfasync._wire import api
 from swfasync._wire import decisions as d
 from swfasync._wire import events as e
-from swfasync._wire.common import ActivityType, Request, TaskList, WorkflowExecution
+from swfasync._wire.common import (
+    ActivityType,
+    Request,
+    TaskList,
+    WorkflowExecution,
+    WorkflowType,
+)
 from swfasync.devserver import DevServer, ManualClock
 from swfasync.exceptions import (
     HistoryError,
@@ -916,3 +922,39 @@ async def test_connector_args_it_follows_and_the_ones_it_leaves_to_aiobotocore(
             FastSwfTransport(client)
     assert refused.value.setting == "connector_args"
     assert declined in refused.value.reason
+
+
+async def test_starts_and_signals_answer_and_fail_the_same_on_both(dev_server: DevServer) -> None:
+    """The client sends its starts and signals by the fast transport: they answer the same
+    Structs, and refuse with the same faults, as through aiobotocore."""
+    flow = WorkflowType(name="Flow", version="1")
+    async with both_paths(dev_server.endpoint_url) as paths:
+        run_id = await prepare_domain(paths.client, "starts")
+        runs = [
+            await transport.send(
+                api.StartWorkflowExecutionInput(
+                    domain="starts", workflow_id=f"start-{side}", workflow_type=flow, input="[2]"
+                )
+            )
+            for side, transport in (("fast", paths.fast), ("botocore", paths.botocore))
+        ]
+        assert all(type(run) is api.Run and run.run_id for run in runs)
+        signal = api.SignalWorkflowExecutionInput(
+            domain="starts", workflow_id="wf", signal_name="go", input='"x"'
+        )
+        await paths.fast.send(signal)
+        await paths.botocore.send(signal)
+        history = await paths.fast.send(
+            api.GetWorkflowExecutionHistoryInput(
+                domain="starts", execution=WorkflowExecution(workflow_id="wf", run_id=run_id)
+            )
+        )
+        signaled = [v for v in history.events if isinstance(v, e.WorkflowExecutionSignaled)]
+        assert [v.attributes.signal_name for v in signaled] == ["go", "go"]
+        refused: list[Request[Any]] = [
+            api.StartWorkflowExecutionInput(domain="starts", workflow_id="wf", workflow_type=flow),
+            api.SignalWorkflowExecutionInput(domain="starts", workflow_id="none", signal_name="x"),
+        ]
+        for request in refused:
+            ours, theirs = await raised_on_both(paths, request, SwfServiceError)
+            assert fault(ours) == fault(theirs)

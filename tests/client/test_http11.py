@@ -322,3 +322,10 @@ def test_what_cannot_be_sent_is_refused_when_the_pool_is_made() -> None:
         Http11Pool("https://host/")
     with pytest.raises(ValueError, match="only http:// proxies"):
         Http11Pool("http://host/", proxy_url="https://proxy:3128")
+
+
+async def test_an_interim_answer_is_skipped_for_the_one_that_follows() -> None:
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n" + answer(b'{"a":1}')
+    async with scripted(lambda head, body: interim) as server, Http11Pool(server.url) as pool:
+        got = await pool.post(b"", HEADERS)
+    assert (got.status, got.body) == (200, b'{"a":1}')
