@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import anyio
 import anyio.lowlevel
 import pytest
+from botocore.loaders import JSONFileLoader
 
 from swfasync import ApplicationError, IdReusePolicy, activity, workflow
 from swfasync.client import Client
@@ -215,3 +217,27 @@ async def test_activity_environment_captures_heartbeats_and_cancels() -> None:
 
     cancelling = ActivityEnvironment(on_heartbeat=lambda details: cancelling.cancel())
     assert await cancelling.run(sync_waits) == "noticed"
+
+
+async def test_opening_a_client_reads_botocores_data_files_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Making an aiobotocore client parses about 80 ms of JSON (SWF's model, every
+    service's endpoints): the client has it parsed on a thread, not on the host's loop."""
+    loop_thread = threading.current_thread()
+    read_on: list[tuple[str, bool]] = []
+    original = JSONFileLoader.load_file
+
+    def load_file(self: JSONFileLoader, file_path: str) -> Any:
+        data = original(self, file_path)
+        if data is not None:  # a file that was there and parsed, not a look for one
+            read_on.append((file_path, threading.current_thread() is loop_thread))
+        return data
+
+    monkeypatch.setattr(JSONFileLoader, "load_file", load_file)
+    async with Client.local("http://127.0.0.1:1", "d"):
+        pass
+    loaded = {path for path, _ in read_on}
+    assert any(path.endswith("endpoints") for path in loaded)
+    assert any("swf" in path for path in loaded)
+    assert [path for path, on_loop in read_on if on_loop] == []
