@@ -84,11 +84,19 @@ class Replayer:
     """
 
     def __init__(
-        self, workflows: Iterable[Any], *, data_converter: DataConverter | None = None
+        self,
+        workflows: Iterable[Any],
+        *,
+        data_converter: DataConverter | None = None,
+        workflow_failure_exception_types: Iterable[type[BaseException]] = (),
     ) -> None:
+        """``workflow_failure_exception_types``: the worker's (``Worker(...,
+        workflow_failure_exception_types=...)``), so that an execution it failed for one
+        of them replays to the same ``FailWorkflowExecution`` instead of raising."""
         # Histories written through codecs are decoded with it (the engine reads the
         # converter's text), and its payload converter decodes the values.
         self.data_converter = data_converter or DEFAULT_DATA_CONVERTER
+        self.workflow_failure_exception_types = tuple(workflow_failure_exception_types)
         self._definitions: dict[tuple[str, str], WorkflowDefinition] = {}
         for workflow in workflows:
             definition = workflow_definition(workflow)
@@ -170,6 +178,7 @@ class Replayer:
             definition,
             workflow_id=workflow_id,
             run_id=run_id,
+            failure_exception_types=self.workflow_failure_exception_types,
             payload_converter=self.data_converter.values,
         )
         label = f"{name}/{version}"

@@ -23,7 +23,7 @@ from swfasync.exceptions import (
     WorkflowDefinitionError,
     WorkflowFailureError,
 )
-from swfasync.testing import WorkflowEnvironment
+from swfasync.testing import Replayer, WorkflowEnvironment
 
 from . import elsewhere_calls
 
@@ -325,3 +325,31 @@ async def test_a_decision_the_model_refuses_is_a_recorded_failure_naming_the_wir
         assert description.status == "OPEN"
         assert description.decision_failure is not None
         assert description.decision_failure.error_type == "SwfValidationError"
+
+
+class OutOfStock(LookupError):
+    pass
+
+
+@workflow.defn(name="Reserve", version="1", task_list="t")
+async def reserve(item: str) -> str:
+    raise OutOfStock(item)
+
+
+async def test_the_replayer_given_the_workers_failure_types_replays_the_failed_execution() -> None:
+    options = {"workflow_failure_exception_types": [OutOfStock]}
+    async with WorkflowEnvironment(
+        workflows=[reserve], task_list="t", worker_options=options
+    ) as env:
+        handle = await env.client.start_workflow(reserve, "anvil", id="reserve-1")
+        with anyio.fail_after(10):
+            with pytest.raises(WorkflowFailureError):
+                await handle.result()
+        history = await handle.history()
+    replayed = Replayer([reserve], workflow_failure_exception_types=[OutOfStock]).replay(history)
+    assert replayed.ok, replayed.error
+    assert replayed.event_count == len(history)
+    # Without the worker's setting, the same code fails where the worker failed the run.
+    unset = Replayer([reserve]).replay(history, raise_on_error=False)
+    assert unset.error is not None
+    assert isinstance(unset.error.__cause__, OutOfStock)
