@@ -10,6 +10,11 @@ response is still shaped by botocore's own code, error responses go through boto
 error parsing untouched (``ClientError`` codes are unchanged), and every other operation
 uses aiobotocore's parser as it is.
 
+It also refuses a successful answer whose body is not JSON (a proxy's login page answered
+with 200), as the fast transport does: botocore's parser would make an empty answer of it,
+which for a poll is indistinguishable from a poll that found no task, so a worker behind
+such a proxy would poll on, seeing nothing, with nothing said.
+
 The hook is the session's ``response_parser_factory`` component, the documented way to
 give a botocore session other parsers.
 """
@@ -20,10 +25,12 @@ import functools
 from typing import Any
 
 import aiobotocore.session  # type: ignore[import-untyped]
+import msgspec
 from aiobotocore.parsers import (  # type: ignore[import-untyped]
     AioJSONParser,
     AioResponseParserFactory,
 )
+from botocore.parsers import ResponseParserError
 
 from .._wire.codec import HistoryBodyDecoder
 
@@ -42,6 +49,7 @@ class HistoryResponseParser(AioJSONParser):  # type: ignore[misc]
 
     async def _do_parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
         if shape is None or shape.name not in HISTORY_SHAPES:
+            _refuse_what_is_not_json(response["body"])
             parsed: dict[str, Any] = await super()._do_parse(response, shape)
             return parsed
         members = shape.members
@@ -53,6 +61,16 @@ class HistoryResponseParser(AioJSONParser):  # type: ignore[misc]
             parsed["events"] = events
         self._inject_response_metadata(parsed, response["headers"])
         return parsed
+
+
+def _refuse_what_is_not_json(body: bytes) -> None:
+    """Raise ``ResponseParserError`` for a successful answer's body that is not JSON."""
+    if not body.strip():
+        return  # an operation that answers nothing
+    try:
+        msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        raise ResponseParserError(f"the body is not JSON: {body[:120]!r}") from error
 
 
 class HistoryResponseParserFactory(AioResponseParserFactory):  # type: ignore[misc]

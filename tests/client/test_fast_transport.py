@@ -507,17 +507,17 @@ async def test_a_body_that_is_not_swfs_is_the_same_error_on_both(request_: Reque
 
 
 async def test_an_activity_poll_answered_by_a_page_that_is_not_json() -> None:
-    """The fast transport reads the body and refuses it; botocore's parser makes an empty
-    answer of a body that is not JSON, which the aiobotocore path cannot tell from an
-    empty poll."""
+    """botocore's own parser makes an empty answer of a body that is not JSON, which for a
+    poll reads as "no task": both paths refuse it instead, so a worker behind a proxy
+    that answers with its login page says so rather than polling on in silence."""
     async with (
         scripted_server((200, b"<html>proxy login</html>")) as server,
         both_paths(server.url) as paths,
     ):
-        with pytest.raises(SwfConnectionError) as caught:
-            await paths.fast.send(poll_activity())
-        assert isinstance(caught.value.__cause__, ResponseParserError)
-        assert await paths.botocore.send(poll_activity()) is None
+        ours, theirs = await raised_on_both(paths, poll_activity(), SwfConnectionError)
+    for refused in (ours, theirs):
+        assert isinstance(refused.__cause__, ResponseParserError)
+        assert "the answer is not SWF's" in str(refused)
 
 
 @pytest.mark.parametrize(
