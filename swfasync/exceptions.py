@@ -242,6 +242,8 @@ class SwfServiceError(SwfAsyncError, ClientError):
         swf_message: SWF's own words.
         operation: the SWF operation (``StartWorkflowExecution`` ...).
         endpoint: the endpoint the call went to, where known.
+        request_id: the id SWF gave the request (``x-amzn-RequestId``), what AWS support
+            asks for; None where the answer carried none.
     """
 
     def __init__(
@@ -258,6 +260,8 @@ class SwfServiceError(SwfAsyncError, ClientError):
         self.swf_message: str = str(error.get("Message") or "")
         self.operation: str = operation_name
         self.endpoint = endpoint
+        metadata = error_response.get("ResponseMetadata", {})
+        self.request_id: str | None = metadata.get("RequestId") or None
         text = message or f"SWF refused {operation_name} with {self.code}"
         if self.swf_message and message is None:
             text += f": {self.swf_message}"

@@ -723,6 +723,10 @@ async def test_faults_are_the_same_on_both(dev_server: DevServer) -> None:
             assert fault(ours) == fault(theirs)
             assert str(ours) == str(theirs)
             assert isinstance(ours.__cause__, ClientError)
+            # The dev server numbers its requests as SWF ids them: each answer its own.
+            assert ours.request_id
+            assert theirs.request_id
+            assert ours.request_id != theirs.request_id
             codes.append(ours.code)
     assert codes[0] == "UnknownResourceFault"
     assert set(codes) == {"UnknownResourceFault"}
