@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Final, TypedDict, cast
 
 import msgspec
 
@@ -123,48 +123,43 @@ class Filters:
         return cls(time_filter)
 
 
+def _filter_fields(status: str, filters: Filters) -> dict[str, Any]:
+    """The members the list and count requests of open (``status="OPEN"``) or closed
+    executions share: open ones filter on their start time, closed ones on their close
+    time and status."""
+    fields: dict[str, Any] = {
+        "execution_filter": filters.execution,
+        "type_filter": filters.kind,
+        "tag_filter": filters.tag,
+    }
+    if status == "OPEN":
+        fields["start_time_filter"] = filters.since
+    else:
+        fields["close_time_filter"] = filters.since
+        fields["close_status_filter"] = filters.close_status
+    return fields
+
+
 def list_request(
     domain: str, status: str, filters: Filters, *, page_size: int | None = None
 ) -> ListRequest:
     """ListOpenWorkflowExecutions (``status="OPEN"``) or ListClosedWorkflowExecutions."""
-    if status == "OPEN":
-        return api.ListOpenWorkflowExecutionsInput(
-            domain=domain,
-            start_time_filter=filters.since,
-            execution_filter=filters.execution,
-            type_filter=filters.kind,
-            tag_filter=filters.tag,
-            maximum_page_size=page_size,
-        )
-    return api.ListClosedWorkflowExecutionsInput(
-        domain=domain,
-        close_time_filter=filters.since,
-        execution_filter=filters.execution,
-        type_filter=filters.kind,
-        tag_filter=filters.tag,
-        close_status_filter=filters.close_status,
-        maximum_page_size=page_size,
+    kind = (
+        api.ListOpenWorkflowExecutionsInput
+        if status == "OPEN"
+        else api.ListClosedWorkflowExecutionsInput
     )
+    return kind(domain=domain, maximum_page_size=page_size, **_filter_fields(status, filters))
 
 
 def count_request(domain: str, status: str, filters: Filters) -> CountRequest:
     """CountOpenWorkflowExecutions (``status="OPEN"``) or CountClosedWorkflowExecutions."""
-    if status == "OPEN":
-        return api.CountOpenWorkflowExecutionsInput(
-            domain=domain,
-            start_time_filter=filters.since,
-            execution_filter=filters.execution,
-            type_filter=filters.kind,
-            tag_filter=filters.tag,
-        )
-    return api.CountClosedWorkflowExecutionsInput(
-        domain=domain,
-        close_time_filter=filters.since,
-        execution_filter=filters.execution,
-        type_filter=filters.kind,
-        tag_filter=filters.tag,
-        close_status_filter=filters.close_status,
+    kind = (
+        api.CountOpenWorkflowExecutionsInput
+        if status == "OPEN"
+        else api.CountClosedWorkflowExecutionsInput
     )
+    return kind(domain=domain, **_filter_fields(status, filters))
 
 
 async def execution_infos(
