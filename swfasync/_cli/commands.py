@@ -106,6 +106,35 @@ def _load_targets(specs: Sequence[str]) -> tuple[list[Any], list[Any]]:
     return workflows, activities
 
 
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="MODULE:CLASS",
+        help="an exception type that, raised by workflow code, fails the execution instead of "
+        "its decision task (the worker's workflow_failure_exception_types; repeatable)",
+    )
+
+
+def _fail_on_types(parser: argparse.ArgumentParser, specs: Sequence[str]) -> list[type[Any]]:
+    """The exception classes ``--fail-on`` names; a usage error naming the spec that is
+    not one."""
+    types: list[type[Any]] = []
+    for spec in specs:
+        module_name, colon, attr = spec.partition(":")
+        if not colon or not module_name or not attr:
+            parser.error(f"--fail-on {spec!r}: give MODULE:CLASS (builtins:LookupError)")
+        try:
+            found = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as error:
+            parser.error(f"--fail-on {spec!r}: {error}")
+        if not (isinstance(found, type) and issubclass(found, BaseException)):
+            parser.error(f"--fail-on {spec!r} is {found!r}, not an exception class")
+        types.append(found)
+    return types
+
+
 def worker_main(argv: list[str]) -> int:
     """Run a worker for the workflows and activities found at ``module[:attr]``."""
     parser = _parser("worker", "poll a task list and run workflows and activities")
@@ -123,8 +152,10 @@ def worker_main(argv: list[str]) -> int:
         help="how long a run's next decision waits for this process before it goes back to"
         " the shared task list (after a restart, runs wait this long once)",
     )
+    _add_fail_on(parser)
     args = parser.parse_args(argv)
     sys.path.insert(0, os.getcwd())
+    fail_on = _fail_on_types(parser, args.fail_on)
     workflows, activities = _load_targets(args.targets)
     if not workflows and not activities:
         print("error: no @workflow.defn or @activity.defn found", file=sys.stderr)
@@ -143,6 +174,7 @@ def worker_main(argv: list[str]) -> int:
                 max_concurrent_activities=args.max_concurrent_activities,
                 graceful_shutdown_timeout=args.shutdown_grace,
                 sticky_schedule_to_start_timeout=args.sticky_schedule_to_start_timeout,
+                workflow_failure_exception_types=fail_on,
             )
             async with anyio.create_task_group() as tg:
                 tg.start_soon(worker.run)
@@ -363,13 +395,18 @@ def replay_main(argv: list[str]) -> int:
     )
     parser.add_argument("--run-id", help="the execution's run id, for a file that does not name it")
     payloads.add_codec_option(parser)
+    _add_fail_on(parser)
     args = parser.parse_args(argv)
     from .._testing.replayer import Replayer
 
     sys.path.insert(0, os.getcwd())
+    fail_on = _fail_on_types(parser, args.fail_on)
     workflows, _ = _load_targets(args.workflows)
     converter = payloads.load_converter(args.codec)
-    result = Replayer(workflows, data_converter=converter).replay(
+    replayer = Replayer(
+        workflows, data_converter=converter, workflow_failure_exception_types=fail_on
+    )
+    result = replayer.replay(
         args.file, workflow_id=args.workflow_id, run_id=args.run_id, raise_on_error=False
     )
     if result.ok:

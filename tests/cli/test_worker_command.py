@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
+import pytest
 from anyio.abc import Process
 
 from swfasync import Client
@@ -17,14 +18,15 @@ from swfasync._wire.events import (
     DecisionTaskTimedOutEventAttributes,
 )
 from swfasync.devserver import DevServer
-from tests.cli.worker_app import TASK_LIST, TwoSteps
+from swfasync.exceptions import WorkflowFailureError
+from tests.cli.worker_app import TASK_LIST, Reserve, TwoSteps
 
 REPO = Path(__file__).resolve().parents[2]
 SWFASYNC = Path(sys.executable).parent / "swfasync"  # the installed console script
 
 
 @asynccontextmanager
-async def worker_process(endpoint_url: str, log: Path) -> AsyncIterator[Process]:
+async def worker_process(endpoint_url: str, log: Path, *extra: str) -> AsyncIterator[Process]:
     """``swfasync worker tests.cli.worker_app`` from the checkout; killed if left running."""
     with log.open("w") as output:
         process = await anyio.open_process(
@@ -40,6 +42,7 @@ async def worker_process(endpoint_url: str, log: Path) -> AsyncIterator[Process]
                 "default",
                 "--sticky-schedule-to-start-timeout",
                 "1",
+                *extra,
             ],
             cwd=REPO,
             stdout=output,
@@ -106,3 +109,38 @@ async def test_worker_runs_workflows_and_finishes_its_task_on_sigterm(tmp_path: 
         scheduled = events[waited.scheduled_event_id].attributes
         assert isinstance(scheduled, DecisionTaskScheduledEventAttributes)
         assert scheduled.task_list.name.startswith(f"{TASK_LIST}-sticky-")
+
+
+async def test_fail_on_fails_the_execution_and_replays_as_it_ran(tmp_path: Path) -> None:
+    """``--fail-on MODULE:CLASS``: the worker fails the execution for that exception type
+    (instead of retrying its decision task), and ``replay`` given the same type replays the
+    recorded history as it ran."""
+    fail_on = ("--fail-on", "tests.cli.worker_app:OutOfStock")
+    async with DevServer() as server, Client.local(server.endpoint_url, "default") as client:
+        await client.register_domain()
+        log = tmp_path / "worker.log"
+        async with worker_process(server.endpoint_url, log, *fail_on) as worker:
+            await appears(log, "worker_started")
+            handle = await client.start_workflow(Reserve, "anvil", id="reserve")
+            with anyio.fail_after(20), pytest.raises(WorkflowFailureError) as failed:
+                await handle.result()
+            assert await stopped(worker, signal.SIGTERM) == 0
+        assert (failed.value.reason or "").startswith("OutOfStock")
+        common = ["--endpoint-url", server.endpoint_url, "--domain", "default"]
+        history = await anyio.run_process(
+            [str(SWFASYNC), "history", "reserve", "--json", *common], cwd=REPO
+        )
+    (tmp_path / "reserve.json").write_bytes(history.stdout)
+    replay = [str(SWFASYNC), "replay", str(tmp_path / "reserve.json")]
+    replay += ["--workflows", "tests.cli.worker_app"]
+    as_it_ran = await anyio.run_process([*replay, *fail_on], cwd=REPO, check=False)
+    assert as_it_ran.returncode == 0, as_it_ran.stderr
+    assert as_it_ran.stdout.decode().startswith("ok: Reserve/1")
+    without = await anyio.run_process(replay, cwd=REPO, check=False)
+    assert without.returncode == 1
+    assert "OutOfStock" in without.stderr.decode()
+    not_a_class = await anyio.run_process(
+        [*replay, "--fail-on", "tests.cli.worker_app:Reserve"], cwd=REPO, check=False
+    )
+    assert not_a_class.returncode == 2
+    assert "not an exception class" in not_a_class.stderr.decode()

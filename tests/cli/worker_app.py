@@ -28,3 +28,12 @@ async def TwoSteps(marker: str, seconds: float) -> list[str]:
     first = await workflow.execute_activity(slow_step, marker, seconds)
     second = await workflow.execute_activity(slow_step, marker + ".second", 0)
     return [first, second]
+
+
+class OutOfStock(LookupError):
+    """Raised by Reserve; ``--fail-on tests.cli.worker_app:OutOfStock`` fails the run."""
+
+
+@workflow.defn(task_list=TASK_LIST)
+async def Reserve(item: str) -> str:
+    raise OutOfStock(item)
