@@ -904,8 +904,8 @@ async def test_transport_takes_the_clients_limits() -> None:
     ("connector_args", "declined"),
     [
         ({"keepalive_timeout": 5, "force_close": True}, None),
-        ({"use_dns_cache": False}, "use_dns_cache"),
-        ({"ttl_dns_cache": 60, "keepalive_timeout": 5}, "ttl_dns_cache"),
+        ({"force_close": True, "use_dns_cache": False}, "use_dns_cache"),
+        ({"keepalive_timeout": 5, "use_dns_cache": True}, "use_dns_cache"),
     ],
 )
 async def test_connector_args_it_follows_and_the_ones_it_leaves_to_aiobotocore(
