@@ -82,6 +82,11 @@ def test_the_plugin_loads_without_pytest_asyncio(tmp_path: Path) -> None:
     project.mkdir()
     (project / "test_uses_fixtures.py").write_text(TESTS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "PYTHON"))}
+    # The linked packages are this checkout's own directories: bytecode that Python or
+    # pytest's assertion rewriting (which covers a plugin's whole distribution) compiled
+    # there would name this venv's paths, and a later run here would load it, with
+    # tracebacks into a directory that no longer exists.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     done = subprocess.run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rE", project],
         cwd=project,
