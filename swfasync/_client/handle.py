@@ -19,7 +19,7 @@ from .._wire.common import ChildPolicy, WorkflowExecution
 from ..exceptions import WorkflowDecisionFailedError, WorkflowFailureError
 from . import checks
 from .botocore_json import botocore_json
-from .listing import execution_fields
+from .listing import ExecutionRecord
 
 if TYPE_CHECKING:
     from .._engine.definitions import WorkflowDefinition
@@ -86,7 +86,7 @@ _ACTIVITY_ENDS = (
 
 
 @dataclass(frozen=True)
-class WorkflowDescription:
+class WorkflowDescription(ExecutionRecord):
     """DescribeWorkflowExecution, condensed.
 
     Attributes:
@@ -107,14 +107,6 @@ class WorkflowDescription:
             usually means no worker polls its task list.
     """
 
-    workflow_id: str
-    run_id: str
-    workflow_type: str
-    workflow_version: str
-    status: str
-    close_status: str | None
-    start_time: datetime
-    close_time: datetime | None
     cancel_requested: bool
     open_activity_tasks: int
     open_decision_tasks: int
@@ -182,8 +174,8 @@ class WorkflowHandle(Generic[R]):
         failure = await self.decision_failure() if info.execution_status == "OPEN" else None
         open_activities = counts.open_activity_tasks
         waiting = await self._waiting_activities(open_activities) if open_activities else ()
-        return WorkflowDescription(
-            **execution_fields(info),
+        return WorkflowDescription.from_info(
+            info,
             cancel_requested=bool(info.cancel_requested),
             open_activity_tasks=open_activities,
             open_decision_tasks=counts.open_decision_tasks,

@@ -22,10 +22,10 @@ give a botocore session other parsers.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import aiobotocore.session  # type: ignore[import-untyped]
-import msgspec
 from aiobotocore.parsers import (  # type: ignore[import-untyped]
     AioJSONParser,
     AioResponseParserFactory,
@@ -49,7 +49,6 @@ class HistoryResponseParser(AioJSONParser):  # type: ignore[misc]
 
     async def _do_parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
         if shape is None or shape.name not in HISTORY_SHAPES:
-            _refuse_what_is_not_json(response["body"])
             parsed: dict[str, Any] = await super()._do_parse(response, shape)
             return parsed
         members = shape.members
@@ -62,15 +61,17 @@ class HistoryResponseParser(AioJSONParser):  # type: ignore[misc]
         self._inject_response_metadata(parsed, response["headers"])
         return parsed
 
-
-def _refuse_what_is_not_json(body: bytes) -> None:
-    """Raise ``ResponseParserError`` for a successful answer's body that is not JSON."""
-    if not body.strip():
-        return  # an operation that answers nothing
-    try:
-        msgspec.json.decode(body)
-    except msgspec.DecodeError as error:
-        raise ResponseParserError(f"the body is not JSON: {body[:120]!r}") from error
+    def _handle_json_body(self, raw_body: bytes, shape: Any) -> Any:
+        # A successful answer's body (errors are parsed elsewhere, where a page that is not
+        # JSON rightly becomes its status's fault): botocore would make {"message": ...}
+        # of one that is not JSON, and then an empty answer.
+        if not raw_body.strip():
+            return self._parse_shape(shape, {})  # an operation that answers nothing
+        try:
+            parsed_json = json.loads(raw_body)
+        except ValueError as error:
+            raise ResponseParserError(f"the body is not JSON: {raw_body[:120]!r}") from error
+        return self._parse_shape(shape, parsed_json)
 
 
 class HistoryResponseParserFactory(AioResponseParserFactory):  # type: ignore[misc]

@@ -76,7 +76,7 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self._waiter: asyncio.Future[HttpAnswer] | None = None
         self._buffer = bytearray()
-        self._head: tuple[int, str, dict[str, str]] | None = None
+        self._head: tuple[int, dict[str, str]] | None = None  # status, headers
         self._body_length: int | None = None  # None: chunked, or until the connection ends
         self._chunked = False
         # A CONNECT's answer has a head and no body, whatever its headers say.
@@ -102,8 +102,7 @@ class _Connection(asyncio.Protocol):
         try:
             answer = self._parse()
         except ProtocolError as error:
-            self.reusable = False
-            self._finish(error)
+            self._finish(error)  # which leaves the connection out of the pool
             return
         if answer is not None:
             self._finish(answer)
@@ -120,7 +119,7 @@ class _Connection(asyncio.Protocol):
         head = self._head
         if head is not None and self._body_length is None and not self._chunked:
             # Framed by the end of the connection: this is the end of the body.
-            self._finish(HttpAnswer(head[0], head[2], bytes(self._buffer)))
+            self._finish(HttpAnswer(*head, bytes(self._buffer)))
             return
         error = ConnectionResetError("the connection closed before the answer was complete")
         if exc is not None:
@@ -200,7 +199,7 @@ class _Connection(asyncio.Protocol):
                 return None
             head = _parse_head(bytes(buffer[:end]))
             del buffer[: end + 4]
-            status, _, headers = head
+            status, headers = head
             if 100 <= status < 200 and not self._head_only:
                 # An interim answer (100 Continue, 103 Early Hints): the real one follows.
                 return self._parse()
@@ -225,7 +224,7 @@ class _Connection(asyncio.Protocol):
                     raise ProtocolError(f"Content-Length {self._body_length} is negative")
             else:
                 self.reusable = False  # the body ends with the connection
-        status, _, headers = self._head
+        status, headers = self._head
         if self._chunked:
             body = _dechunk(buffer)
             if body is None:
@@ -239,10 +238,11 @@ class _Connection(asyncio.Protocol):
         return HttpAnswer(status, headers, bytes(buffer))
 
 
-def _parse_head(head: bytes) -> tuple[int, str, dict[str, str]]:
+def _parse_head(head: bytes) -> tuple[int, dict[str, str]]:
+    """(status, headers) of an answer's head."""
     lines = head.decode("latin-1").split("\r\n")
     version, _, rest = lines[0].partition(" ")
-    code, _, reason = rest.partition(" ")
+    code = rest.partition(" ")[0]
     if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
         raise ProtocolError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
     headers: dict[str, str] = {}
@@ -251,7 +251,7 @@ def _parse_head(head: bytes) -> tuple[int, str, dict[str, str]]:
         if not colon or not name or name != name.strip():
             raise ProtocolError(f"malformed header line {line[:80]!r}")
         headers[name.lower()] = value.strip()
-    return int(code), reason, headers
+    return int(code), headers
 
 
 def _dechunk(buffer: bytearray) -> bytes | None:
@@ -403,10 +403,8 @@ class Http11Pool:
         idle = self._idle
         while idle:
             connection = idle.pop()
-            if connection.closed or not connection.reusable or connection.transport is None:
-                connection.close()
-                continue
-            if time.monotonic() - connection.idle_since > self.keepalive_timeout:
+            expired = time.monotonic() - connection.idle_since > self.keepalive_timeout
+            if connection.closed or not connection.reusable or expired:
                 connection.close()
                 continue
             return connection

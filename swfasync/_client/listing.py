@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 import msgspec
 
@@ -30,9 +30,10 @@ ListRequest = api.ListOpenWorkflowExecutionsInput | api.ListClosedWorkflowExecut
 CountRequest = api.CountOpenWorkflowExecutionsInput | api.CountClosedWorkflowExecutionsInput
 
 
-class ExecutionFields(TypedDict):
+@dataclass(frozen=True)
+class ExecutionRecord:
     """What a listed run (``WorkflowExecutionSummary``) and a described one
-    (``WorkflowDescription``) both say of an execution."""
+    (``WorkflowDescription``) both say of an execution: their first fields."""
 
     workflow_id: str
     run_id: str
@@ -43,43 +44,35 @@ class ExecutionFields(TypedDict):
     start_time: datetime
     close_time: datetime | None
 
-
-def execution_fields(info: api.WorkflowExecutionInfo) -> ExecutionFields:
-    """SWF's execution info as the fields both public records share."""
-    return ExecutionFields(
-        workflow_id=info.execution.workflow_id,
-        run_id=info.execution.run_id,
-        workflow_type=info.workflow_type.name,
-        workflow_version=info.workflow_type.version,
-        status=info.execution_status,
-        close_status=info.close_status,
-        start_time=timestamp_to_datetime(info.start_timestamp),
-        close_time=(
-            None if info.close_timestamp is None else timestamp_to_datetime(info.close_timestamp)
-        ),
-    )
+    @classmethod
+    def from_info(cls, info: api.WorkflowExecutionInfo, **more: Any) -> Self:
+        """SWF's execution info as this record, ``more`` giving the subclass's own fields."""
+        return cls(
+            workflow_id=info.execution.workflow_id,
+            run_id=info.execution.run_id,
+            workflow_type=info.workflow_type.name,
+            workflow_version=info.workflow_type.version,
+            status=info.execution_status,
+            close_status=info.close_status,
+            start_time=timestamp_to_datetime(info.start_timestamp),
+            close_time=(
+                None
+                if info.close_timestamp is None
+                else timestamp_to_datetime(info.close_timestamp)
+            ),
+            **more,
+        )
 
 
 @dataclass(frozen=True)
-class WorkflowExecutionSummary:
+class WorkflowExecutionSummary(ExecutionRecord):
     """One row of ``Client.list_workflows``."""
 
-    workflow_id: str
-    run_id: str
-    workflow_type: str
-    workflow_version: str
-    status: str
-    close_status: str | None
-    start_time: datetime
-    close_time: datetime | None
     tags: tuple[str, ...]
 
     @classmethod
     def of(cls, info: api.WorkflowExecutionInfo) -> WorkflowExecutionSummary:
-        return cls(
-            **execution_fields(info),
-            tags=tuple(info.tag_list or ()),
-        )
+        return cls.from_info(info, tags=tuple(info.tag_list or ()))
 
 
 @dataclass(frozen=True)

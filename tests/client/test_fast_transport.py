@@ -884,8 +884,9 @@ async def test_well_formed_requests_reach_swf(dev_server: DevServer) -> None:
             assert ours.code == "UnknownResourceFault"
 
 
-async def test_transport_takes_the_clients_limits() -> None:
-    config = make_config().merge(Config(max_pool_connections=42))
+@asynccontextmanager
+async def client_configured(config: Config) -> AsyncIterator[Any]:
+    """An SWF client with ``config`` and an endpoint that is never called."""
     async with create_swf_client(
         endpoint_url="http://127.0.0.1:1",
         region_name=REGION,
@@ -893,6 +894,12 @@ async def test_transport_takes_the_clients_limits() -> None:
         aws_secret_access_key="b",
         config=config,
     ) as client:
+        yield client
+
+
+async def test_transport_takes_the_clients_limits() -> None:
+    config = make_config().merge(Config(max_pool_connections=42))
+    async with client_configured(config) as client:
         transport = FastSwfTransport(client)
     assert transport.read_timeout is not None
     assert transport.read_timeout >= 70  # SWF holds a long poll for 60 s
@@ -911,14 +918,7 @@ async def test_transport_takes_the_clients_limits() -> None:
 async def test_connector_args_it_follows_and_the_ones_it_leaves_to_aiobotocore(
     connector_args: dict[str, Any], declined: str | None
 ) -> None:
-    config = AioConfig(connector_args=connector_args)
-    async with create_swf_client(
-        endpoint_url="http://127.0.0.1:1",
-        region_name=REGION,
-        aws_access_key_id="a",
-        aws_secret_access_key="b",
-        config=config,
-    ) as client:
+    async with client_configured(AioConfig(connector_args=connector_args)) as client:
         if declined is None:
             assert FastSwfTransport(client).settings.connector_args == connector_args
             return
